@@ -1,0 +1,57 @@
+# The two commands that matter: `make run` and `make test`. Each sets up everything it needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+EMULATOR_PORT ?= 8085
+
+.PHONY: run test bench lint format venv chromium migrate clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+# Rebuilt whenever the lock changes; --locked refuses a lock that no longer matches pyproject.
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --locked --python $(PYTHON) --quiet
+	touch $@
+
+venv: $(VENV)/.synced
+
+# Browser tests drive Debian's Chromium; a browser download from the internet is not possible here.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+
+run: venv migrate
+	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
+
+test: venv chromium
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest -q
+
+bench: venv chromium
+	$(VENV)/bin/pytest -q -m "bench or soak" -p no:randomly bench
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) .tools var staticfiles
