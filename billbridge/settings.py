@@ -115,6 +115,7 @@ TEMPLATES = [
 ]
 
 VAR_DIR = Path(os.environ.get("BILLBRIDGE_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # SQLite (WAL, set on connect in billbridge.core.apps) is the embedded default; a
 # DATABASE_URL such as postgres://user@127.0.0.1:5432/billbridge switches to PostgreSQL.

@@ -1,0 +1,32 @@
+from django.contrib import admin
+
+from billbridge.invoicing.models import Invoice, InvoiceLine, TaxSettings, TimelineEvent
+
+
+class InvoiceLineInline(admin.TabularInline):
+    model = InvoiceLine
+    extra = 0
+
+
+class TimelineInline(admin.TabularInline):
+    model = TimelineEvent
+    extra = 0
+    readonly_fields = ("at", "actor", "actor_label", "action", "from_status", "to_status", "reason")
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(admin.ModelAdmin):
+    """Read-only: status and content change only through billbridge.invoicing.services."""
+
+    list_display = ("number", "practice", "client", "status", "issue_date", "total")
+    list_filter = ("status",)
+    inlines = [InvoiceLineInline, TimelineInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+admin.site.register(TaxSettings)

@@ -1,0 +1,140 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from billbridge.core.models import TimeStampedModel
+
+MAX_NUMBER_LENGTH = 21  # QuickBooks Online's DocNumber limit
+
+
+class TaxSettings(TimeStampedModel):
+    """Settings ▸ Time ▸ Tax: the practice's primary and secondary tax."""
+
+    practice = models.OneToOneField(
+        "practice.Practice", on_delete=models.CASCADE, related_name="tax_settings"
+    )
+    primary_name = models.CharField(max_length=50, default="Sales tax")
+    primary_rate = models.DecimalField(
+        max_digits=6, decimal_places=3, default=Decimal("0"), validators=[MinValueValidator(0)]
+    )
+    primary_enabled = models.BooleanField(default=False)
+    secondary_name = models.CharField(max_length=50, default="Secondary tax")
+    secondary_rate = models.DecimalField(
+        max_digits=6, decimal_places=3, default=Decimal("0"), validators=[MinValueValidator(0)]
+    )
+    secondary_enabled = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"Tax settings of {self.practice}"
+
+    def effective_primary_rate(self) -> Decimal:
+        return self.primary_rate if self.primary_enabled else Decimal("0")
+
+    def effective_secondary_rate(self) -> Decimal:
+        return self.secondary_rate if self.secondary_enabled else Decimal("0")
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    FINALIZED = "finalized", "Finalized"
+    CLOSED = "closed", "Closed"
+
+
+class InvoiceQuerySet(models.QuerySet):
+    def for_practice(self, practice):
+        return self.filter(practice=practice)
+
+
+class Invoice(TimeStampedModel):
+    practice = models.ForeignKey(
+        "practice.Practice", on_delete=models.CASCADE, related_name="invoices"
+    )
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="invoices")
+    number = models.CharField(max_length=MAX_NUMBER_LENGTH)
+    status = models.CharField(
+        max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT
+    )
+    issue_date = models.DateField()
+    due_date = models.DateField(null=True, blank=True)
+    memo = models.TextField(blank=True, max_length=1000)
+    # The rates in force when the totals were last computed: frozen once the invoice is
+    # finalized, so the export sends what the client was billed.
+    primary_tax_name = models.CharField(max_length=50, blank=True)
+    primary_tax_rate = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal("0"))
+    secondary_tax_name = models.CharField(max_length=50, blank=True)
+    secondary_tax_rate = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal("0"))
+    subtotal = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    primary_tax = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    secondary_tax = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    # Bumped by every change of content or status, so an export can tell which version it sent.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = InvoiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issue_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "number"],
+                name="invoice_number_unique_in_practice",
+                violation_error_message="Another invoice of this practice has that number.",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["practice", "status", "-issue_date", "-id"]),
+            models.Index(fields=["practice", "client", "-issue_date", "-id"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == InvoiceStatus.DRAFT
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    description = models.CharField(max_length=4000)
+    service_name = models.CharField(max_length=100, blank=True)
+    quantity = models.DecimalField(max_digits=12, decimal_places=2)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    primary_taxable = models.BooleanField(default=False)
+    secondary_taxable = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"{self.invoice.number} line {self.position}"
+
+
+class TimelineEvent(models.Model):
+    """One entry in an invoice's timeline: who did what, when and why."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="timeline")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # Who acted when no user did (for example "QuickBooks sync").
+    actor_label = models.CharField(max_length=100, blank=True)
+    action = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.invoice.number}: {self.action}"
+
+    @property
+    def who(self) -> str:
+        return self.actor_label or (self.actor.get_username() if self.actor else "system")

@@ -1,0 +1,432 @@
+"""Every change of an invoice happens here: drafting, editing and the status transitions.
+
+Each function checks its guard and the actor's permissions before writing anything, runs in one
+transaction holding the invoice's row lock, and writes a timeline event. Pages, the API,
+commands and (later) QuickBooks tasks call these functions; nothing else assigns a status.
+"""
+
+import datetime
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+
+from billbridge.clients.models import Client
+from billbridge.clients.names import display_name_problems
+from billbridge.core.errors import InvalidInput, ServiceError, TransitionRefused
+from billbridge.invoicing.models import (
+    MAX_NUMBER_LENGTH,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    TaxSettings,
+    TimelineEvent,
+)
+from billbridge.invoicing.totals import LineInput, compute_totals
+from billbridge.practice.models import Membership, Permission, Practice
+from billbridge.practice.permissions import require, require_client_owner
+
+MAX_LINES = 200
+MAX_LINE_AMOUNT = Decimal("999999999.99")
+
+
+@dataclass(frozen=True)
+class DraftInput:
+    client_id: int
+    issue_date: datetime.date
+    lines: Sequence[LineInput]
+    due_date: datetime.date | None = None
+    memo: str = ""
+    number: str | None = None  # None: the practice's next number from its sequence
+
+
+# ---- reading, scoped to the practice ------------------------------------------------------
+
+
+def get_invoice(membership: Membership, invoice_id: int) -> Invoice:
+    """The invoice if it belongs to the member's practice; otherwise Invoice.DoesNotExist, so
+    that another practice's invoice looks exactly like one that does not exist."""
+    return Invoice.objects.for_practice(membership.practice).get(pk=invoice_id)
+
+
+def _locked(membership: Membership, invoice_id: int) -> Invoice:
+    return (
+        Invoice.objects.for_practice(membership.practice)
+        .select_for_update()
+        .select_related("client")
+        .get(pk=invoice_id)
+    )
+
+
+def tax_settings_for(practice: Practice) -> TaxSettings:
+    return TaxSettings.objects.get_or_create(practice=practice)[0]
+
+
+# ---- drafts ---------------------------------------------------------------------------------
+
+
+def _validate_draft(membership: Membership, data: DraftInput) -> Client:
+    errors: dict[str, list[str]] = {}
+    client = Client.objects.for_practice(membership.practice).filter(pk=data.client_id).first()
+    if client is None:
+        errors["client"] = ["Choose one of your practice's clients."]
+    if data.due_date and data.due_date < data.issue_date:
+        errors["due_date"] = ["The due date cannot be before the issue date."]
+    if data.number is not None:
+        if not data.number.strip():
+            errors["number"] = ["The invoice number cannot be empty."]
+        elif len(data.number) > MAX_NUMBER_LENGTH:
+            errors["number"] = [
+                f"An invoice number can have at most {MAX_NUMBER_LENGTH} characters "
+                "(QuickBooks' limit)."
+            ]
+    if len(data.lines) > MAX_LINES:
+        errors["lines"] = [f"An invoice can have at most {MAX_LINES} lines."]
+    for index, line in enumerate(data.lines, start=1):
+        if not line.description.strip():
+            errors.setdefault("lines", []).append(f"Line {index} needs a description.")
+        if line.quantity <= 0:
+            errors.setdefault("lines", []).append(f"Line {index}: the quantity must be positive.")
+        if line.unit_price < 0:
+            errors.setdefault("lines", []).append(
+                f"Line {index}: the unit price cannot be negative."
+            )
+        if line.amount > MAX_LINE_AMOUNT:
+            errors.setdefault("lines", []).append(f"Line {index}: the amount is too large.")
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise InvalidInput(first, errors)
+    return client
+
+
+def _allocate_number(practice: Practice) -> str:
+    practice = Practice.objects.select_for_update().get(pk=practice.pk)
+    number = practice.next_invoice_number
+    # A typed number may already have taken the next one in the sequence: skip past it.
+    while (
+        Invoice.objects.for_practice(practice)
+        .filter(number=f"{practice.invoice_number_prefix}{number}")
+        .exists()
+    ):
+        number += 1
+    practice.next_invoice_number = number + 1
+    practice.save(update_fields=["next_invoice_number", "updated_at"])
+    return f"{practice.invoice_number_prefix}{number}"
+
+
+def _apply_content(invoice: Invoice, data: DraftInput, client: Client) -> None:
+    tax = tax_settings_for(invoice.practice)
+    invoice.client = client
+    invoice.issue_date = data.issue_date
+    invoice.due_date = data.due_date
+    invoice.memo = data.memo
+    _refresh_totals(invoice, data.lines, tax)
+    try:
+        with transaction.atomic():
+            invoice.save()
+    except IntegrityError as exc:
+        raise InvalidInput(
+            f"Another invoice already has the number {invoice.number}.",
+            {"number": ["Another invoice of this practice has that number."]},
+        ) from exc
+    invoice.lines.all().delete()
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            position=position,
+            description=line.description,
+            service_name=line.service_name,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=line.amount,
+            primary_taxable=line.primary_taxable,
+            secondary_taxable=line.secondary_taxable,
+        )
+        for position, line in enumerate(data.lines, start=1)
+    )
+
+
+def _refresh_totals(invoice: Invoice, lines: Iterable[LineInput], tax: TaxSettings) -> None:
+    invoice.primary_tax_name = tax.primary_name
+    invoice.primary_tax_rate = tax.effective_primary_rate()
+    invoice.secondary_tax_name = tax.secondary_name
+    invoice.secondary_tax_rate = tax.effective_secondary_rate()
+    totals = compute_totals(lines, invoice.primary_tax_rate, invoice.secondary_tax_rate)
+    invoice.subtotal = totals.subtotal
+    invoice.primary_tax = totals.primary_tax
+    invoice.secondary_tax = totals.secondary_tax
+    invoice.total = totals.total
+
+
+def _line_inputs(invoice: Invoice) -> list[LineInput]:
+    return [
+        LineInput(
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            service_name=line.service_name,
+            primary_taxable=line.primary_taxable,
+            secondary_taxable=line.secondary_taxable,
+        )
+        for line in invoice.lines.all()
+    ]
+
+
+def _record(
+    invoice: Invoice,
+    membership: Membership | None,
+    action: str,
+    *,
+    from_status: str = "",
+    reason: str = "",
+    actor_label: str = "",
+) -> None:
+    TimelineEvent.objects.create(
+        invoice=invoice,
+        actor=membership.user if membership else None,
+        actor_label=actor_label,
+        action=action,
+        from_status=from_status,
+        to_status=invoice.status if from_status else "",
+        reason=reason[:500],
+    )
+
+
+@transaction.atomic
+def create_draft(membership: Membership, data: DraftInput) -> Invoice:
+    require(membership, Permission.PROCESS_TIME)
+    client = _validate_draft(membership, data)
+    number = data.number.strip() if data.number is not None else None
+    invoice = Invoice(
+        practice=membership.practice,
+        number=number or _allocate_number(membership.practice),
+        status=InvoiceStatus.DRAFT,
+    )
+    _apply_content(invoice, data, client)
+    _record(invoice, membership, "created")
+    return invoice
+
+
+@transaction.atomic
+def update_draft(membership: Membership, invoice_id: int, data: DraftInput) -> Invoice:
+    require(membership, Permission.PROCESS_TIME)
+    invoice = _locked(membership, invoice_id)
+    if not invoice.is_draft:
+        raise TransitionRefused(
+            f"Invoice {invoice.number} is {invoice.get_status_display()}; only drafts can be "
+            "edited. Revert it to Draft first."
+        )
+    client = _validate_draft(membership, data)
+    if data.number is not None:
+        invoice.number = data.number.strip()
+    invoice.version += 1
+    _apply_content(invoice, data, client)
+    _record(invoice, membership, "edited")
+    return invoice
+
+
+# ---- status transitions -----------------------------------------------------------------
+
+
+def _completeness_problems(invoice: Invoice) -> list[str]:
+    problems = []
+    lines = list(invoice.lines.all())
+    if not lines:
+        problems.append("it has no lines")
+    if invoice.due_date is None:
+        problems.append("it has no due date")
+    problems.extend(display_name_problems(invoice.client.name))
+    return problems
+
+
+def _transition(
+    invoice: Invoice,
+    membership: Membership | None,
+    to_status: InvoiceStatus,
+    action: str,
+    *,
+    reason: str = "",
+    actor_label: str = "",
+) -> Invoice:
+    from_status = invoice.status
+    invoice.status = to_status
+    invoice.version += 1
+    invoice.save(update_fields=["status", "version", "updated_at"])
+    _record(
+        invoice,
+        membership,
+        action,
+        from_status=from_status,
+        reason=reason,
+        actor_label=actor_label,
+    )
+    return invoice
+
+
+def _refuse_unless(invoice: Invoice, expected: InvoiceStatus, doing: str) -> None:
+    if invoice.status != expected:
+        raise TransitionRefused(
+            f"Invoice {invoice.number} is {invoice.get_status_display()}; only "
+            f"{expected.label.lower()} invoices can be {doing}."
+        )
+
+
+@transaction.atomic
+def finalize(membership: Membership, invoice_id: int) -> Invoice:
+    require(membership, Permission.PROCESS_TIME)
+    invoice = _locked(membership, invoice_id)
+    _refuse_unless(invoice, InvoiceStatus.DRAFT, "finalized")
+    problems = _completeness_problems(invoice)
+    if problems:
+        raise TransitionRefused(
+            f"Invoice {invoice.number} cannot be finalized: {'; '.join(problems)}."
+        )
+    # The tax rates in force now are frozen into the finalized invoice.
+    _refresh_totals(invoice, _line_inputs(invoice), tax_settings_for(invoice.practice))
+    invoice.save(
+        update_fields=[
+            "primary_tax_name",
+            "primary_tax_rate",
+            "secondary_tax_name",
+            "secondary_tax_rate",
+            "subtotal",
+            "primary_tax",
+            "secondary_tax",
+            "total",
+        ]
+    )
+    return _transition(invoice, membership, InvoiceStatus.FINALIZED, "finalized")
+
+
+def _require_owner_who_processes_time(membership: Membership, invoice: Invoice) -> None:
+    require(membership, Permission.PROCESS_TIME)
+    require_client_owner(membership, invoice.client_id)
+
+
+@transaction.atomic
+def revert_to_draft(membership: Membership, invoice_id: int, reason: str = "") -> Invoice:
+    invoice = _locked(membership, invoice_id)
+    _require_owner_who_processes_time(membership, invoice)
+    _refuse_unless(invoice, InvoiceStatus.FINALIZED, "reverted to Draft")
+    return _transition(invoice, membership, InvoiceStatus.DRAFT, "reverted to draft", reason=reason)
+
+
+@transaction.atomic
+def close(
+    membership: Membership | None,
+    invoice_id: int,
+    reason: str,
+    *,
+    practice: Practice | None = None,
+    actor_label: str = "",
+) -> Invoice:
+    """Close a finalized invoice. A member needs Process time; the QuickBooks payment sync
+    closes as the system, passing no member, the practice and an actor label instead."""
+    if not reason.strip():
+        raise InvalidInput("Say why the invoice is closed.", {"reason": ["A reason is needed."]})
+    if membership is None:
+        if practice is None or not actor_label:
+            raise ValueError("A system close names its practice and its actor.")
+        invoice = Invoice.objects.for_practice(practice).select_for_update().get(pk=invoice_id)
+    else:
+        require(membership, Permission.PROCESS_TIME)
+        invoice = _locked(membership, invoice_id)
+    _refuse_unless(invoice, InvoiceStatus.FINALIZED, "closed")
+    return _transition(
+        invoice,
+        membership,
+        InvoiceStatus.CLOSED,
+        "closed",
+        reason=reason.strip(),
+        actor_label=actor_label,
+    )
+
+
+@transaction.atomic
+def reopen(membership: Membership, invoice_id: int, reason: str = "") -> Invoice:
+    invoice = _locked(membership, invoice_id)
+    _require_owner_who_processes_time(membership, invoice)
+    _refuse_unless(invoice, InvoiceStatus.CLOSED, "reopened")
+    return _transition(invoice, membership, InvoiceStatus.FINALIZED, "reopened", reason=reason)
+
+
+# ---- bulk actions from the Billing list --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    invoice_id: int
+    number: str
+    done: bool
+    message: str
+
+
+BULK_ACTIONS: dict[str, tuple[str, Callable[[Membership, int], Invoice]]] = {
+    "finalize": ("Finalized", finalize),
+    "revert_to_draft": ("Reverted to Draft", revert_to_draft),
+}
+
+
+def apply_bulk(membership: Membership, action: str, invoice_ids: Iterable[int]) -> list[Outcome]:
+    """Run one transition on each selected invoice independently: one refusal never stops or
+    undoes the others. Returns what happened to each, in the order given."""
+    if action not in BULK_ACTIONS:
+        raise InvalidInput(f"Unknown action: {action}.")
+    done_message, transition = BULK_ACTIONS[action]
+    invoice_ids = list(dict.fromkeys(invoice_ids))
+    numbers = dict(
+        Invoice.objects.for_practice(membership.practice)
+        .filter(pk__in=invoice_ids)
+        .values_list("pk", "number")
+    )
+    outcomes = []
+    for invoice_id in invoice_ids:
+        if invoice_id not in numbers:
+            outcomes.append(Outcome(invoice_id, "", False, "No such invoice."))
+            continue
+        try:
+            transition(membership, invoice_id)
+        except ServiceError as exc:
+            outcomes.append(Outcome(invoice_id, numbers[invoice_id], False, exc.message))
+        else:
+            outcomes.append(Outcome(invoice_id, numbers[invoice_id], True, done_message))
+    return outcomes
+
+
+# ---- tax settings ----------------------------------------------------------------------------
+
+TAX_FIELDS = (
+    "primary_name",
+    "primary_rate",
+    "primary_enabled",
+    "secondary_name",
+    "secondary_rate",
+    "secondary_enabled",
+)
+
+
+@transaction.atomic
+def update_tax_settings(membership: Membership, **fields) -> TaxSettings:
+    """Change the practice's taxes. Drafts pick the new rates up when next saved or
+    finalized; finalized invoices keep the rates they were finalized with."""
+    require(membership, Permission.MANAGE_SETTINGS)
+    unknown = set(fields) - set(TAX_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Unknown tax settings: {', '.join(sorted(unknown))}.")
+    tax = TaxSettings.objects.select_for_update().get(pk=tax_settings_for(membership.practice).pk)
+    for name, value in fields.items():
+        setattr(tax, name, value)
+    errors = {}
+    for prefix in ("primary", "secondary"):
+        rate = getattr(tax, f"{prefix}_rate")
+        if rate is None or rate < 0 or rate > 100:
+            errors[f"{prefix}_rate"] = ["A tax rate is a percentage from 0 to 100."]
+        elif rate != rate.quantize(Decimal("0.001")):
+            errors[f"{prefix}_rate"] = ["A tax rate has at most three decimal places."]
+        if not getattr(tax, f"{prefix}_name").strip():
+            errors[f"{prefix}_name"] = ["A tax needs a name."]
+    if errors:
+        raise InvalidInput(next(iter(errors.values()))[0], errors)
+    tax.save()
+    return tax

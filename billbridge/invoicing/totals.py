@@ -1,0 +1,52 @@
+"""Invoice totals, by the rounding rule in billbridge.core.money."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from billbridge.core.money import line_amount, tax_on
+
+
+@dataclass(frozen=True)
+class LineInput:
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    service_name: str = ""
+    primary_taxable: bool = False
+    secondary_taxable: bool = False
+
+    @property
+    def amount(self) -> Decimal:
+        return line_amount(self.quantity, self.unit_price)
+
+
+@dataclass(frozen=True)
+class Totals:
+    subtotal: Decimal
+    primary_tax: Decimal
+    secondary_tax: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.subtotal + self.primary_tax + self.secondary_tax
+
+
+def compute_totals(
+    lines: Iterable[LineInput], primary_rate: Decimal, secondary_rate: Decimal
+) -> Totals:
+    """Each tax applies to the sum of the amounts of the lines flagged for it, and is rounded
+    once on that sum (not line by line), as QuickBooks computes TxnTaxDetail."""
+    subtotal = primary_base = secondary_base = Decimal("0.00")
+    for line in lines:
+        amount = line.amount
+        subtotal += amount
+        if line.primary_taxable:
+            primary_base += amount
+        if line.secondary_taxable:
+            secondary_base += amount
+    return Totals(
+        subtotal=subtotal,
+        primary_tax=tax_on(primary_base, primary_rate),
+        secondary_tax=tax_on(secondary_base, secondary_rate),
+    )
