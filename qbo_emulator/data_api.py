@@ -1,0 +1,221 @@
+"""The QBO v3 data API over HTTP: /v3/company/{realmId}/... (QBO.md §2).
+
+Authentication is not checked here: the gateway in front of these routes does that. Every body is
+JSON with a top-level `time`; every error is a Fault rendered by `faults.fault_body`.
+"""
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from qbo_emulator import faults
+from qbo_emulator.batch import run_batch
+from qbo_emulator.cdc import run_cdc
+from qbo_emulator.faults import QboFault, format_time
+from qbo_emulator.store import Company, Emulator
+
+PREFIX = "/v3/company/{realm_id}"
+
+
+def _number(value: Any) -> Any:
+    """QBO writes amounts as JSON numbers; Decimals with no fraction as integers."""
+    if isinstance(value, Decimal):
+        return (
+            int(value)
+            if value == value.to_integral_value() and abs(value) < 10**15
+            else float(value)
+        )
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def render(payload: dict, status: int = 200) -> Response:
+    body = json.dumps(payload, default=_number, separators=(",", ":"), ensure_ascii=False)
+    return Response(body.encode("utf-8"), status, media_type="application/json")
+
+
+def parse_json(raw: bytes) -> Any:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise faults.validation(
+            "500", "Unsupported Operation", "Request body is not valid UTF-8"
+        ) from None
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as error:
+        raise faults.invalid_value(None, f"Request body is not valid JSON: {error}") from None
+
+
+class DataApi:
+    """Request handlers bound to one Emulator."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+
+    # -- plumbing ---------------------------------------------------------------------------------
+    def company(self, request: Request) -> Company:
+        realm_id = request.path_params["realm_id"]
+        try:
+            company = self.emulator.company(realm_id)
+        except KeyError:
+            raise faults.unknown_realm(realm_id) from None
+        minor = request.query_params.get("minorversion")
+        if minor is not None:
+            with self.emulator.lock:
+                company.minor_versions[minor] += 1
+        return company
+
+    def envelope(self, company: Company, payload: dict) -> dict:
+        payload["time"] = format_time(company.local_now())
+        return payload
+
+    async def handle(self, request: Request, action) -> Response:
+        """Run `action(company, request, body)` with requestid replay; faults become Fault
+        bodies. The body is read first so that no await happens while the lock is held."""
+        raw = await request.body()
+        company = None
+        try:
+            company = self.company(request)
+            request_id = request.query_params.get("requestid")
+            if request.method != "POST" or not request_id or not self.emulator.honour_request_id:
+                return render(self.envelope(company, action(company, request, raw)))
+            return self.replayed(company, request, raw, request_id, action)
+        except QboFault as fault:
+            now = company.local_now() if company else self.emulator.clock.now()
+            return render(faults.fault_body(fault, now), fault.status)
+
+    def replayed(self, company: Company, request: Request, raw: bytes, request_id: str, action):
+        """QBO answers a repeated requestid with the first response and does not act again.
+        Keyed by (method, path, requestid) per company; the body is NOT compared: a reused id
+        with a different body also gets the first response (UNCONFIRMED choice, COVERAGE.md).
+        Only successful responses are remembered, so a request that failed can be retried."""
+        if len(request_id) > 50:
+            raise faults.business(
+                "You cannot enter more than 50 characters in the request_id field", "requestid"
+            )
+        key = (request.method, request.url.path, request_id)
+        now = self.emulator.clock.now()
+        retention = timedelta(seconds=self.emulator.request_id_retention_seconds)
+        with self.emulator.lock:
+            remembered = company.request_ids.get(key)
+            if remembered is not None and now - remembered[0] <= retention:
+                return Response(remembered[1], 200, media_type="application/json")
+            # Run the action while holding the lock, so two concurrent requests with the same id
+            # cannot both act.
+            response = render(self.envelope(company, action(company, request, raw)))
+            company.request_ids[key] = (now, response.body)
+            self._forget_expired(company, now - retention)
+            return response
+
+    @staticmethod
+    def _forget_expired(company: Company, cutoff) -> None:
+        while company.request_ids:
+            oldest_key = next(iter(company.request_ids))
+            if company.request_ids[oldest_key][0] >= cutoff:
+                break
+            del company.request_ids[oldest_key]
+
+    # -- endpoints --------------------------------------------------------------------------------
+    def read_entity(self, company: Company, request: Request, raw: bytes) -> dict:
+        entity = request.path_params["entity"]
+        record = company.read(entity, request.path_params["entity_id"])
+        return {_kind_name(entity): record}
+
+    def read_preferences(self, company: Company, request: Request, raw: bytes) -> dict:
+        return {"Preferences": company.read("Preferences", "1")}
+
+    def read_company_info(self, company: Company, request: Request, raw: bytes) -> dict:
+        if request.path_params["entity_id"] != company.realm_id:
+            raise faults.object_not_found("CompanyInfo", request.path_params["entity_id"])
+        return {"CompanyInfo": company.read("CompanyInfo", "1")}
+
+    def write_entity(self, company: Company, request: Request, raw: bytes) -> dict:
+        """POST /{entity}: create, or update (Id present), or ?operation=delete|void|update."""
+        entity = request.path_params["entity"]
+        name = _kind_name(entity)
+        body = parse_json(raw)
+        if not isinstance(body, dict):
+            raise faults.invalid_value(None, "Request body must be a JSON object")
+        operation = request.query_params.get("operation", "").lower()
+        include = {
+            part.strip().lower()
+            for part in request.query_params.get("include", "").split(",")
+            if part.strip()
+        }
+        options = frozenset(include)
+        if operation == "delete":
+            return {name: company.delete(entity, body)}
+        if operation == "void" or (operation == "update" and "void" in include):
+            return {name: company.void(entity, body)}
+        if operation not in ("", "update", "create"):
+            raise faults.unsupported_operation(operation, name)
+        if body.get("Id") not in (None, ""):
+            sparse = body.get("sparse") in (True, "true")
+            return {name: company.update(entity, body, sparse=sparse, options=options)}
+        return {name: company.create(entity, body, options=options)}
+
+    def write_preferences(self, company: Company, request: Request, raw: bytes) -> dict:
+        body = parse_json(raw)
+        if not isinstance(body, dict):
+            raise faults.invalid_value(None, "Request body must be a JSON object")
+        body.setdefault("Id", "1")
+        return {"Preferences": company.update("Preferences", body, sparse=True)}
+
+    def query(self, company: Company, request: Request, raw: bytes) -> dict:
+        if request.method == "GET":
+            sql = request.query_params.get("query")
+        else:
+            sql = raw.decode("utf-8", errors="replace") if raw else None
+            if not sql:
+                sql = request.query_params.get("query")
+        if not sql or not sql.strip():
+            raise faults.query_parse_error("Query is empty")
+        return {"QueryResponse": company.query(sql)}
+
+    def batch(self, company: Company, request: Request, raw: bytes) -> dict:
+        body = parse_json(raw)
+        return run_batch(company, body)
+
+    def cdc(self, company: Company, request: Request, raw: bytes) -> dict:
+        return run_cdc(
+            company,
+            request.query_params.get("entities", ""),
+            request.query_params.get("changedSince", ""),
+        )
+
+    def not_found(self, company: Company, request: Request, raw: bytes) -> dict:
+        raise faults.not_found_url(request.url.path)
+
+
+def _kind_name(entity: str) -> str:
+    from qbo_emulator.entities import entity_type
+
+    return entity_type(entity, "read", internal=True).name
+
+
+def data_routes(emulator: Emulator) -> list[BaseRoute]:
+    """Starlette routes for /v3/company/{realmId}/...; put the gateway middleware in front."""
+    api = DataApi(emulator)
+
+    def route(path: str, action, methods: list[str]) -> Route:
+        async def endpoint(request: Request) -> Response:
+            return await api.handle(request, action)
+
+        return Route(PREFIX + path, endpoint, methods=methods)
+
+    return [
+        route("/query", api.query, ["GET", "POST"]),
+        route("/batch", api.batch, ["POST"]),
+        route("/cdc", api.cdc, ["GET"]),
+        route("/preferences", api.read_preferences, ["GET"]),
+        route("/preferences", api.write_preferences, ["POST"]),
+        route("/companyinfo/{entity_id}", api.read_company_info, ["GET"]),
+        route("/{entity}/{entity_id}", api.read_entity, ["GET"]),
+        route("/{entity}", api.write_entity, ["POST"]),
+        route("/{path:path}", api.not_found, ["GET", "POST"]),
+    ]

@@ -1,0 +1,40 @@
+"""The registry of QBO entity types the emulator serves, by QBO name and by URL segment."""
+
+from qbo_emulator import faults
+from qbo_emulator.entities.base import EntityType
+
+_REGISTRY: dict[str, EntityType] = {}
+_BY_SEGMENT: dict[str, EntityType] = {}
+
+OPERATION_NAMES = {"create": "Create", "read": "Read", "update": "Update", "delete": "Delete",
+                   "void": "Void", "query": "Query"}  # fmt: skip
+
+
+def register(kind: EntityType) -> EntityType:
+    _REGISTRY[kind.name] = kind
+    _BY_SEGMENT[kind.name.lower()] = kind
+    return kind
+
+
+def entity_type(name: str, operation: str, *, internal: bool = False) -> EntityType:
+    """The entity type called `name` (QBO name or lower-case URL segment), refusing operations
+    QBO does not offer on it (e.g. deleting a Customer) unless `internal` (seeding, snapshots)."""
+    _load()
+    kind = _REGISTRY.get(name) or _BY_SEGMENT.get(str(name).lower())
+    if kind is None:
+        raise faults.not_found_url(f"/{str(name).lower()}")
+    if not internal and operation not in kind.operations:
+        raise faults.unsupported_operation(OPERATION_NAMES.get(operation, operation), kind.name)
+    return kind
+
+
+def entity_names() -> list[str]:
+    _load()
+    return list(_REGISTRY)
+
+
+def _load() -> None:
+    if _REGISTRY:
+        return
+    # Importing the modules registers their types; done lazily to avoid import cycles.
+    from qbo_emulator.entities import invoice, lists, names, payment, settings, taxes  # noqa: F401

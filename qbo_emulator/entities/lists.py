@@ -1,0 +1,131 @@
+"""Item, Account, Term and PaymentMethod: name lists identified by a unique Name."""
+
+from decimal import Decimal
+
+from qbo_emulator import faults
+from qbo_emulator.entities import register
+from qbo_emulator.entities.base import EntityType, boolean, money, reference, text
+from qbo_emulator.entities.names import name_key
+
+ACCOUNT_CLASSIFICATION = {
+    "Bank": "Asset", "Other Current Asset": "Asset", "Fixed Asset": "Asset",
+    "Other Asset": "Asset", "Accounts Receivable": "Asset", "Equity": "Equity",
+    "Expense": "Expense", "Other Expense": "Expense", "Cost of Goods Sold": "Expense",
+    "Accounts Payable": "Liability", "Credit Card": "Liability", "Long Term Liability": "Liability",
+    "Other Current Liability": "Liability", "Income": "Revenue", "Other Income": "Revenue",
+}  # fmt: skip
+ITEM_TYPES = frozenset({"Service", "NonInventory", "Inventory", "Group", "Category", "Bundle"})
+# Item types that post sales to an income account and so need one.
+SELLABLE = frozenset({"Service", "NonInventory", "Inventory"})
+
+
+class NamedList(EntityType):
+    """A name list whose `Name` is required, has no ':' and is unique within the entity."""
+
+    name_list = True
+    holder = ""
+    max_name = 100
+    refs: dict[str, str] = {}
+    queryable = frozenset({"Id", "MetaData.CreateTime", "MetaData.LastUpdatedTime", "Name",
+                           "Active", "FullyQualifiedName"})  # fmt: skip
+
+    def build(self, company, body, existing, options):
+        record = dict(body)
+        name = text(body, "Name", self.max_name)
+        if name is None:
+            raise faults.required("Name")
+        if ":" in name:
+            raise faults.invalid_character("Name", ":")
+        record["Name"] = name.strip()
+        record["Active"] = boolean(body, "Active", True)
+        for field, entity in self.refs.items():
+            resolved = reference(company, body, field, entity)
+            if resolved:
+                record[field] = resolved
+        return record
+
+    def unique_keys(self, record):
+        return [(self.name + ".Name", name_key(record["Name"]))]
+
+    def duplicate_fault(self, record, index, key, other):
+        return faults.duplicate_name(record["Name"], self.holder)
+
+
+class ItemType(NamedList):
+    name = "Item"
+    holder = "product or service"
+    refs = {"IncomeAccountRef": "Account", "ExpenseAccountRef": "Account",
+            "AssetAccountRef": "Account", "SalesTaxCodeRef": "TaxCode",
+            "ParentRef": "Item"}  # fmt: skip
+    queryable = NamedList.queryable | {"Type", "Sku", "UnitPrice", "Taxable"}
+
+    def build(self, company, body, existing, options):
+        record = super().build(company, body, existing, options)
+        item_type = body.get("Type", "Service")
+        if item_type not in ITEM_TYPES:
+            raise faults.invalid_value("Type", f"Item Type {item_type!r} is not supported")
+        if item_type in SELLABLE and "IncomeAccountRef" not in record:
+            raise faults.required("IncomeAccountRef")
+        record["Type"] = item_type
+        record["FullyQualifiedName"] = record["Name"]
+        record["UnitPrice"] = money(body.get("UnitPrice", 0), "UnitPrice")
+        record["Taxable"] = boolean(body, "Taxable", False)
+        record["TrackQtyOnHand"] = boolean(body, "TrackQtyOnHand", False)
+        return record
+
+
+class AccountType(NamedList):
+    name = "Account"
+    holder = "account"
+    refs = {"ParentRef": "Account"}
+    queryable = NamedList.queryable | {"AccountType", "AccountSubType", "Classification",
+                                       "CurrentBalance", "AcctNum"}  # fmt: skip
+    kept_on_update = ("CurrentBalance",)
+
+    def build(self, company, body, existing, options):
+        record = super().build(company, body, existing, options)
+        account_type = body.get("AccountType")
+        if account_type is None:
+            raise faults.required("AccountType")
+        if account_type not in ACCOUNT_CLASSIFICATION:
+            raise faults.invalid_value("AccountType", f"Unknown AccountType {account_type!r}")
+        record["Classification"] = ACCOUNT_CLASSIFICATION[account_type]
+        record["FullyQualifiedName"] = record["Name"]
+        record["SubAccount"] = "ParentRef" in record
+        record["CurrentBalance"] = (existing or {}).get("CurrentBalance", Decimal("0"))
+        return record
+
+
+class TermType(NamedList):
+    name = "Term"
+    holder = "term"
+    max_name = 31
+    queryable = NamedList.queryable | {"DueDays", "Type"}
+
+    def build(self, company, body, existing, options):
+        record = super().build(company, body, existing, options)
+        record["Type"] = body.get("Type", "STANDARD")
+        if record["Type"] == "STANDARD":
+            due_days = body.get("DueDays", 0)
+            if not isinstance(due_days, int) or isinstance(due_days, bool) or due_days < 0:
+                raise faults.invalid_value("DueDays", "DueDays must be a whole number of days")
+            record["DueDays"] = due_days
+        return record
+
+
+class PaymentMethodType(NamedList):
+    name = "PaymentMethod"
+    holder = "payment method"
+    max_name = 31
+    queryable = NamedList.queryable | {"Type"}
+
+    def build(self, company, body, existing, options):
+        record = super().build(company, body, existing, options)
+        record["Type"] = body.get("Type", "NON_CREDIT_CARD")
+        return record
+
+
+register(ItemType())
+register(AccountType())
+register(TermType())
+register(PaymentMethodType())

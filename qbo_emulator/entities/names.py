@@ -1,0 +1,123 @@
+"""Customer, Vendor and Employee: the people lists whose DisplayName is shared (QBO.md §3.1)."""
+
+import unicodedata
+from decimal import Decimal
+
+from qbo_emulator import faults
+from qbo_emulator.entities import register
+from qbo_emulator.entities.base import EntityType, boolean, kept, reference, text
+
+# The name parts QBO joins, in this order, when no DisplayName is sent.
+NAME_PARTS = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
+LENGTHS = {"DisplayName": 500, "Title": 16, "GivenName": 100, "MiddleName": 100,
+           "FamilyName": 100, "Suffix": 16, "CompanyName": 100, "PrintOnCheckName": 110,
+           "Notes": 2000}  # fmt: skip
+# Punctuation accepted in names besides letters, digits and spaces (Workato's list, QBO.md §3.1,
+# UNCONFIRMED by Intuit). ':' is refused above all: it separates levels in FullyQualifiedName.
+NAME_PUNCTUATION = frozenset(",.?@&!#'~*_-;+()")
+NAME_QUERYABLE = frozenset(
+    {"Id", "MetaData.CreateTime", "MetaData.LastUpdatedTime", "DisplayName", "GivenName",
+     "MiddleName", "FamilyName", "CompanyName", "FullyQualifiedName", "PrintOnCheckName",
+     "Active", "PrimaryEmailAddr", "Balance", "Title", "Suffix"}
+)  # fmt: skip
+
+
+def check_name_characters(value: str, element: str) -> None:
+    for character in value:
+        if character.isalnum() or character == " " or character in NAME_PUNCTUATION:
+            continue
+        if unicodedata.category(character).startswith("L"):
+            continue
+        raise faults.invalid_character(element, character)
+
+
+def name_key(display_name: str) -> str:
+    """Display names compare case- and surrounding-space-insensitively (UNCONFIRMED, QBO.md §3.1)."""
+    return " ".join(display_name.split()).casefold()
+
+
+class PersonList(EntityType):
+    """The shared rules of the three people lists."""
+
+    name_list = True
+    queryable = NAME_QUERYABLE
+    kept_on_update = ("Balance", "BalanceWithJobs")
+    extra_refs: dict[str, str] = {}
+
+    def build(self, company, body, existing, options):
+        record = dict(body)
+        for field, maximum in LENGTHS.items():
+            text(body, field, maximum)
+        display = text(body, "DisplayName", LENGTHS["DisplayName"])
+        if display is None:
+            parts = [str(body[p]).strip() for p in NAME_PARTS if body.get(p)]
+            if not parts:
+                raise faults.required("DisplayName")
+            display = " ".join(parts)
+        display = display.strip()
+        for field in ("DisplayName", "CompanyName", "GivenName", "FamilyName"):
+            value = display if field == "DisplayName" else body.get(field)
+            if value:
+                check_name_characters(str(value), field)
+        record["DisplayName"] = display
+        record["FullyQualifiedName"] = display
+        if not record.get("PrintOnCheckName"):
+            record["PrintOnCheckName"] = body.get("CompanyName") or display
+        record["Active"] = boolean(body, "Active", True)
+        for field, entity in self.extra_refs.items():
+            resolved = reference(company, body, field, entity)
+            if resolved:
+                record[field] = resolved
+            else:
+                record.pop(field, None)
+        record["CurrencyRef"] = company_currency(company)
+        record.setdefault("Balance", Decimal("0"))
+        return kept(existing, record, self.kept_on_update)
+
+    def unique_keys(self, record):
+        return [("DisplayName", name_key(record["DisplayName"]))]
+
+    def duplicate_fault(self, record, index, key, other):
+        return faults.duplicate_name(record["DisplayName"])
+
+
+def company_currency(company) -> dict:
+    currency = company.preferences["CurrencyPrefs"]["HomeCurrency"]
+    return {"value": currency["value"], "name": currency.get("name", currency["value"])}
+
+
+class CustomerType(PersonList):
+    name = "Customer"
+    extra_refs = {"SalesTermRef": "Term", "PaymentMethodRef": "PaymentMethod",
+                  "ParentRef": "Customer", "DefaultTaxCodeRef": "TaxCode"}  # fmt: skip
+    kept_on_update = ("Balance", "BalanceWithJobs")
+
+    def build(self, company, body, existing, options):
+        record = super().build(company, body, existing, options)
+        record["Taxable"] = boolean(body, "Taxable", True)
+        record.setdefault("PreferredDeliveryMethod", "Print")
+        record.setdefault("BalanceWithJobs", record["Balance"])
+        record.setdefault("Job", False)
+        record.setdefault("BillWithParent", False)
+        return record
+
+
+class VendorType(PersonList):
+    name = "Vendor"
+    extra_refs = {"TermRef": "Term"}
+
+
+class EmployeeType(PersonList):
+    name = "Employee"
+    kept_on_update = ()
+
+    def build(self, company, body, existing, options):
+        record = super().build(company, body, existing, options)
+        record.pop("Balance", None)
+        record.pop("CurrencyRef", None)
+        return record
+
+
+register(CustomerType())
+register(VendorType())
+register(EmployeeType())

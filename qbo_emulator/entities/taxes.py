@@ -1,0 +1,92 @@
+"""TaxAgency, TaxRate and TaxCode (QBO.md §3.5). Rates and codes are read-only over the API, as in
+QBO (they are made through the tax service); the seed and automated sales tax create them."""
+
+from decimal import Decimal
+
+from qbo_emulator import faults
+from qbo_emulator.entities import register
+from qbo_emulator.entities.base import EntityType, boolean, money, reference, text
+from qbo_emulator.entities.names import name_key
+
+TAX_QUERYABLE = frozenset({"Id", "MetaData.CreateTime", "MetaData.LastUpdatedTime", "Name",
+                           "Active"})  # fmt: skip
+
+
+class TaxAgencyType(EntityType):
+    name = "TaxAgency"
+    operations = frozenset({"create", "read", "query"})
+    cdc = False
+    queryable = frozenset({"Id", "MetaData.CreateTime", "MetaData.LastUpdatedTime", "DisplayName"})
+
+    def build(self, company, body, existing, options):
+        record = dict(body)
+        display = text(body, "DisplayName", 100)
+        if display is None:
+            raise faults.required("DisplayName")
+        record["DisplayName"] = display
+        record["TaxTrackedOnSales"] = boolean(body, "TaxTrackedOnSales", True)
+        record["TaxTrackedOnPurchases"] = boolean(body, "TaxTrackedOnPurchases", False)
+        return record
+
+    def unique_keys(self, record):
+        return [("TaxAgency.DisplayName", name_key(record["DisplayName"]))]
+
+    def duplicate_fault(self, record, index, key, other):
+        return faults.duplicate_name(record["DisplayName"], "tax agency")
+
+
+class TaxRateType(EntityType):
+    name = "TaxRate"
+    operations = frozenset({"read", "query"})
+    cdc = False
+    queryable = TAX_QUERYABLE | {"RateValue"}
+
+    def build(self, company, body, existing, options):
+        record = dict(body)
+        if not text(body, "Name", 100):
+            raise faults.required("Name")
+        record["RateValue"] = money(body.get("RateValue", 0), "RateValue")
+        record["AgencyRef"] = reference(company, body, "AgencyRef", "TaxAgency", required=True)
+        record["Active"] = boolean(body, "Active", True)
+        record.setdefault("SpecialTaxType", "NONE")
+        record.setdefault("DisplayType", "ReadOnly")
+        return record
+
+
+class TaxCodeType(EntityType):
+    name = "TaxCode"
+    operations = frozenset({"read", "query"})
+    cdc = False
+    queryable = TAX_QUERYABLE | {"Taxable", "TaxGroup"}
+
+    def build(self, company, body, existing, options):
+        record = dict(body)
+        if not text(body, "Name", 100):
+            raise faults.required("Name")
+        record["Active"] = boolean(body, "Active", True)
+        details = []
+        for index, detail in enumerate(body.get("SalesTaxRateList", {}).get("TaxRateDetail", [])):
+            rate = reference(company, detail, "TaxRateRef", "TaxRate",
+                             element="SalesTaxRateList.TaxRateDetail.TaxRateRef", required=True)  # fmt: skip
+            details.append({"TaxRateRef": rate, "TaxTypeApplicable": "TaxOnAmount",
+                            "TaxOrder": detail.get("TaxOrder", index)})  # fmt: skip
+        record["SalesTaxRateList"] = {"TaxRateDetail": details}
+        record["PurchaseTaxRateList"] = {"TaxRateDetail": []}
+        record["Taxable"] = boolean(body, "Taxable", bool(details))
+        record["TaxGroup"] = boolean(body, "TaxGroup", len(details) > 1)
+        return record
+
+
+def code_rates(company, code: dict) -> list[tuple[dict, Decimal]]:
+    """The (TaxRate, percent) pairs a tax code applies, in tax order."""
+    result = []
+    for detail in code["SalesTaxRateList"]["TaxRateDetail"]:
+        rate = company.find("TaxRate", detail["TaxRateRef"]["value"])
+        if rate is not None:
+            result.append((rate, rate["RateValue"]))
+    return result
+
+
+register(TaxAgencyType())
+register(TaxRateType())
+register(TaxCodeType())

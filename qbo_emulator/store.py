@@ -1,0 +1,559 @@
+"""Company state: realms, their objects, the change log, and the operations the HTTP API uses.
+
+Locking: every read and write of company state holds `Emulator.lock` (one RLock for the whole
+emulator: requests are short and in-memory, so one lock keeps cross-object rules such as payments
+on invoices trivially consistent). Listeners added with `add_listener` are called after the
+operation that made the change has committed and released the lock (unless the caller itself still
+holds `emulator.lock`, e.g. around several calls), in the thread that made the change. They must
+be quick: hand the Change to a queue.
+"""
+
+import json
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from qbo_emulator import faults
+from qbo_emulator.clock import Clock
+from qbo_emulator.entities import entity_type
+from qbo_emulator.entities.base import clean
+
+# Settings the control API and create_company accept, with their QBO Preferences locations.
+PREFERENCE_KEYS = {
+    "custom_txn_numbers": ("SalesFormsPrefs", "CustomTxnNumbers"),
+    "sales_tax": ("TaxPrefs", "UsingSalesTax"),
+    "automated_sales_tax": ("TaxPrefs", "PartnerTaxEnabled"),
+    "multicurrency": ("CurrencyPrefs", "MultiCurrencyEnabled"),
+    "book_close_date": ("AccountingInfoPrefs", "BookCloseDate"),
+}
+
+# Snapshot files store Decimal as strings; these keys are turned back into Decimal on load.
+DECIMAL_FIELDS = frozenset(
+    {
+        "Amount", "TotalAmt", "Balance", "BalanceWithJobs", "UnitPrice", "Qty", "TotalTax",
+        "TaxPercent", "NetAmountTaxable", "UnappliedAmt", "RateValue", "DiscountPercent",
+        "CurrentBalance", "CurrentBalanceWithSubAccounts", "HomeTotalAmt", "HomeBalance",
+        "ExchangeRate", "TaxInclusiveAmt", "OverrideDeltaAmount", "TaxInclusiveAmount",
+    }
+)  # fmt: skip
+
+REALM_BASE = 9341450000000000
+
+
+@dataclass
+class Change:
+    """One committed change, for CDC and webhooks."""
+
+    realm_id: str
+    entity: str
+    entity_id: str
+    operation: str  # "Create" | "Update" | "Delete" | "Void" | "Merge"
+    at: datetime
+
+    def to_dict(self) -> dict:
+        return {
+            "realm_id": self.realm_id,
+            "entity": self.entity,
+            "entity_id": self.entity_id,
+            "operation": self.operation,
+            "at": self.at.isoformat(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Change":
+        return cls(d["realm_id"], d["entity"], d["entity_id"], d["operation"],
+                   datetime.fromisoformat(d["at"]))  # fmt: skip
+
+
+def clone(value: Any) -> Any:
+    """A copy of a stored JSON tree (faster than deepcopy for plain dicts and lists)."""
+    if isinstance(value, dict):
+        return {k: clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clone(v) for v in value]
+    return value
+
+
+def _to_json_tree(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _to_json_tree(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_to_json_tree(v) for v in value]
+    return value
+
+
+def _from_json_tree(value: Any, key: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: _from_json_tree(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_json_tree(v, key) for v in value]
+    if key in DECIMAL_FIELDS and isinstance(value, (str, int, float)) and value != "":
+        return Decimal(str(value))
+    return value
+
+
+class Emulator:
+    """The root object: every company (realm) served, the clock and the change listeners."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock = clock or Clock()
+        self.lock = threading.RLock()
+        self.honour_request_id = True
+        self.request_id_retention_seconds = 24 * 3600
+        self._companies: dict[str, Company] = {}
+        self._listeners: list[Callable[[Change], None]] = []
+        self._local = threading.local()
+        self._realm_counter = 0
+
+    # -- companies ------------------------------------------------------------------------------
+    def create_company(
+        self,
+        *,
+        name: str,
+        country: str = "US",
+        seed: str = "empty",
+        realm_id: str | None = None,
+        **preferences,
+    ) -> "Company":
+        from qbo_emulator import seed as seeding
+
+        if seed not in seeding.SEEDS:
+            raise ValueError(f"unknown seed {seed!r}; expected one of {sorted(seeding.SEEDS)}")
+        unknown = set(preferences) - set(PREFERENCE_KEYS) - {"time_zone"}
+        if unknown:
+            raise ValueError(f"unknown preferences: {sorted(unknown)}")
+        with self.lock:
+            if realm_id is None:
+                self._realm_counter += 1
+                realm_id = str(REALM_BASE + self._realm_counter)
+                while realm_id in self._companies:
+                    self._realm_counter += 1
+                    realm_id = str(REALM_BASE + self._realm_counter)
+            elif realm_id in self._companies:
+                raise ValueError(f"realm {realm_id} already exists")
+            company = Company(
+                self,
+                realm_id,
+                name,
+                country.upper(),
+                preferences.pop("time_zone", "America/Los_Angeles"),
+            )
+            seeding.SEEDS[seed](company, preferences)
+            self._companies[realm_id] = company
+            return company
+
+    def company(self, realm_id: str) -> "Company":
+        with self.lock:
+            return self._companies[realm_id]
+
+    def companies(self) -> list["Company"]:
+        with self.lock:
+            return list(self._companies.values())
+
+    def remove_company(self, realm_id: str) -> None:
+        with self.lock:
+            del self._companies[realm_id]
+
+    def reset(self) -> None:
+        """Forget every company (listeners, clock and switches stay)."""
+        with self.lock:
+            self._companies.clear()
+            self._realm_counter = 0
+
+    # -- change notification --------------------------------------------------------------------
+    def add_listener(self, fn: Callable[[Change], None]) -> None:
+        with self.lock:
+            self._listeners.append(fn)
+
+    @contextmanager
+    def operation(self) -> Iterator[None]:
+        """Hold the lock for one operation; announce its Changes once the outermost one ends."""
+        depth = getattr(self._local, "depth", 0)
+        if depth == 0:
+            self._local.pending = []
+        self._local.depth = depth + 1
+        try:
+            with self.lock:
+                yield
+        except BaseException:
+            if depth == 0:
+                self._local.pending = []
+            raise
+        finally:
+            self._local.depth = depth
+        if depth == 0:
+            pending, self._local.pending = self._local.pending, []
+            for change in pending:
+                for listener in list(self._listeners):
+                    listener(change)
+
+    def _announce(self, change: Change) -> None:
+        pending = getattr(self._local, "pending", None)
+        if pending is not None and getattr(self._local, "depth", 0) > 0:
+            pending.append(change)
+        else:
+            for listener in list(self._listeners):
+                listener(change)
+
+    # -- snapshot -------------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        with self.lock:
+            return {
+                "honour_request_id": self.honour_request_id,
+                "realm_counter": self._realm_counter,
+                "companies": [c.to_dict() for c in self._companies.values()],
+            }
+
+    @classmethod
+    def from_dict(cls, d: dict, clock: Clock | None = None) -> "Emulator":
+        emulator = cls(clock)
+        emulator.restore(d)
+        return emulator
+
+    def restore(self, d: dict) -> None:
+        """Replace all companies with the snapshot `d` (listeners stay registered)."""
+        with self.lock:
+            self.honour_request_id = d.get("honour_request_id", True)
+            self._realm_counter = d.get("realm_counter", 0)
+            self._companies = {}
+            for cd in d.get("companies", []):
+                company = Company.from_dict(self, cd)
+                self._companies[company.realm_id] = company
+
+    def save(self, path: str | Path) -> None:
+        data = json.dumps(self.to_dict(), indent=1, sort_keys=True)
+        target = Path(path)
+        temporary = target.with_name(target.name + ".tmp")
+        temporary.write_text(data, encoding="utf-8")
+        temporary.replace(target)
+
+    @classmethod
+    def load(cls, path: str | Path, clock: Clock | None = None) -> "Emulator":
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")), clock)
+
+
+class Company:
+    """One QBO company (realm): its objects, indexes, number sequences and change log."""
+
+    def __init__(self, emulator: Emulator, realm_id: str, name: str, country: str, tz: str):
+        self.emulator = emulator
+        self.realm_id = realm_id
+        self.country = country
+        self.time_zone = tz
+        self.tz = ZoneInfo(tz)
+        self.tables: dict[str, dict[str, dict]] = defaultdict(dict)
+        self.tombstones: dict[str, dict[str, str]] = defaultdict(dict)  # entity → Id → deleted at
+        self.sequences: dict[str, int] = defaultdict(int)
+        self.indexes: dict[str, dict[str, set[tuple[str, str]]]] = defaultdict(dict)
+        self.changes: list[Change] = []
+        self.minor_versions: dict[str, int] = defaultdict(int)  # minorversion seen → count
+        self.request_ids: dict[tuple, tuple] = {}  # see data_api: requestid replay
+        self.seeding = False
+        self._name = name
+
+    # -- identity and preferences -----------------------------------------------------------------
+    @property
+    def lock(self) -> threading.RLock:
+        return self.emulator.lock
+
+    @property
+    def name(self) -> str:
+        info = self.tables["CompanyInfo"].get("1")
+        return info["CompanyName"] if info else self._name
+
+    @property
+    def is_us(self) -> bool:
+        return self.country == "US"
+
+    @property
+    def preferences(self) -> dict:
+        return self.tables["Preferences"]["1"]
+
+    @property
+    def company_info(self) -> dict:
+        return self.tables["CompanyInfo"]["1"]
+
+    def preference(self, key: str) -> Any:
+        section, field = PREFERENCE_KEYS[key]
+        return self.preferences.get(section, {}).get(field)
+
+    def set_preferences(self, **changes) -> None:
+        """Change company settings by their short names (PREFERENCE_KEYS), as a QBO admin would."""
+        unknown = set(changes) - set(PREFERENCE_KEYS)
+        if unknown:
+            raise ValueError(f"unknown preferences: {sorted(unknown)}")
+        with self.emulator.operation():
+            sections = {}
+            for key, value in changes.items():
+                section, field = PREFERENCE_KEYS[key]
+                if key == "book_close_date":
+                    value = date.fromisoformat(str(value)).isoformat() if value else None
+                elif not isinstance(value, bool):
+                    raise ValueError(f"{key} must be true or false")
+                sections.setdefault(section, {})[field] = value
+            if changes.get("automated_sales_tax"):
+                sections["TaxPrefs"]["UsingSalesTax"] = True
+            body = {"Id": "1", "SyncToken": self.preferences["SyncToken"], "sparse": True}
+            body.update(sections)
+            self.update("Preferences", body, sparse=True)
+
+    # -- time -------------------------------------------------------------------------------------
+    def now(self) -> datetime:
+        return self.emulator.clock.now()
+
+    def local_now(self) -> datetime:
+        return self.now().astimezone(self.tz)
+
+    def timestamp(self, when: datetime | None = None) -> str:
+        """MetaData times: company-local time, seconds, numeric offset (QBO.md §2.2)."""
+        return (when or self.now()).astimezone(self.tz).isoformat(timespec="seconds")
+
+    def today(self) -> str:
+        return self.local_now().date().isoformat()
+
+    # -- lookups ----------------------------------------------------------------------------------
+    def find(self, entity: str, entity_id: str) -> dict | None:
+        """The stored object itself (not a copy) or None; callers hold the lock."""
+        return self.tables[entity].get(str(entity_id))
+
+    def next_number(self, sequence: str) -> int:
+        self.sequences[sequence] += 1
+        return self.sequences[sequence]
+
+    def index_lookup(self, index: str, key: str) -> set[tuple[str, str]]:
+        return self.indexes[index].get(key, set())
+
+    # -- the operations the HTTP API uses ---------------------------------------------------------
+    def create(self, entity: str, body: dict, *, options: frozenset = frozenset()) -> dict:
+        kind = entity_type(entity, "create", internal=self.seeding)
+        self._require_object(body)
+        with self.emulator.operation():
+            record = kind.build(self, clean(body), None, options)
+            self._check_closed_books(kind, record)
+            entity_id = str(self.next_number("id:" + kind.name))
+            stamp = self.timestamp()
+            record = {"Id": entity_id, "SyncToken": "0", **record}
+            record["MetaData"] = {"CreateTime": stamp, "LastUpdatedTime": stamp}
+            record["domain"] = "QBO"
+            record["sparse"] = False
+            self._store(kind, record, None, "Create", options)
+            return clone(record)
+
+    def read(self, entity: str, entity_id: str) -> dict:
+        kind = entity_type(entity, "read")
+        with self.lock:
+            record = self.find(kind.name, entity_id)
+            if record is None:
+                raise faults.object_not_found(kind.name, entity_id)
+            return clone(record)
+
+    def update(
+        self, entity: str, body: dict, *, sparse: bool, options: frozenset = frozenset()
+    ) -> dict:
+        kind = entity_type(entity, "update")
+        self._require_object(body)
+        with self.emulator.operation():
+            existing = self._current(kind, body)
+            self._check_closed_books(kind, existing)
+            if sparse:
+                record = kind.build(
+                    self, kind.sparse_merge(existing, clean(body)), existing, options
+                )
+            else:
+                record = kind.build(self, clean(body), existing, options)
+            self._check_closed_books(kind, record)
+            record = self._restamp(existing, record)
+            self._store(kind, record, existing, "Update", options)
+            return clone(record)
+
+    def delete(self, entity: str, body: dict) -> dict:
+        kind = entity_type(entity, "delete")
+        self._require_object(body)
+        with self.emulator.operation():
+            existing = self._current(kind, body)
+            self._check_closed_books(kind, existing)
+            kind.before_delete(self, existing)
+            self._unindex(kind, existing)
+            del self.tables[kind.name][existing["Id"]]
+            stamp = self.timestamp()
+            self.tombstones[kind.name][existing["Id"]] = stamp
+            self.record_change(kind.name, existing["Id"], "Delete")
+            kind.after_delete(self, existing)
+            return {"domain": "QBO", "status": "Deleted", "Id": existing["Id"]}
+
+    def void(self, entity: str, body: dict) -> dict:
+        kind = entity_type(entity, "void")
+        self._require_object(body)
+        with self.emulator.operation():
+            existing = self._current(kind, body)
+            self._check_closed_books(kind, existing)
+            record = kind.void(self, clone(existing))
+            record = self._restamp(existing, record)
+            self._store(kind, record, existing, "Void", frozenset())
+            return clone(record)
+
+    def query(self, sql: str) -> dict:
+        from qbo_emulator.query import run_query
+
+        with self.lock:
+            return run_query(self, sql)
+
+    def list(self, entity: str) -> list[dict]:
+        kind = entity_type(entity, "read")
+        with self.lock:
+            return [clone(r) for r in self.tables[kind.name].values()]
+
+    # -- acting as a QBO user (control API, HTML view) --------------------------------------------
+    def receive_payment(self, invoice_id: str, amount: Decimal | None = None) -> dict:
+        """Record a customer payment against one invoice; None pays the whole open balance."""
+        with self.emulator.operation():
+            invoice = self.read("Invoice", invoice_id)
+            paid = invoice["Balance"] if amount is None else Decimal(str(amount))
+            return self.create(
+                "Payment",
+                {
+                    "CustomerRef": {"value": invoice["CustomerRef"]["value"]},
+                    "TotalAmt": paid,
+                    "Line": [
+                        {"Amount": paid, "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]}
+                    ],
+                },
+            )
+
+    def void_invoice(self, invoice_id: str) -> dict:
+        return self._user_action(self.void, "Invoice", invoice_id)
+
+    def delete_invoice(self, invoice_id: str) -> dict:
+        return self._user_action(self.delete, "Invoice", invoice_id)
+
+    def void_payment(self, payment_id: str) -> dict:
+        return self._user_action(self.void, "Payment", payment_id)
+
+    def delete_payment(self, payment_id: str) -> dict:
+        return self._user_action(self.delete, "Payment", payment_id)
+
+    def edit_invoice(self, invoice_id: str, changes: dict) -> dict:
+        """A sparse edit with the current SyncToken, as the QBO UI saves an edited invoice."""
+        with self.emulator.operation():
+            current = self.read("Invoice", invoice_id)
+            body = {**changes, "Id": invoice_id, "SyncToken": current["SyncToken"], "sparse": True}
+            return self.update("Invoice", body, sparse=True)
+
+    def _user_action(self, operation, entity: str, entity_id: str) -> dict:
+        with self.emulator.operation():
+            current = self.read(entity, entity_id)
+            return operation(entity, {"Id": entity_id, "SyncToken": current["SyncToken"]})
+
+    # -- internals --------------------------------------------------------------------------------
+    @staticmethod
+    def _require_object(body: Any) -> None:
+        if not isinstance(body, dict):
+            raise faults.malformed_request("Request body must be a JSON object")
+
+    def _current(self, kind, body: dict) -> dict:
+        """The stored object named by body Id, after the optimistic-lock check on SyncToken."""
+        entity_id = body.get("Id")
+        if entity_id is None or entity_id == "":
+            raise faults.required("Id")
+        existing = self.find(kind.name, str(entity_id))
+        if existing is None:
+            raise faults.object_not_found(kind.name, entity_id)
+        token = body.get("SyncToken")
+        if token is None or token == "":
+            raise faults.required("SyncToken")
+        if str(token) != existing["SyncToken"]:
+            raise faults.stale_object()
+        return existing
+
+    def _restamp(self, existing: dict, record: dict) -> dict:
+        record = {"Id": existing["Id"], "SyncToken": str(int(existing["SyncToken"]) + 1), **record}
+        record["MetaData"] = {
+            "CreateTime": existing["MetaData"]["CreateTime"],
+            "LastUpdatedTime": self.timestamp(),
+        }
+        record["domain"] = "QBO"
+        record["sparse"] = False
+        return record
+
+    def touch(self, entity: str, record: dict, operation: str = "Update") -> None:
+        """Bump SyncToken and LastUpdatedTime of an object changed as a side effect."""
+        record["SyncToken"] = str(int(record["SyncToken"]) + 1)
+        record["MetaData"]["LastUpdatedTime"] = self.timestamp()
+        self.record_change(entity, record["Id"], operation)
+
+    def _store(self, kind, record: dict, previous: dict | None, operation: str, options) -> None:
+        keys = kind.unique_keys(record)
+        allow_duplicates = "allowduplicatedocnum" in options
+        for index, key in keys:
+            if allow_duplicates and index.startswith("DocNumber:"):
+                continue
+            others = self.indexes[index].get(key, set()) - {(kind.name, record["Id"])}
+            if others:
+                raise kind.duplicate_fault(record, index, key, min(others))
+        if previous is not None:
+            self._unindex(kind, previous)
+        for index, key in keys:
+            self.indexes[index].setdefault(key, set()).add((kind.name, record["Id"]))
+        self.tables[kind.name][record["Id"]] = record
+        self.record_change(kind.name, record["Id"], operation)
+        kind.after_write(self, record, previous)
+
+    def _unindex(self, kind, record: dict) -> None:
+        for index, key in kind.unique_keys(record):
+            holders = self.indexes[index].get(key)
+            if holders:
+                holders.discard((kind.name, record["Id"]))
+                if not holders:
+                    del self.indexes[index][key]
+
+    def _check_closed_books(self, kind, record: dict) -> None:
+        closed = self.preference("book_close_date") if "1" in self.tables["Preferences"] else None
+        txn_date = kind.txn_date(record)
+        if closed and txn_date and txn_date <= closed:
+            raise faults.period_closed(closed)
+
+    def record_change(self, entity: str, entity_id: str, operation: str) -> None:
+        if self.seeding:
+            return
+        change = Change(self.realm_id, entity, entity_id, operation, self.now())
+        self.changes.append(change)
+        self.emulator._announce(change)
+
+    # -- snapshot ---------------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {
+            "realm_id": self.realm_id,
+            "name": self._name,
+            "country": self.country,
+            "time_zone": self.time_zone,
+            "tables": _to_json_tree({k: v for k, v in self.tables.items() if v}),
+            "tombstones": {k: v for k, v in self.tombstones.items() if v},
+            "sequences": dict(self.sequences),
+            "changes": [c.to_dict() for c in self.changes],
+            "minor_versions": dict(self.minor_versions),
+        }
+
+    @classmethod
+    def from_dict(cls, emulator: Emulator, d: dict) -> "Company":
+        company = cls(emulator, d["realm_id"], d["name"], d["country"], d["time_zone"])
+        for entity, rows in _from_json_tree(d["tables"]).items():
+            company.tables[entity] = rows
+            kind = entity_type(entity, "read", internal=True)
+            for record in rows.values():
+                for index, key in kind.unique_keys(record):
+                    company.indexes[index].setdefault(key, set()).add((entity, record["Id"]))
+        for entity, rows in d.get("tombstones", {}).items():
+            company.tombstones[entity] = dict(rows)
+        company.sequences.update(d.get("sequences", {}))
+        company.changes = [Change.from_dict(c) for c in d.get("changes", [])]
+        company.minor_versions.update(d.get("minor_versions", {}))
+        return company
