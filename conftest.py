@@ -19,3 +19,9 @@ def client_a(practice, admin_member):
     client = testing.make_client(practice, "Acme Widgets")
     testing.assign(admin_member, client)
     return client
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Tests create many users; the production hasher is deliberately slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

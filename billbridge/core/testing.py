@@ -54,8 +54,14 @@ def assign(membership: Membership, client: Client, role: str = ClientRole.OWNER)
 
 def sample_lines() -> list[LineInput]:
     return [
-        LineInput("Monthly bookkeeping", Decimal("1"), Decimal("450.00"), "Bookkeeping", True),
-        LineInput("Payroll run", Decimal("2.5"), Decimal("80.00"), "Payroll"),
+        LineInput(
+            "Monthly bookkeeping",
+            Decimal("1"),
+            Decimal("450.00"),
+            service_name="Bookkeeping",
+            primary_taxable=True,
+        ),
+        LineInput("Payroll run", Decimal("2.5"), Decimal("80.00"), service_name="Payroll"),
     ]
 
 

@@ -51,6 +51,8 @@ def get_invoice(membership: Membership, invoice_id: int) -> Invoice:
 
 
 def _locked(membership: Membership, invoice_id: int) -> Invoice:
+    """The invoice, row-locked, looked up before any permission check so that another
+    practice's invoice is "not found" whatever the member may do."""
     return (
         Invoice.objects.for_practice(membership.practice)
         .select_for_update()
@@ -210,8 +212,8 @@ def create_draft(membership: Membership, data: DraftInput) -> Invoice:
 
 @transaction.atomic
 def update_draft(membership: Membership, invoice_id: int, data: DraftInput) -> Invoice:
-    require(membership, Permission.PROCESS_TIME)
     invoice = _locked(membership, invoice_id)
+    require(membership, Permission.PROCESS_TIME)
     if not invoice.is_draft:
         raise TransitionRefused(
             f"Invoice {invoice.number} is {invoice.get_status_display()}; only drafts can be "
@@ -274,8 +276,8 @@ def _refuse_unless(invoice: Invoice, expected: InvoiceStatus, doing: str) -> Non
 
 @transaction.atomic
 def finalize(membership: Membership, invoice_id: int) -> Invoice:
-    require(membership, Permission.PROCESS_TIME)
     invoice = _locked(membership, invoice_id)
+    require(membership, Permission.PROCESS_TIME)
     _refuse_unless(invoice, InvoiceStatus.DRAFT, "finalized")
     problems = _completeness_problems(invoice)
     if problems:
@@ -330,8 +332,8 @@ def close(
             raise ValueError("A system close names its practice and its actor.")
         invoice = Invoice.objects.for_practice(practice).select_for_update().get(pk=invoice_id)
     else:
-        require(membership, Permission.PROCESS_TIME)
         invoice = _locked(membership, invoice_id)
+        require(membership, Permission.PROCESS_TIME)
     _refuse_unless(invoice, InvoiceStatus.FINALIZED, "closed")
     return _transition(
         invoice,
