@@ -131,7 +131,8 @@ def seed_demo(invoice_count: int = 200, today: datetime.date | None = None) -> P
             testing.assign(members["clerk"], client, ClientRole.STAFF)
         clients.append(client)
 
-    statuses = (STATUS_MIX * (invoice_count // len(STATUS_MIX) + 1))[:invoice_count]
+    # Spread the mix evenly so that a smaller demo still has every status.
+    statuses = [STATUS_MIX[i * len(STATUS_MIX) // invoice_count] for i in range(invoice_count)]
     rng.shuffle(statuses)
     for status in statuses:
         client = rng.choice(clients)
