@@ -1,0 +1,241 @@
+"""A small HTML view of each company, so a person trying the demo can play the QBO user.
+
+Plain forms: each button POSTs, the action runs through the same Company methods the control API
+uses (so webhooks fire), then redirects back (POST/redirect/GET) with a short message.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from html import escape
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from .faults import QboFault
+
+if TYPE_CHECKING:
+    from .app import Runtime
+
+STYLE = """
+body { font: 15px/1.4 system-ui, sans-serif; margin: 2rem auto; max-width: 64rem; color: #222; }
+h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 2rem; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid #ddd; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+form.inline { display: inline; } input[type=text] { width: 6rem; }
+button { cursor: pointer; } .muted { color: #777; }
+.notice { background: #eef7ee; padding: .5rem .8rem; }
+.error { background: #fbeaea; padding: .5rem .8rem; }
+.status-Paid { color: #1a7f37; } .status-Voided { color: #888; }
+.status-Partially { color: #9a6700; }
+"""
+
+
+def page(title: str, body: str) -> str:
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
+        f"<body><h1>{escape(title)}</h1>{body}</body></html>"
+    )
+
+
+def invoice_status(invoice: dict) -> str:
+    total = Decimal(str(invoice.get("TotalAmt", 0)))
+    balance = Decimal(str(invoice.get("Balance", 0)))
+    if "Voided" in (invoice.get("PrivateNote") or "") and total == 0:
+        return "Voided"
+    if balance == 0 and total > 0:
+        return "Paid"
+    if 0 < balance < total:
+        return "Partially paid"
+    return "Open"
+
+
+def view_routes(runtime: Runtime) -> list[Route]:
+    async def companies(request: Request) -> HTMLResponse:
+        rows = (
+            "".join(
+                f"<tr><td><a href='/_emulator/ui/{escape(c.realm_id)}'>{escape(c.name)}</a></td>"
+                f"<td>{escape(c.realm_id)}</td><td>{escape(c.country)}</td></tr>"
+                for c in runtime.emulator.companies()
+            )
+            or "<tr><td colspan='3' class='muted'>No companies yet.</td></tr>"
+        )
+        body = (
+            _flash(request)
+            + "<table><tr><th>Company</th><th>realmId</th><th>Country</th></tr>"
+            + rows
+            + "</table><h2>New company</h2><form method='post' action='/_emulator/ui/companies'>"
+            "<input name='name' placeholder='Company name' required> "
+            "<select name='seed'><option value='sample'>sample data</option>"
+            "<option value='empty'>empty</option></select> <button>Create</button></form>"
+        )
+        return HTMLResponse(page("QuickBooks emulator: companies", body))
+
+    async def create_company(request: Request) -> Response:
+        form = await request.form()
+        try:
+            company = runtime.emulator.create_company(
+                name=str(form.get("name") or "Sandbox Company"),
+                seed=str(form.get("seed", "sample")),
+            )
+        except ValueError as exc:
+            return _back("/_emulator/ui/", error=str(exc))
+        return _back(f"/_emulator/ui/{company.realm_id}", notice="Company created.")
+
+    async def company_page(request: Request) -> Response:
+        realm = request.path_params["realm"]
+        try:
+            company = runtime.emulator.company(realm)
+        except KeyError:
+            return HTMLResponse(page("Unknown company", "<p>No such company.</p>"), 404)
+        body = (
+            "<p><a href='/_emulator/ui/'>All companies</a> · realmId "
+            f"<code>{escape(realm)}</code></p>"
+            + _flash(request)
+            + "<h2>Invoices</h2>"
+            + _invoices_table(realm, company.list("Invoice"))
+            + "<h2>Payments</h2>"
+            + _payments_table(realm, company.list("Payment"))
+            + "<h2>Customers</h2>"
+            + _customers_table(company.list("Customer"))
+        )
+        return HTMLResponse(page(company.name, body))
+
+    async def act(request: Request) -> Response:
+        realm = request.path_params["realm"]
+        kind, object_id = request.path_params["kind"], request.path_params["object_id"]
+        action = request.path_params["action"]
+        back = f"/_emulator/ui/{realm}"
+        form = await request.form()
+        try:
+            company = runtime.emulator.company(realm)
+            if (kind, action) == ("invoices", "payment"):
+                raw = str(form.get("amount") or "").strip()
+                amount = Decimal(raw) if raw else None
+                if amount is not None and amount <= 0:
+                    return _back(back, error="The amount must be positive.")
+                company.receive_payment(object_id, amount)
+                done = f"Payment received on invoice {object_id}."
+            elif (kind, action) == ("invoices", "void"):
+                company.void_invoice(object_id)
+                done = f"Invoice {object_id} voided."
+            elif (kind, action) == ("payments", "void"):
+                company.void_payment(object_id)
+                done = f"Payment {object_id} voided."
+            else:
+                return HTMLResponse(page("Not found", "<p>No such action.</p>"), 404)
+        except KeyError:
+            return HTMLResponse(page("Unknown company", "<p>No such company.</p>"), 404)
+        except InvalidOperation:
+            return _back(back, error="The amount is not a number.")
+        except QboFault as fault:
+            return _back(back, error=str(fault))
+        return _back(back, notice=done)
+
+    return [
+        Route("/_emulator/ui/", companies, methods=["GET"]),
+        Route("/_emulator/ui/companies", create_company, methods=["POST"]),
+        Route("/_emulator/ui/{realm}", company_page, methods=["GET"]),
+        Route("/_emulator/ui/{realm}/{kind}/{object_id}/{action}", act, methods=["POST"]),
+    ]
+
+
+def _back(path: str, **message) -> RedirectResponse:
+    return RedirectResponse(f"{path}?{urlencode(message)}", status_code=303)
+
+
+def _flash(request: Request) -> str:
+    notice, error = request.query_params.get("notice"), request.query_params.get("error")
+    if error:
+        return f"<p class='error'>{escape(error)}</p>"
+    return f"<p class='notice'>{escape(notice)}</p>" if notice else ""
+
+
+def _ref_name(ref: dict | None) -> str:
+    ref = ref or {}
+    return str(ref.get("name") or ref.get("value") or "")
+
+
+def _money(value) -> str:
+    return f"{Decimal(str(value or 0)):,.2f}"
+
+
+def _button(realm: str, kind: str, object_id: str, action: str, label: str, extra: str = "") -> str:
+    target = f"/_emulator/ui/{escape(realm)}/{kind}/{escape(object_id)}/{action}"
+    return (
+        f"<form class='inline' method='post' action='{target}'>{extra}"
+        f"<button>{escape(label)}</button></form>"
+    )
+
+
+def _invoices_table(realm: str, invoices: list[dict]) -> str:
+    if not invoices:
+        return "<p class='muted'>No invoices.</p>"
+    rows = []
+    for inv in sorted(invoices, key=lambda i: int(i["Id"])):
+        status = invoice_status(inv)
+        actions = ""
+        if status in ("Open", "Partially paid"):
+            amount = "<input type='text' name='amount' placeholder='full balance'> "
+            actions = _button(realm, "invoices", inv["Id"], "payment", "Receive payment", amount)
+        if status != "Voided":
+            actions += " " + _button(realm, "invoices", inv["Id"], "void", "Void")
+        rows.append(
+            f"<tr><td>{escape(inv['Id'])}</td><td>{escape(str(inv.get('DocNumber', '')))}</td>"
+            f"<td>{escape(_ref_name(inv.get('CustomerRef')))}</td>"
+            f"<td>{escape(str(inv.get('TxnDate', '')))}</td>"
+            f"<td class='num'>{_money(inv.get('TotalAmt'))}</td>"
+            f"<td class='num'>{_money(inv.get('Balance'))}</td>"
+            f"<td class='status-{status.split()[0]}'>{status}</td><td>{actions}</td></tr>"
+        )
+    return (
+        "<table><tr><th>Id</th><th>No.</th><th>Customer</th><th>Date</th><th class='num'>Total</th>"
+        "<th class='num'>Balance</th><th>Status</th><th></th></tr>" + "".join(rows) + "</table>"
+    )
+
+
+def _payments_table(realm: str, payments: list[dict]) -> str:
+    if not payments:
+        return "<p class='muted'>No payments.</p>"
+    rows = []
+    for pay in sorted(payments, key=lambda p: int(p["Id"])):
+        linked = ", ".join(
+            txn.get("TxnId", "")
+            for line in pay.get("Line", [])
+            for txn in line.get("LinkedTxn", [])
+            if txn.get("TxnType") == "Invoice"
+        )
+        voided = "Voided" in (pay.get("PrivateNote") or "")
+        action = "" if voided else _button(realm, "payments", pay["Id"], "void", "Void")
+        rows.append(
+            f"<tr><td>{escape(pay['Id'])}</td>"
+            f"<td>{escape(_ref_name(pay.get('CustomerRef')))}</td>"
+            f"<td>{escape(str(pay.get('TxnDate', '')))}</td>"
+            f"<td class='num'>{_money(pay.get('TotalAmt'))}</td>"
+            f"<td>{escape(linked) or '<span class=muted>unapplied</span>'}</td>"
+            f"<td>{'Voided' if voided else ''}</td><td>{action}</td></tr>"
+        )
+    return (
+        "<table><tr><th>Id</th><th>Customer</th><th>Date</th><th class='num'>Amount</th>"
+        "<th>Invoices</th><th></th><th></th></tr>" + "".join(rows) + "</table>"
+    )
+
+
+def _customers_table(customers: list[dict]) -> str:
+    if not customers:
+        return "<p class='muted'>No customers.</p>"
+    rows = "".join(
+        f"<tr><td>{escape(c['Id'])}</td><td>{escape(c.get('DisplayName', ''))}</td>"
+        f"<td>{'active' if c.get('Active', True) else 'inactive'}</td>"
+        f"<td class='num'>{_money(c.get('Balance'))}</td></tr>"
+        for c in sorted(customers, key=lambda c: int(c["Id"]))
+    )
+    return (
+        "<table><tr><th>Id</th><th>Display name</th><th>Status</th>"
+        "<th class='num'>Open balance</th></tr>" + rows + "</table>"
+    )
