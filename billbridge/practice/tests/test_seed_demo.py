@@ -1,7 +1,7 @@
 from io import StringIO
 
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from billbridge.clients.models import Client
@@ -16,9 +16,11 @@ def test_seed_demo_builds_every_status_and_working_logins(db):
     statuses = set(Invoice.objects.values_list("status", flat=True))
     assert statuses == {InvoiceStatus.DRAFT, InvoiceStatus.FINALIZED, InvoiceStatus.CLOSED}
     assert Invoice.objects.count() == 40
-    manager = authenticate(username="manager", password=DEMO_PASSWORD)
-    assert manager is not None and manager.membership.can_export
-    assert not authenticate(username="viewer", password=DEMO_PASSWORD).membership.can_process_time
+    users = {user.username: user for user in get_user_model().objects.all()}
+    assert set(users) == {"manager", "biller", "clerk", "viewer"}
+    assert all(user.check_password(DEMO_PASSWORD) for user in users.values())
+    assert users["manager"].membership.can_export
+    assert not users["viewer"].membership.can_process_time
     assert "manager" in out.getvalue()
 
 
