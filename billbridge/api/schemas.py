@@ -1,0 +1,316 @@
+"""What the API accepts and answers. Money, quantities and rates travel as decimal strings
+("650.00"), never as floats; dates as ISO dates ("2026-11-02"). Length limits come from the
+models so that the two cannot drift apart."""
+
+import datetime
+import re
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from ninja import Schema
+from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
+
+from billbridge.clients.models import Client
+from billbridge.invoicing.models import (
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    TaxSettings,
+    TimelineEvent,
+)
+from billbridge.invoicing.services import BULK_ACTIONS
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+MAX_PAGE_SIZE = 100
+MAX_BULK_IDS = 500
+
+
+def _max_length(model, field: str) -> int:
+    return model._meta.get_field(field).max_length
+
+
+def _iso_date(value):
+    # pydantic would also take a number of seconds or a datetime; the API promises ISO dates.
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        raise ValueError("Give a date as YYYY-MM-DD.")
+    return datetime.date.fromisoformat(value)
+
+
+IsoDate = Annotated[
+    datetime.date,
+    BeforeValidator(_iso_date),
+    WithJsonSchema({"type": "string", "format": "date", "examples": ["2026-11-02"]}),
+]
+
+
+def _decimal_out(places: str, example: str):
+    quantum = Decimal(places)
+    return Annotated[
+        Decimal,
+        PlainSerializer(lambda value: f"{value.quantize(quantum):f}", return_type=str),
+        WithJsonSchema(
+            {
+                "type": "string",
+                "format": "decimal",
+                "pattern": r"^-?\d+\.\d+$",
+                "examples": [example],
+            }
+        ),
+    ]
+
+
+Money = _decimal_out("0.01", "650.00")
+QuantityOut = _decimal_out("0.01", "2.50")
+RateOut = _decimal_out("0.001", "8.875")
+
+DECIMAL_IN_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["650.00"]},
+        {"type": "number"},
+    ],
+    "description": 'A decimal, best sent as a string such as "650.00"; a JSON number is read '
+    "exactly too, never through a float.",
+}
+
+
+def _decimal_in(**constraints):
+    return Annotated[
+        Decimal, Field(allow_inf_nan=False, **constraints), WithJsonSchema(DECIMAL_IN_SCHEMA)
+    ]
+
+
+AmountIn = _decimal_in(max_digits=12, decimal_places=2)
+RateIn = _decimal_in()
+
+
+# ---- errors and pages ------------------------------------------------------------------------
+
+
+class PageQuery(Schema):
+    page: int = Field(1, ge=1, description="Page number, from 1.")
+    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE, description="Items per page.")
+
+
+# ---- clients ---------------------------------------------------------------------------------
+
+
+def _client_text(field: str, **extra):
+    return Field(max_length=_max_length(Client, field), **extra)
+
+
+class ClientIn(Schema):
+    # The name's length and characters are checked by the service, which says why (QuickBooks).
+    name: str
+    email: str = _client_text("email", default="")
+    phone: str = _client_text("phone", default="")
+    address_line1: str = _client_text("address_line1", default="")
+    address_line2: str = _client_text("address_line2", default="")
+    city: str = _client_text("city", default="")
+    region: str = _client_text("region", default="")
+    postal_code: str = _client_text("postal_code", default="")
+    country: str = _client_text("country", default="")
+    notes: str = _client_text("notes", default="")
+
+
+class ClientPatch(Schema):
+    """Only the fields sent are changed."""
+
+    name: str = Field(None)
+    email: str = _client_text("email", default=None)
+    phone: str = _client_text("phone", default=None)
+    address_line1: str = _client_text("address_line1", default=None)
+    address_line2: str = _client_text("address_line2", default=None)
+    city: str = _client_text("city", default=None)
+    region: str = _client_text("region", default=None)
+    postal_code: str = _client_text("postal_code", default=None)
+    country: str = _client_text("country", default=None)
+    notes: str = _client_text("notes", default=None)
+
+
+class ClientOut(Schema):
+    id: int
+    name: str
+    email: str
+    phone: str
+    address_line1: str
+    address_line2: str
+    city: str
+    region: str
+    postal_code: str
+    country: str
+    notes: str
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+class ClientPage(Schema):
+    count: int = Field(description="How many clients match, on all pages.")
+    page: int
+    page_size: int
+    items: list[ClientOut]
+
+
+class ClientFilters(Schema):
+    search: str = Field("", max_length=100, description="Part of the client's name or email.")
+
+
+# ---- invoices --------------------------------------------------------------------------------
+
+
+class LineIn(Schema):
+    description: str = Field(max_length=_max_length(InvoiceLine, "description"))
+    service_name: str = Field("", max_length=_max_length(InvoiceLine, "service_name"))
+    quantity: AmountIn
+    unit_price: AmountIn
+    primary_taxable: bool = False
+    secondary_taxable: bool = False
+
+
+class InvoiceIn(Schema):
+    """A whole draft. On update, a missing `number` keeps the invoice's number."""
+
+    client: int = Field(description="The id of one of your practice's clients.")
+    issue_date: IsoDate
+    due_date: IsoDate | None = None
+    memo: str = Field("", max_length=_max_length(Invoice, "memo"))
+    number: str | None = Field(None, description="Leave out to take the practice's next number.")
+    lines: list[LineIn] = Field(default_factory=list)
+
+
+class InvoicePatch(Schema):
+    """Only the fields sent are changed; `lines`, when sent, replaces all the lines."""
+
+    client: int = Field(None)
+    issue_date: IsoDate = None
+    due_date: IsoDate | None = None
+    memo: str = Field(None, max_length=_max_length(Invoice, "memo"))
+    number: str = Field(None)
+    lines: list[LineIn] = Field(None)
+
+
+class ClientRef(Schema):
+    id: int
+    name: str
+
+
+class LineOut(Schema):
+    position: int
+    description: str
+    service_name: str
+    quantity: QuantityOut
+    unit_price: Money
+    amount: Money
+    primary_taxable: bool
+    secondary_taxable: bool
+
+
+class TimelineEventOut(Schema):
+    at: datetime.datetime
+    who: str
+    action: str
+    from_status: str
+    to_status: str
+    reason: str
+
+
+class InvoiceSummary(Schema):
+    id: int
+    number: str
+    status: InvoiceStatus
+    client: ClientRef
+    issue_date: datetime.date
+    due_date: datetime.date | None
+    subtotal: Money
+    primary_tax: Money
+    secondary_tax: Money
+    total: Money
+    version: int
+    updated_at: datetime.datetime
+
+
+class InvoiceOut(InvoiceSummary):
+    memo: str
+    primary_tax_name: str
+    primary_tax_rate: RateOut
+    secondary_tax_name: str
+    secondary_tax_rate: RateOut
+    lines: list[LineOut]
+    timeline: list[TimelineEventOut]
+
+
+class InvoicePage(Schema):
+    count: int = Field(description="How many invoices match, on all pages.")
+    page: int
+    page_size: int
+    items: list[InvoiceSummary]
+
+
+class InvoiceFilters(Schema):
+    client: int | None = Field(None, description="Only this client's invoices.")
+    status: InvoiceStatus | None = None
+    search: str = Field("", max_length=100, description="Part of the number or client name.")
+    include_closed: bool = Field(
+        False, description="Closed invoices are left out unless asked for (or `status=closed`)."
+    )
+
+
+class ReasonIn(Schema):
+    reason: str = Field("", max_length=_max_length(TimelineEvent, "reason"))
+
+
+class CloseIn(Schema):
+    reason: str = Field(min_length=1, max_length=_max_length(TimelineEvent, "reason"))
+
+
+class BulkIn(Schema):
+    action: Literal[tuple(BULK_ACTIONS)]  # type: ignore[valid-type]
+    ids: list[int] = Field(min_length=1, max_length=MAX_BULK_IDS)
+
+
+class BulkOutcomeOut(Schema):
+    id: int
+    number: str = Field(description="Empty when the id is not one of your practice's invoices.")
+    done: bool
+    message: str
+
+
+class BulkOut(Schema):
+    outcomes: list[BulkOutcomeOut] = Field(description="One per id, in the order sent.")
+
+
+# ---- tax settings --------------------------------------------------------------------------
+
+
+def _tax_name(default):
+    return Field(default, max_length=_max_length(TaxSettings, "primary_name"))
+
+
+class TaxSettingsIn(Schema):
+    primary_name: str = _tax_name(...)
+    primary_rate: RateIn
+    primary_enabled: bool
+    secondary_name: str = _tax_name(...)
+    secondary_rate: RateIn
+    secondary_enabled: bool
+
+
+class TaxSettingsPatch(Schema):
+    """Only the fields sent are changed."""
+
+    primary_name: str = _tax_name(None)
+    primary_rate: RateIn = None
+    primary_enabled: bool = None
+    secondary_name: str = _tax_name(None)
+    secondary_rate: RateIn = None
+    secondary_enabled: bool = None
+
+
+class TaxSettingsOut(Schema):
+    primary_name: str
+    primary_rate: RateOut
+    primary_enabled: bool
+    secondary_name: str
+    secondary_rate: RateOut
+    secondary_enabled: bool
