@@ -43,7 +43,7 @@ test: venv chromium
 	$(VENV)/bin/pytest -q
 
 bench: venv chromium
-	$(VENV)/bin/pytest -q -m "bench or soak" -p no:randomly bench
+	$(VENV)/bin/pytest -q -m "bench or soak" bench
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,54 @@
+"""The production settings pass Django's deployment checklist, and bad settings fail loudly."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def manage(*args, **env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_check_deploy(tmp_path):
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        BILLBRIDGE_ENV="production",
+        SECRET_KEY="a-long-random-production-key-" + "k7Qz9" * 10,
+        ALLOWED_HOSTS="billing.example.com",
+        BILLBRIDGE_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_a_missing_secret_key(tmp_path):
+    env = {"BILLBRIDGE_ENV": "production", "BILLBRIDGE_VAR_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={k: v for k, v in {**os.environ, **env}.items() if k != "SECRET_KEY"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_a_bad_boolean_fails_loudly(tmp_path):
+    result = manage("check", DEBUG="perhaps", BILLBRIDGE_VAR_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "DEBUG must be true or false" in result.stderr
