@@ -334,12 +334,21 @@ class Company:
 
     # -- the operations the HTTP API uses ---------------------------------------------------------
     def create(self, entity: str, body: dict, *, options: frozenset = frozenset()) -> dict:
-        kind = entity_type(entity, "create", internal=self.seeding)
+        return self._create(entity_type(entity, "create", internal=self.seeding), body, options)
+
+    def insert(self, entity: str, body: dict, entity_id: str | None = None) -> dict:
+        """Create an object QBO's API cannot create (tax rates and codes come from the tax
+        service, settings exist from the start); used by the seed and automated sales tax.
+        `entity_id` fixes the Id (US pseudo tax codes are "TAX" and "NON")."""
+        kind = entity_type(entity, "create", internal=True)
+        return self._create(kind, body, frozenset(), entity_id)
+
+    def _create(self, kind, body: dict, options: frozenset, entity_id: str | None = None) -> dict:
         self._require_object(body)
         with self.emulator.operation():
             record = kind.build(self, clean(body), None, options)
             self._check_closed_books(kind, record)
-            entity_id = str(self.next_number("id:" + kind.name))
+            entity_id = entity_id or str(self.next_number("id:" + kind.name))
             stamp = self.timestamp()
             record = {"Id": entity_id, "SyncToken": "0", **record}
             record["MetaData"] = {"CreateTime": stamp, "LastUpdatedTime": stamp}

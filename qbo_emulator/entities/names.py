@@ -32,7 +32,7 @@ def check_name_characters(value: str, element: str) -> None:
 
 
 def name_key(display_name: str) -> str:
-    """Display names compare case- and surrounding-space-insensitively (UNCONFIRMED, QBO.md §3.1)."""
+    """Names compare ignoring case and extra spaces (UNCONFIRMED, QBO.md §3.1)."""
     return " ".join(display_name.split()).casefold()
 
 

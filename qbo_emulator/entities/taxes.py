@@ -66,8 +66,10 @@ class TaxCodeType(EntityType):
         record["Active"] = boolean(body, "Active", True)
         details = []
         for index, detail in enumerate(body.get("SalesTaxRateList", {}).get("TaxRateDetail", [])):
-            rate = reference(company, detail, "TaxRateRef", "TaxRate",
-                             element="SalesTaxRateList.TaxRateDetail.TaxRateRef", required=True)  # fmt: skip
+            element = "SalesTaxRateList.TaxRateDetail.TaxRateRef"
+            rate = reference(
+                company, detail, "TaxRateRef", "TaxRate", element=element, required=True
+            )
             details.append({"TaxRateRef": rate, "TaxTypeApplicable": "TaxOnAmount",
                             "TaxOrder": detail.get("TaxOrder", index)})  # fmt: skip
         record["SalesTaxRateList"] = {"TaxRateDetail": details}

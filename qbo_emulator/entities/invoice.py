@@ -1,0 +1,280 @@
+"""Invoice (QBO.md §3.3): lines, totals, tax, DocNumber rules, balance, void and delete."""
+
+from decimal import Decimal
+
+from qbo_emulator import faults
+from qbo_emulator.entities import register
+from qbo_emulator.entities.base import (
+    EntityType,
+    cents,
+    iso_date,
+    kept,
+    optional_money,
+    ref_value,
+    reference,
+    text,
+)
+from qbo_emulator.tax import TaxableLine, apply_tax
+
+DOC_NUMBER_MAX = 21
+ZERO = Decimal("0")
+LINE_TYPES = ("SalesItemLineDetail", "DescriptionOnly", "DiscountLineDetail", "SubTotalLineDetail")
+
+
+class TransactionType(EntityType):
+    """What sales transactions share: DocNumber rules, closed books, customer balances."""
+
+    operations = frozenset({"create", "read", "update", "delete", "void", "query"})
+
+    def txn_date(self, record):
+        return record.get("TxnDate")
+
+    def doc_number(self, company, body: dict, existing: dict | None) -> str | None:
+        """DocNumber as QBO keeps it (QBO.md §3.3, RELIABILITY.md §1.5): with custom transaction
+        numbers on, the client's value (or none); with them off, QBO numbers the transaction
+        itself unless a value is sent. "AUTO_GENERATE" always asks QBO for the next number."""
+        sent = text(body, "DocNumber", DOC_NUMBER_MAX)
+        if existing is not None and sent is None and not company.preference("custom_txn_numbers"):
+            return existing.get("DocNumber")
+        if sent == "AUTO_GENERATE" or (
+            sent is None and not company.preference("custom_txn_numbers")
+        ):
+            return self._next_doc_number(company)
+        return sent
+
+    def _next_doc_number(self, company) -> str:
+        while True:
+            candidate = str(1000 + company.next_number("DocNumber:" + self.name))
+            if not company.index_lookup("DocNumber:" + self.name, candidate):
+                return candidate
+
+    def unique_keys(self, record):
+        if record.get("DocNumber"):
+            return [("DocNumber:" + self.name, record["DocNumber"])]
+        return []
+
+    def duplicate_fault(self, record, index, key, other):
+        return faults.duplicate_doc_number(key, self.name, other[1])
+
+
+def adjust_customer_balance(company, customer_id: str | None, delta: Decimal) -> None:
+    """A customer's Balance is the open amount of its invoices; kept up to date incrementally."""
+    if not customer_id or not delta:
+        return
+    customer = company.find("Customer", customer_id)
+    if customer is not None:
+        customer["Balance"] = customer.get("Balance", ZERO) + delta
+        customer["BalanceWithJobs"] = customer["Balance"]
+
+
+def applied_amount(invoice: dict) -> Decimal:
+    return invoice.get("TotalAmt", ZERO) - invoice.get("Balance", ZERO)
+
+
+class InvoiceType(TransactionType):
+    name = "Invoice"
+    queryable = frozenset(
+        {"Id", "MetaData.CreateTime", "MetaData.LastUpdatedTime", "DocNumber", "TxnDate",
+         "DueDate", "CustomerRef", "Balance", "TotalAmt", "PrivateNote", "EmailStatus",
+         "PrintStatus", "DepartmentRef", "ClassRef", "SalesTermRef"}
+    )  # fmt: skip
+    kept_on_update = ("LinkedTxn",)
+
+    def build(self, company, body, existing, options):
+        record = dict(body)
+        customer_ref = reference(company, body, "CustomerRef", "Customer", required=True)
+        customer = company.find("Customer", customer_ref["value"])
+        record["CustomerRef"] = customer_ref
+        record["DocNumber"] = self.doc_number(company, body, existing)
+        if record["DocNumber"] is None:
+            del record["DocNumber"]
+        record["TxnDate"] = iso_date(body, "TxnDate") or company.today()
+        term = reference(company, body, "SalesTermRef", "Term") or _customer_term(company, customer)
+        if term:
+            record["SalesTermRef"] = term
+        record["DueDate"] = iso_date(body, "DueDate") or _due_date(company, record)
+        for address in ("BillAddr", "ShipAddr"):
+            if address not in body and isinstance(customer.get(address), dict):
+                record[address] = dict(customer[address])
+        if "BillEmail" not in body and customer.get("PrimaryEmailAddr"):
+            record["BillEmail"] = dict(customer["PrimaryEmailAddr"])
+        text(body, "PrivateNote", 4000)
+
+        lines, taxable, subtotal, discount = self._lines(company, body.get("Line"))
+        tax = apply_tax(company, record, taxable, customer, body.get("TxnTaxDetail") or {})
+        lines.append(
+            {"Amount": subtotal, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}
+        )
+        record["Line"] = lines
+        total = cents(subtotal - discount + tax)
+        record["TotalAmt"] = total
+        record["HomeTotalAmt"] = total
+        paid = applied_amount(existing) if existing else ZERO
+        if paid > total:
+            raise faults.business(
+                f"The invoice total {total} would be less than the {paid} already paid on it. "
+                "Unapply or delete the payments first.",
+                "Line",
+            )
+        record["Balance"] = record["HomeBalance"] = total - paid
+        record["CurrencyRef"] = company_currency_ref(company)
+        record.setdefault("PrintStatus", "NotSet")
+        record.setdefault("EmailStatus", "NotSet")
+        record.setdefault("ApplyTaxAfterDiscount", False)
+        record.pop("LinkedTxn", None)
+        return kept(existing, record, self.kept_on_update)
+
+    def _lines(self, company, sent):
+        if not isinstance(sent, list) or not sent:
+            raise faults.required("Line")
+        lines, taxable = [], []
+        subtotal = discount = ZERO
+        discounts = []
+        for raw in sent:
+            if not isinstance(raw, dict):
+                raise faults.invalid_value("Line", "Each Line must be an object")
+            detail_type = raw.get("DetailType") or next((t for t in LINE_TYPES if t in raw), None)
+            if detail_type == "SubTotalLineDetail":
+                continue  # QBO recomputes the subtotal line
+            if detail_type not in LINE_TYPES:
+                raise faults.invalid_value(
+                    "Line.DetailType", f"Line DetailType {detail_type!r} is not supported"
+                )
+            line = {"Id": None, "LineNum": None}
+            line.update((k, v) for k, v in raw.items() if k not in ("Id", "LineNum", "LinkedTxn"))
+            line["DetailType"] = detail_type
+            if detail_type == "SalesItemLineDetail":
+                amount, item = self._sales_line(company, line)
+                subtotal += amount
+                code = ref_value(line["SalesItemLineDetail"], "TaxCodeRef")
+                taxable.append(TaxableLine(amount, code, bool(item.get("Taxable")), line))
+            elif detail_type == "DiscountLineDetail":
+                discounts.append(line)
+                continue
+            else:
+                amount = optional_money(line, "Amount", "Line.Amount") or ZERO
+                line["Amount"] = amount
+            lines.append(line)
+        for line in discounts:
+            detail = line.get("DiscountLineDetail") or {}
+            line["DiscountLineDetail"] = detail
+            percent = optional_money(
+                detail, "DiscountPercent", "DiscountLineDetail.DiscountPercent"
+            )
+            if detail.get("PercentBased") and percent is not None:
+                line["Amount"] = cents(subtotal * percent / 100)
+            else:
+                line["Amount"] = cents(optional_money(line, "Amount", "Line.Amount") or ZERO)
+            discount += line["Amount"]
+            lines.append(line)
+        for number, line in enumerate(lines, start=1):
+            line["Id"] = str(number)
+            line["LineNum"] = number
+        return lines, taxable, subtotal, discount
+
+    def _sales_line(self, company, line: dict):
+        """Validate one sales line: item reference, Amount = Qty × UnitPrice (QBO.md §9)."""
+        detail = dict(line.get("SalesItemLineDetail") or {})
+        line["SalesItemLineDetail"] = detail
+        if ref_value(detail, "ItemRef") is None:
+            default = company.preferences.get("SalesFormsPrefs", {}).get("DefaultItem")
+            if not default:
+                raise faults.required("Line.SalesItemLineDetail.ItemRef")
+            detail["ItemRef"] = default
+        item_ref = reference(
+            company, detail, "ItemRef", "Item", element="Line.SalesItemLineDetail.ItemRef"
+        )
+        item = company.find("Item", item_ref["value"])
+        if item.get("Type") == "Category":
+            raise faults.validation(
+                "2500", "Invalid Reference Id", "Categories cannot be used in transactions",
+                "Line.SalesItemLineDetail.ItemRef",
+            )  # fmt: skip
+        detail["ItemRef"] = item_ref
+        qty = optional_money(detail, "Qty", "Line.SalesItemLineDetail.Qty")
+        price = optional_money(detail, "UnitPrice", "Line.SalesItemLineDetail.UnitPrice")
+        amount = optional_money(line, "Amount", "Line.Amount")
+        # python-quickbooks sends Qty 0 and UnitPrice 0 for "not set"; only a real pair is checked.
+        for key, value in (("Qty", qty), ("UnitPrice", price)):
+            if not value:
+                detail.pop(key, None)
+        if qty and price:
+            product = cents(qty * price)
+            if amount is None:
+                amount = product
+            elif cents(amount) != product:
+                raise faults.amount_mismatch("Line.Amount", amount, qty, price)
+            detail["Qty"], detail["UnitPrice"] = qty, price
+        if amount is None:
+            raise faults.required("Line.Amount")
+        if detail.get("ServiceDate") in ("", None):
+            detail.pop("ServiceDate", None)
+        detail.pop("TaxInclusiveAmt", None)
+        for key in ("ItemAccountRef", "ClassRef"):
+            if key in detail and not ref_value(detail, key):
+                detail.pop(key)
+        line["Amount"] = cents(amount)
+        return line["Amount"], item
+
+    def after_write(self, company, record, previous):
+        if previous is not None:
+            adjust_customer_balance(
+                company, previous["CustomerRef"]["value"], -previous.get("Balance", ZERO)
+            )
+        adjust_customer_balance(company, record["CustomerRef"]["value"], record["Balance"])
+
+    def _refuse_if_paid(self, record: dict, verb: str) -> None:
+        if applied_amount(record) > 0:
+            raise faults.business(
+                f"You can't {verb} this invoice because payments are applied to it. Delete, void "
+                "or unapply the payments first.",
+            )
+
+    def before_delete(self, company, record):
+        self._refuse_if_paid(record, "delete")
+
+    def after_delete(self, company, record):
+        adjust_customer_balance(company, record["CustomerRef"]["value"], -record["Balance"])
+
+    def void(self, company, record):
+        """QBO keeps a voided invoice readable with every amount zeroed and "Voided" in the memo."""
+        self._refuse_if_paid(record, "void")
+        for line in record["Line"]:
+            line["Amount"] = ZERO
+            if "SalesItemLineDetail" in line:
+                line["SalesItemLineDetail"].pop("UnitPrice", None)
+                line["SalesItemLineDetail"].pop("Qty", None)
+        record["TxnTaxDetail"] = {"TotalTax": ZERO}
+        record["TotalAmt"] = record["HomeTotalAmt"] = record["Balance"] = ZERO
+        note = record.get("PrivateNote")
+        record["PrivateNote"] = f"Voided - {note}" if note else "Voided"
+        for key in ("Id", "SyncToken", "MetaData", "domain", "sparse"):
+            record.pop(key, None)
+        return record
+
+
+def company_currency_ref(company) -> dict:
+    currency = company.preferences["CurrencyPrefs"]["HomeCurrency"]
+    return {"value": currency["value"], "name": currency.get("name", currency["value"])}
+
+
+def _customer_term(company, customer: dict) -> dict | None:
+    value = ref_value(customer, "SalesTermRef") or ref_value(
+        company.preferences.get("SalesFormsPrefs", {}), "DefaultTerms"
+    )
+    term = company.find("Term", value) if value else None
+    return {"value": term["Id"], "name": term["Name"]} if term else None
+
+
+def _due_date(company, record: dict) -> str:
+    from datetime import date, timedelta
+
+    txn_date = date.fromisoformat(record["TxnDate"])
+    term = (
+        company.find("Term", record["SalesTermRef"]["value"]) if "SalesTermRef" in record else None
+    )
+    days = term.get("DueDays", 0) if term else 0
+    return (txn_date + timedelta(days=days)).isoformat()
+
+
+register(InvoiceType())
