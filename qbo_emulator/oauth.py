@@ -19,14 +19,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from html import escape
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, unquote, urlencode
+from urllib.parse import unquote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .config import App, Options
-from .views import page
+from .views import page, read_form
 
 if TYPE_CHECKING:
     from .app import Runtime
@@ -391,7 +391,7 @@ class TokenStore:
 
 
 def _seconds(delta: timedelta) -> int:
-    return max(0, int(delta.total_seconds()))
+    return max(0, round(delta.total_seconds()))
 
 
 def _dump(values: dict) -> dict:
@@ -454,7 +454,7 @@ def oauth_routes(runtime: Runtime) -> list[Route]:
 
     async def authorize(request: Request) -> Response:
         params = (
-            dict(await request.form()) if request.method == "POST" else dict(request.query_params)
+            await read_form(request) if request.method == "POST" else dict(request.query_params)
         )
         app = runtime.config.app(params.get("client_id", ""))
         if app is None:
@@ -496,7 +496,7 @@ def oauth_routes(runtime: Runtime) -> list[Route]:
         )
 
     async def token(request: Request) -> JSONResponse:
-        form = await _form(request)
+        form = await read_form(request)
         try:
             app = _authenticate_client(runtime, request, form)
             include_hard = request.headers.get(HARD_EXPIRY_HEADER, "").lower() == "true"
@@ -532,7 +532,7 @@ def oauth_routes(runtime: Runtime) -> list[Route]:
                 payload = None
             form = payload if isinstance(payload, dict) else {}
         else:
-            form = await _form(request)
+            form = await read_form(request)
         try:
             app = _authenticate_client(runtime, request, form)
             token_value = form.get("token")
@@ -580,13 +580,6 @@ def oauth_routes(runtime: Runtime) -> list[Route]:
         Route(REVOKE_PATH, revoke, methods=["POST"]),
         Route(USERINFO_PATH, userinfo, methods=["GET"]),
     ]
-
-
-async def _form(request: Request) -> dict:
-    content_type = request.headers.get("content-type", "")
-    if not content_type.startswith("application/x-www-form-urlencoded"):
-        return {}
-    return dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
 
 
 def _authenticate_client(runtime: Runtime, request: Request, form: dict) -> App:

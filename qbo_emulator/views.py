@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from html import escape
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -41,6 +41,14 @@ def page(title: str, body: str) -> str:
         f"<title>{escape(title)}</title><style>{STYLE}</style></head>"
         f"<body><h1>{escape(title)}</h1>{body}</body></html>"
     )
+
+
+async def read_form(request: Request) -> dict:
+    """A urlencoded form body as a dict (multipart is never needed here)."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("application/x-www-form-urlencoded"):
+        return {}
+    return dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
 
 
 def invoice_status(invoice: dict) -> str:
@@ -77,7 +85,7 @@ def view_routes(runtime: Runtime) -> list[Route]:
         return HTMLResponse(page("QuickBooks emulator: companies", body))
 
     async def create_company(request: Request) -> Response:
-        form = await request.form()
+        form = await read_form(request)
         try:
             company = runtime.emulator.create_company(
                 name=str(form.get("name") or "Sandbox Company"),
@@ -111,7 +119,7 @@ def view_routes(runtime: Runtime) -> list[Route]:
         kind, object_id = request.path_params["kind"], request.path_params["object_id"]
         action = request.path_params["action"]
         back = f"/_emulator/ui/{realm}"
-        form = await request.form()
+        form = await read_form(request)
         try:
             company = runtime.emulator.company(realm)
             if (kind, action) == ("invoices", "payment"):
