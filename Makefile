@@ -32,8 +32,16 @@ migrate: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 
+# The web server and the QBO emulator, both on loopback; Ctrl-C stops both.
 run: venv migrate
 	$(PY) manage.py seed_demo --if-empty
+	@trap 'kill 0' EXIT; \
+	$(PY) -m qbo_emulator --host $(HOST) --port $(EMULATOR_PORT) \
+		--state var/qbo_emulator.json --seed sample & \
+	echo; \
+	echo "  Billbridge:     http://$(HOST):$(PORT)/   (log in as manager / billbridge-demo)"; \
+	echo "  QBO emulator:   http://$(HOST):$(EMULATOR_PORT)/_emulator/ui/"; \
+	echo; \
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
 test: venv chromium
