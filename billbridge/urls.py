@@ -7,5 +7,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("billbridge.api.urls")),
+    path("profile/", include("billbridge.api.profile")),
     path("", include("billbridge.web.urls")),
 ]

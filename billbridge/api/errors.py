@@ -22,11 +22,17 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as RequestValidationError
 from pydantic import Field
 
+from billbridge.clients.models import Client
 from billbridge.core.errors import InvalidInput, ServiceError
+from billbridge.invoicing.models import Invoice
 
 logger = logging.getLogger(__name__)
 
 NOT_FOUND = "Not found."
+NOT_FOUND_MESSAGES = {
+    Invoice.DoesNotExist: "No such invoice.",
+    Client.DoesNotExist: "No such client.",
+}
 SERVER_FAULT = "Something went wrong on our side. It has been logged; please try again later."
 
 
@@ -35,15 +41,6 @@ class ErrorOut(Schema):
     errors: dict[str, list[str]] = Field(
         description="Problems by field; nested fields as dotted paths (`lines.0.quantity`).",
     )
-
-
-class NotFound(Exception):
-    """An id that is not in the caller's practice. Unknown ids and other practices' ids get the
-    same answer, so the API never reveals what another practice has."""
-
-    def __init__(self, what: str):
-        super().__init__(f"No such {what}.")
-        self.message = f"No such {what}."
 
 
 def error_responses(*codes: int) -> dict[int, type[ErrorOut]]:
@@ -94,7 +91,13 @@ def _model_invalid(request, exc: ValidationError, api: NinjaAPI) -> HttpResponse
 
 
 def _not_found(request, exc: Exception, api: NinjaAPI) -> HttpResponse:
-    message = exc.message if isinstance(exc, NotFound) else NOT_FOUND
+    # Unknown ids and other practices' ids raise the same DoesNotExist (every lookup starts from
+    # the caller's practice), so they get the same answer and nothing about another practice
+    # leaks.
+    message = next(
+        (message for model, message in NOT_FOUND_MESSAGES.items() if isinstance(exc, model)),
+        NOT_FOUND,
+    )
     return _answer(api, request, 404, message)
 
 
@@ -136,7 +139,6 @@ def install_error_handlers(api: NinjaAPI) -> None:
         RequestValidationError: _request_invalid,
         ServiceError: _service_error,
         ValidationError: _model_invalid,
-        NotFound: _not_found,
         ObjectDoesNotExist: _not_found,
         Http404: _not_found,
         HttpError: _http_error,

@@ -2,7 +2,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from billbridge.api.errors import NotFound, error_responses
+from billbridge.api.errors import error_responses
 from billbridge.api.paging import paginate
 from billbridge.api.schemas import (
     ClientFilters,
@@ -20,10 +20,7 @@ router = Router(tags=["clients"])
 
 
 def client_of(membership: Membership, client_id: int) -> Client:
-    client = Client.objects.for_practice(membership.practice).filter(pk=client_id).first()
-    if client is None:
-        raise NotFound("client")
-    return client
+    return Client.objects.for_practice(membership.practice).get(pk=client_id)
 
 
 @router.get(

@@ -1,12 +1,13 @@
 """Invoices: reading, drafting, and the status transitions as actions. Every change goes
-through billbridge.invoicing.services, which checks the guards and permissions; this module
-only finds the invoice in the caller's practice (404 otherwise) and translates."""
+through billbridge.invoicing.services, which looks the invoice up in the caller's practice
+(another practice's is "not found"), then checks permissions and guards; this module only
+translates."""
 
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from billbridge.api.errors import NotFound, error_responses
+from billbridge.api.errors import error_responses
 from billbridge.api.paging import paginate
 from billbridge.api.schemas import (
     BulkIn,
@@ -31,25 +32,14 @@ WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 422)
 
 
 def _invoice_out(membership: Membership, invoice_id: int) -> Invoice:
-    invoice = (
+    return (
         Invoice.objects.for_practice(membership.practice)
         .select_related("client")
         .prefetch_related(
             "lines", Prefetch("timeline", queryset=TimelineEvent.objects.select_related("actor"))
         )
-        .filter(pk=invoice_id)
-        .first()
+        .get(pk=invoice_id)
     )
-    if invoice is None:
-        raise NotFound("invoice")
-    return invoice
-
-
-def _require_invoice(membership: Membership, invoice_id: int) -> None:
-    # Checked before the service runs, so that an id outside the practice is 404 whatever the
-    # caller's permissions.
-    if not Invoice.objects.for_practice(membership.practice).filter(pk=invoice_id).exists():
-        raise NotFound("invoice")
 
 
 def _line_input(line) -> LineInput:
@@ -125,7 +115,6 @@ def get_invoice(request: HttpRequest, invoice_id: int):
     description="Drafts only (409 otherwise). Needs the Process time permission.",
 )
 def replace_invoice(request: HttpRequest, invoice_id: int, payload: InvoiceIn):
-    _require_invoice(request.auth, invoice_id)
     services.update_draft(request.auth, invoice_id, _draft_input(payload))
     return _invoice_out(request.auth, invoice_id)
 
@@ -154,7 +143,6 @@ def update_invoice(request: HttpRequest, invoice_id: int, payload: InvoicePatch)
 
 
 def _transition(request: HttpRequest, invoice_id: int, action, *args) -> Invoice:
-    _require_invoice(request.auth, invoice_id)
     action(request.auth, invoice_id, *args)
     return _invoice_out(request.auth, invoice_id)
 
