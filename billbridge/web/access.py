@@ -1,0 +1,46 @@
+"""Who may see the pages: a signed-in user who is a member of a practice.
+
+Every view is wrapped in `member_required`, which puts the member on `request.membership`; views
+start every query from `request.membership.practice`, so another practice's rows are never found.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+
+from billbridge.invoicing import services
+from billbridge.invoicing.models import Invoice
+from billbridge.practice.models import Membership
+
+
+def member_required(view):
+    @login_required
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        try:
+            # Reading it through the user caches it there, so base.html reuses it for free.
+            request.membership = request.user.membership
+        except Membership.DoesNotExist:
+            return render(request, "web/no_membership.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+def invoice_or_404(membership: Membership, invoice_id: int) -> Invoice:
+    try:
+        return services.get_invoice(membership, invoice_id)
+    except Invoice.DoesNotExist as exc:
+        raise Http404("No such invoice.") from exc
+
+
+def refusal(request, message: str, *, status: int, back_url: str, back_label: str):
+    """The page shown when something is refused: the reason, and the way back."""
+    return render(
+        request,
+        "web/refused.html",
+        {"message": message, "back_url": back_url, "back_label": back_label},
+        status=status,
+    )

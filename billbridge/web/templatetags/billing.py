@@ -1,0 +1,48 @@
+"""How money and statuses look on every page."""
+
+import datetime
+from decimal import Decimal
+
+from django import template
+from django.utils.html import format_html
+
+from billbridge.invoicing.models import InvoiceStatus
+
+register = template.Library()
+
+
+@register.filter
+def money(value: Decimal | None) -> str:
+    """Two decimals and thousands separators: 12,345.60. Amounts are already rounded to the
+    cent by the services, so this only formats."""
+    if value is None or value == "":
+        return ""
+    return f"{Decimal(value):,.2f}"
+
+
+@register.filter
+def rate(value: Decimal) -> str:
+    """A tax rate without trailing zeros: 8.875 %, 5 %."""
+    text = f"{Decimal(value):f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text} %"
+
+
+@register.filter
+def status_badge(status: str) -> str:
+    try:
+        label = InvoiceStatus(status).label
+    except ValueError:
+        return ""
+    return format_html('<span class="badge badge-{}">{}</span>', status, label)
+
+
+@register.filter
+def duration(value: datetime.timedelta) -> str:
+    """A wait in words: "15 minutes", "2 hours"."""
+    minutes = max(1, round(value.total_seconds() / 60))
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"

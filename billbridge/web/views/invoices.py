@@ -1,0 +1,267 @@
+"""The invoice page, its status buttons, and the editor for new invoices and drafts."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from billbridge.core.errors import InvalidInput, ServiceError
+from billbridge.invoicing import services
+from billbridge.invoicing.models import Invoice, InvoiceStatus
+from billbridge.practice.models import Membership, Permission
+from billbridge.practice.permissions import is_client_owner, require
+from billbridge.web.access import invoice_or_404, member_required, refusal
+from billbridge.web.forms import (
+    LINES_PREFIX,
+    MAX_LINE_ROWS,
+    InvoiceForm,
+    LineFormSet,
+    ReasonForm,
+    filled_lines,
+    show_service_errors,
+)
+from billbridge.web.qbo_export import export_cells
+
+
+@dataclass(frozen=True)
+class Transition:
+    run: Callable[[Membership, int, str], Invoice]  # (member, invoice id, reason)
+    done: str  # the message once it worked, with {number}
+
+
+TRANSITIONS = {
+    "finalize": Transition(
+        lambda membership, invoice_id, reason: services.finalize(membership, invoice_id),
+        "Invoice {number} is finalized.",
+    ),
+    "revert": Transition(services.revert_to_draft, "Invoice {number} is a draft again."),
+    "close": Transition(services.close, "Invoice {number} is closed."),
+    "reopen": Transition(services.reopen, "Invoice {number} is reopened (Finalized)."),
+}
+
+
+def allowed_transitions(membership: Membership, invoice: Invoice) -> set[str]:
+    """Which buttons to show. This mirrors the services' rules for display only: a forged
+    request for a hidden one is still refused by the service."""
+    if not membership.has(Permission.PROCESS_TIME):
+        return set()
+    owner = is_client_owner(membership, invoice.client_id)
+    return {
+        InvoiceStatus.DRAFT: {"edit", "finalize"},
+        InvoiceStatus.FINALIZED: {"close"} | ({"revert"} if owner else set()),
+        InvoiceStatus.CLOSED: {"reopen"} if owner else set(),
+    }[invoice.status]
+
+
+def _render_invoice(request, invoice: Invoice, *, error: str = "", status: int = 200):
+    membership = request.membership
+    context = {
+        "invoice": invoice,
+        "lines": invoice.lines.all(),
+        "timeline": invoice.timeline.select_related("actor"),
+        "export": export_cells([invoice])[invoice.pk],
+        "allowed": allowed_transitions(membership, invoice),
+        "error": error,
+    }
+    return render(request, "web/invoice_detail.html", context, status=status)
+
+
+@member_required
+@require_GET
+def invoice_detail(request, pk: int):
+    return _render_invoice(request, invoice_or_404(request.membership, pk))
+
+
+@member_required
+@require_POST
+def invoice_transition(request, pk: int, action: str):
+    invoice = invoice_or_404(request.membership, pk)
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        return refusal(
+            request,
+            f"“{action}” is not something an invoice can do.",
+            status=404,
+            back_url=reverse("web:invoice-detail", args=[pk]),
+            back_label=f"Back to invoice {invoice.number}",
+        )
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        transition.run(request.membership, invoice.pk, reason)
+    except ServiceError as exc:
+        invoice.refresh_from_db()
+        return _render_invoice(request, invoice, error=exc.message, status=exc.status_code)
+    messages.success(request, transition.done.format(number=invoice.number))
+    return redirect("web:invoice-detail", pk=invoice.pk)
+
+
+def _number_help(membership: Membership, invoice: Invoice | None) -> str:
+    if invoice is not None:
+        return f"Leave blank to keep {invoice.number}."
+    practice = membership.practice
+    return (
+        "Leave blank to take the next number in the sequence "
+        f"({practice.invoice_number_prefix}{practice.next_invoice_number})."
+    )
+
+
+def _with_one_more_row(data):
+    """The posted editor with one more empty line row: "Add line" without JavaScript."""
+    data = data.copy()
+    total_key = f"{LINES_PREFIX}-TOTAL_FORMS"
+    try:
+        total = int(data.get(total_key, ""))
+    except ValueError:
+        return data
+    data[total_key] = str(min(total + 1, MAX_LINE_ROWS))
+    return data
+
+
+def _edit_invoice(request, invoice: Invoice | None):
+    """The editor for a new invoice (invoice is None) or a draft."""
+    membership = request.membership
+    practice = membership.practice
+    if invoice is None:
+        back_url, back_label = reverse("web:billing-list"), "Back to the Billing list"
+    else:
+        back_url = reverse("web:invoice-detail", args=[invoice.pk])
+        back_label = f"Back to invoice {invoice.number}"
+    try:
+        # Asked before showing a form the member could never save; the service asks again.
+        require(membership, Permission.PROCESS_TIME)
+    except ServiceError as exc:
+        return refusal(
+            request, exc.message, status=exc.status_code, back_url=back_url, back_label=back_label
+        )
+    if invoice is not None and not invoice.is_draft:
+        return refusal(
+            request,
+            f"Invoice {invoice.number} is {invoice.get_status_display()}, so it cannot be edited. "
+            "Only drafts can be edited: revert it to Draft first.",
+            status=409,
+            back_url=back_url,
+            back_label=back_label,
+        )
+
+    number_help = _number_help(membership, invoice)
+    hide_errors, line_errors, status = False, [], 200
+    if request.method == "POST":
+        adding_line = "add_line" in request.POST
+        data = _with_one_more_row(request.POST) if adding_line else request.POST
+        form = InvoiceForm(practice, data, number_help=number_help)
+        formset = LineFormSet(data, prefix=LINES_PREFIX)
+        if adding_line:
+            # Not a save: the member is still typing, so no errors yet.
+            hide_errors = True
+        elif form.is_valid() and formset.is_valid():
+            draft = services.DraftInput(
+                client_id=form.cleaned_data["client"].pk,
+                number=form.chosen_number(),
+                issue_date=form.cleaned_data["issue_date"],
+                due_date=form.cleaned_data["due_date"],
+                memo=form.cleaned_data["memo"],
+                lines=filled_lines(formset),
+            )
+            try:
+                if invoice is None:
+                    saved = services.create_draft(membership, draft)
+                else:
+                    saved = services.update_draft(membership, invoice.pk, draft)
+            except InvalidInput as exc:
+                show_service_errors(form, exc, skip=("lines",))
+                line_errors = exc.field_errors.get("lines", [])
+                status = 400
+            except ServiceError as exc:
+                return refusal(
+                    request,
+                    exc.message,
+                    status=exc.status_code,
+                    back_url=back_url,
+                    back_label=back_label,
+                )
+            else:
+                messages.success(request, f"Invoice {saved.number} is saved as a draft.")
+                return redirect("web:invoice-detail", pk=saved.pk)
+        else:
+            status = 400
+    elif invoice is None:
+        form = InvoiceForm(
+            practice,
+            initial={"issue_date": timezone.localdate(), "client": request.GET.get("client")},
+            number_help=number_help,
+        )
+        formset = LineFormSet(prefix=LINES_PREFIX)
+    else:
+        form = InvoiceForm(
+            practice,
+            initial={
+                "client": invoice.client_id,
+                "number": invoice.number,
+                "issue_date": invoice.issue_date,
+                "due_date": invoice.due_date,
+                "memo": invoice.memo,
+            },
+            number_help=number_help,
+        )
+        formset = LineFormSet(
+            prefix=LINES_PREFIX,
+            initial=list(
+                invoice.lines.values(
+                    "description",
+                    "service_name",
+                    "quantity",
+                    "unit_price",
+                    "primary_taxable",
+                    "secondary_taxable",
+                )
+            ),
+        )
+    context = {
+        "invoice": invoice,
+        "form": form,
+        "formset": formset,
+        "hide_errors": hide_errors,
+        "line_errors": line_errors,
+        "back_url": back_url,
+        "back_label": back_label,
+        "tax": services.tax_settings_for(practice),
+    }
+    return render(request, "web/invoice_form.html", context, status=status)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def invoice_new(request):
+    return _edit_invoice(request, None)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def invoice_edit(request, pk: int):
+    return _edit_invoice(request, invoice_or_404(request.membership, pk))
+
+
+@member_required
+@require_GET
+def invoice_line_row(request):
+    """One more empty line row for the editor (htmx's "Add line"), and the formset's new
+    total, swapped out of band."""
+    try:
+        index = int(request.GET.get(f"{LINES_PREFIX}-TOTAL_FORMS", ""))
+    except ValueError:
+        return HttpResponseBadRequest("The number of lines was not understood.")
+    if not 0 <= index < MAX_LINE_ROWS:
+        return HttpResponseBadRequest("An invoice cannot have more lines.")
+    line = LineFormSet(prefix=LINES_PREFIX).empty_form
+    line.prefix = f"{LINES_PREFIX}-{index}"
+    return render(
+        request,
+        "web/_invoice_new_line.html",
+        {"line": line, "total": index + 1, "prefix": LINES_PREFIX},
+    )
