@@ -1,0 +1,137 @@
+"""The gateway: 401/403 shapes (QBO.md §2.13), intuit_tid (§2.14), request log, latency."""
+
+import re
+import time
+
+import pytest
+
+from qbo_emulator.config import Config
+from qbo_emulator.tests._fixtures_edge import edge_client
+
+TID = re.compile(r"^1-[0-9a-f]{8}-[0-9a-f]{24}$")
+
+
+@pytest.fixture
+def edge():
+    with edge_client() as edge:
+        yield edge
+
+
+def company_info(edge, headers=None, realm=None):
+    realm = realm or edge.realm
+    return edge.client.get(f"/v3/company/{realm}/companyinfo/{realm}", headers=headers or {})
+
+
+def assert_gateway_fault(response, status: int, code: str, name: str, fault_type: str):
+    assert response.status_code == status
+    body = response.json()
+    error = body["fault"]["error"][0]
+    assert error["code"] == code
+    assert error["message"] == f"message={name}; errorCode={int(code):06d}; statusCode={status}"
+    assert error["element"] is None
+    assert body["fault"]["type"] == fault_type
+    assert isinstance(body["time"], int)
+    assert body["batchItemResponse"] == [] and body["cdcresponse"] == []
+    assert TID.match(response.headers["intuit_tid"])
+    return error
+
+
+def test_a_valid_token_for_the_realm_passes(edge):
+    response = company_info(edge, edge.bearer())
+    assert response.status_code == 200
+    assert response.json()["CompanyInfo"]["CompanyName"] == "Edge Test Co"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Basic abc"},
+        {"Authorization": "Bearer not-a-token"},
+    ],
+)
+def test_missing_or_bad_tokens_get_401_3200(edge, headers):
+    assert_gateway_fault(
+        company_info(edge, headers), 401, "3200", "AuthenticationFailed", "AUTHENTICATION"
+    )
+
+
+def test_expired_token_gets_401_with_token_expired_detail(edge):
+    headers = edge.bearer()
+    edge.emulator.clock.advance(3600)
+    error = assert_gateway_fault(
+        company_info(edge, headers), 401, "3200", "AuthenticationFailed", "AUTHENTICATION"
+    )
+    assert error["detail"].startswith("Token expired")
+
+
+def test_a_token_for_another_company_gets_403_3100(edge):
+    other = edge.emulator.create_company(name="Other Co").realm_id
+    error = assert_gateway_fault(
+        company_info(edge, edge.bearer(), realm=other),
+        403,
+        "3100",
+        "ApplicationAuthorizationFailed",
+        "SERVICE",
+    )
+    assert other in error["detail"]
+
+
+def test_intuit_tid_is_on_every_kind_of_response_and_unique(edge):
+    responses = [
+        edge.client.get("/.well-known/openid_sandbox_configuration"),
+        edge.client.post("/oauth2/v1/tokens/bearer", data={}),
+        edge.client.get("/_emulator/companies"),
+        edge.client.get("/_emulator/ui/"),
+        edge.client.get("/no/such/path"),
+        company_info(edge),
+        company_info(edge, edge.bearer()),
+        edge.client.get(f"/v3/company/{edge.realm}/invoice/999", headers=edge.bearer()),
+    ]
+    tids = [r.headers.get("intuit_tid") for r in responses]
+    assert all(tid and TID.match(tid) for tid in tids), tids
+    assert len(set(tids)) == len(tids)
+
+
+def test_request_log_records_client_calls_with_filter_and_clear(edge):
+    headers = edge.bearer()
+    company_info(edge, headers)
+    company_info(edge)
+    edge.client.get("/.well-known/openid_sandbox_configuration")
+    log = edge.client.get("/_emulator/requests").json()["requests"]
+    assert [(e["method"], e["status"]) for e in log] == [("GET", 200), ("GET", 401), ("GET", 200)]
+    first = log[0]
+    assert first["path"] == f"/v3/company/{edge.realm}/companyinfo/{edge.realm}"
+    assert first["realm"] == edge.realm
+    assert first["latency_ms"] >= 0 and first["time"] and TID.match(first["intuit_tid"])
+    assert log[2]["realm"] is None
+
+    only_401 = edge.client.get("/_emulator/requests", params={"status": 401}).json()["requests"]
+    assert len(only_401) == 1
+    by_glob = edge.client.get("/_emulator/requests", params={"path": "/v3/company/*"}).json()
+    assert len(by_glob["requests"]) == 2
+    by_realm = edge.client.get("/_emulator/requests", params={"realm": edge.realm, "limit": 1})
+    assert len(by_realm.json()["requests"]) == 1
+    assert edge.client.get("/_emulator/requests", params={"status": "x"}).status_code == 400
+
+    assert edge.client.delete("/_emulator/requests").status_code == 200
+    assert edge.client.get("/_emulator/requests").json()["requests"] == []
+
+
+def test_control_calls_are_not_logged(edge):
+    edge.client.get("/_emulator/companies")
+    assert edge.client.get("/_emulator/requests").json()["requests"] == []
+
+
+def test_configured_latency_delays_data_api_calls_only():
+    config = Config()
+    config.options.update({"latency_ms": 150})
+    with edge_client(config) as edge:
+        headers = edge.bearer()
+        started = time.perf_counter()
+        assert company_info(edge, headers).status_code == 200
+        assert time.perf_counter() - started >= 0.15
+        started = time.perf_counter()
+        edge.client.get("/.well-known/openid_sandbox_configuration")
+        assert time.perf_counter() - started < 0.15
