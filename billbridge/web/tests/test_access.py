@@ -79,7 +79,9 @@ def test_every_form_needs_the_csrf_token(admin_member, client_a):
     browser = Browser(enforce_csrf_checks=True)
     browser.force_login(admin_member.user)
 
-    response = browser.post(reverse("web:billing-list"), {"action": "finalize", "invoice": [invoice.pk]})
+    response = browser.post(
+        reverse("web:billing-list"), {"action": "finalize", "invoice": [invoice.pk]}
+    )
     assert response.status_code == 403
     assert b"form has expired" in response.content
     invoice.refresh_from_db()
