@@ -348,9 +348,10 @@ class Company:
         with self.emulator.operation():
             record = kind.build(self, clean(body), None, options)
             self._check_closed_books(kind, record)
+            self._check_unique(kind, record, None, options)
             entity_id = entity_id or str(self.next_number("id:" + kind.name))
             stamp = self.timestamp()
-            record = {"Id": entity_id, "SyncToken": "0", **record}
+            record = {"Id": entity_id, "SyncToken": "0", **clean(record)}
             record["MetaData"] = {"CreateTime": stamp, "LastUpdatedTime": stamp}
             record["domain"] = "QBO"
             record["sparse"] = False
@@ -484,7 +485,8 @@ class Company:
         return existing
 
     def _restamp(self, existing: dict, record: dict) -> dict:
-        record = {"Id": existing["Id"], "SyncToken": str(int(existing["SyncToken"]) + 1), **record}
+        record = {"Id": existing["Id"], "SyncToken": str(int(existing["SyncToken"]) + 1),
+                  **clean(record)}  # fmt: skip
         record["MetaData"] = {
             "CreateTime": existing["MetaData"]["CreateTime"],
             "LastUpdatedTime": self.timestamp(),
@@ -499,15 +501,18 @@ class Company:
         record["MetaData"]["LastUpdatedTime"] = self.timestamp()
         self.record_change(entity, record["Id"], operation)
 
-    def _store(self, kind, record: dict, previous: dict | None, operation: str, options) -> None:
-        keys = kind.unique_keys(record)
+    def _check_unique(self, kind, record: dict, entity_id: str | None, options) -> None:
         allow_duplicates = "allowduplicatedocnum" in options
-        for index, key in keys:
+        for index, key in kind.unique_keys(record):
             if allow_duplicates and index.startswith("DocNumber:"):
                 continue
-            others = self.indexes[index].get(key, set()) - {(kind.name, record["Id"])}
+            others = self.indexes[index].get(key, set()) - {(kind.name, entity_id)}
             if others:
                 raise kind.duplicate_fault(record, index, key, min(others))
+
+    def _store(self, kind, record: dict, previous: dict | None, operation: str, options) -> None:
+        keys = kind.unique_keys(record)
+        self._check_unique(kind, record, record["Id"], options)
         if previous is not None:
             self._unindex(kind, previous)
         for index, key in keys:

@@ -156,7 +156,7 @@ class PaymentType(EntityType):
                 links.append({"TxnId": record["Id"], "TxnType": "Payment"})
             invoice["LinkedTxn"] = links
             company.touch("Invoice", invoice)
-        for line in record["Line"]:
+        for line in record.get("Line", []):
             invoice = company.find("Invoice", line["LinkedTxn"][0]["TxnId"])
             if invoice is not None:
                 line["LineEx"] = _line_ex(invoice)
