@@ -209,15 +209,17 @@ def _global_tax(company, invoice: dict, lines: list[TaxableLine], sent: dict) ->
             raise faults.invalid_reference("Line.SalesItemLineDetail.TaxCodeRef", ln.code)
         ln.line["SalesItemLineDetail"]["TaxCodeRef"] = {"value": ln.code}
         for rate, percent in code_rates(company, code):
-            net = ln.amount
-            if calculation == "TaxInclusive":
-                net = cents(ln.amount * 100 / (100 + percent))
             _, base, pct = by_rate.get(rate["Id"], (rate, Decimal("0"), percent))
-            by_rate[rate["Id"]] = (rate, base + net, pct)
+            by_rate[rate["Id"]] = (rate, base + ln.amount, pct)
     tax_lines = []
     total = Decimal("0")
     for rate, base, percent in by_rate.values():
-        amount = cents(base * percent / 100)
+        if calculation == "TaxInclusive":
+            # Line amounts include the tax: take it out of the summed gross amount.
+            amount = cents(base * percent / (100 + percent))
+            base -= amount
+        else:
+            amount = cents(base * percent / 100)
         total += amount
         tax_lines.append(
             {
