@@ -111,6 +111,20 @@ def _number_help(membership: Membership, invoice: Invoice | None) -> str:
     )
 
 
+def _why_not_editable(membership: Membership, invoice: Invoice | None) -> tuple[str, int] | None:
+    try:
+        require(membership, Permission.PROCESS_TIME)
+    except ServiceError as exc:
+        return exc.message, exc.status_code
+    if invoice is not None and not invoice.is_draft:
+        return (
+            f"Invoice {invoice.number} is {invoice.get_status_display()}, so it cannot be "
+            "edited. Only drafts can be edited: revert it to Draft first.",
+            409,
+        )
+    return None
+
+
 def _with_one_more_row(data):
     """The posted editor with one more empty line row: "Add line" without JavaScript."""
     data = data.copy()
@@ -132,22 +146,14 @@ def _edit_invoice(request, invoice: Invoice | None):
     else:
         back_url = reverse("web:invoice-detail", args=[invoice.pk])
         back_label = f"Back to invoice {invoice.number}"
-    try:
-        # Asked before showing a form the member could never save; the service asks again.
-        require(membership, Permission.PROCESS_TIME)
-    except ServiceError as exc:
-        return refusal(
-            request, exc.message, status=exc.status_code, back_url=back_url, back_label=back_label
-        )
-    if invoice is not None and not invoice.is_draft:
-        return refusal(
-            request,
-            f"Invoice {invoice.number} is {invoice.get_status_display()}, so it cannot be edited. "
-            "Only drafts can be edited: revert it to Draft first.",
-            status=409,
-            back_url=back_url,
-            back_label=back_label,
-        )
+    if request.method == "GET":
+        # Asked before showing a form the member could never save. A POST is not checked
+        # here: the service refuses it in its own words.
+        refused = _why_not_editable(membership, invoice)
+        if refused:
+            return refusal(
+                request, refused[0], status=refused[1], back_url=back_url, back_label=back_label
+            )
 
     number_help = _number_help(membership, invoice)
     hide_errors, line_errors, status = False, [], 200
