@@ -1,0 +1,90 @@
+"""Fault envelope and request-level errors (QBO.md §2.13)."""
+
+from datetime import UTC, datetime
+
+from _data_helpers import fault_of
+
+from qbo_emulator import faults
+
+
+def test_fault_body_shape():
+    fault = faults.invalid_reference("Line.SalesItemLineDetail.ItemRef", "99")
+    body = faults.fault_body(fault, datetime(2026, 11, 20, 18, 0, 0, 123000, tzinfo=UTC))
+    assert body == {
+        "Fault": {
+            "Error": [
+                {
+                    "Message": "Invalid Reference Id",
+                    "Detail": "Invalid Reference Id : Line.SalesItemLineDetail.ItemRef (99)",
+                    "code": "2500",
+                    "element": "Line.SalesItemLineDetail.ItemRef",
+                }
+            ],
+            "type": "ValidationFault",
+        },
+        "time": "2026-11-20T18:00:00.123+00:00",
+    }
+
+
+def test_fault_time_is_company_local(api):
+    response = api.get("invoice/404")
+    assert response.json()["time"] == "2026-11-20T10:00:00.000-08:00"
+
+
+def test_unknown_realm(client):
+    response = client.get("/v3/company/123/invoice/1")
+    assert response.status_code == 403
+    assert response.json()["Fault"]["Error"][0]["code"] == "3100"
+    assert "time" in response.json()
+
+
+def test_malformed_json_and_non_utf8(api):
+    response = api.client.post(api.url("customer"), content=b"{not json",
+                               headers={"Content-Type": "application/json"})  # fmt: skip
+    assert fault_of(response)["code"] == "2010"
+    response = api.client.post(api.url("customer"), content=b'{"DisplayName": "\xff"}',
+                               headers={"Content-Type": "application/json"})  # fmt: skip
+    assert fault_of(response)["code"] == "500"
+    assert fault_of(api.client.post(api.url("customer"), content=b"[1, 2]"))["code"] == "2010"
+
+
+def test_unknown_entity_path(api):
+    response = api.get("spaceship/1")
+    assert response.status_code == 404
+    assert response.json()["Fault"]["Error"][0]["code"] == "404"
+    assert api.client.get(api.url("reports/ProfitAndLoss")).status_code == 404
+
+
+def test_bad_number_is_a_400(api):
+    body = {"CustomerRef": {"value": "3"}, "Line": [{"Amount": "ten", "DetailType":
+            "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": "3"}}}]}  # fmt: skip
+    error = fault_of(api.post("invoice", body))
+    assert (error["code"], error["element"]) == ("2010", "Line.Amount")
+
+
+def test_unsupported_operation(api):
+    error = fault_of(api.post("invoice", {"Id": "1", "SyncToken": "0"}, operation="merge"))
+    assert error["code"] == "500"
+
+
+def test_minorversion_recorded(api, sample):
+    api.get("invoice/1", minorversion="75")
+    api.get("invoice/1", minorversion="65")
+    assert sample.minor_versions["65"] == 1
+    assert sample.minor_versions["75"] >= 1
+
+
+def test_preferences_and_company_info(api, sample):
+    prefs = api.ok(api.get("preferences"))["Preferences"]
+    assert prefs["TaxPrefs"]["UsingSalesTax"] is True
+    assert prefs["SalesFormsPrefs"]["CustomTxnNumbers"] is False
+    info = api.ok(api.get(f"companyinfo/{sample.realm_id}"))["CompanyInfo"]
+    assert info["CompanyName"] == "Sandbox Company_US_1" and info["Country"] == "US"
+    assert fault_of(api.get("companyinfo/1"))["code"] == "610"
+    updated = api.ok(api.post("preferences", {"SyncToken": prefs["SyncToken"],
+                                              "SalesFormsPrefs": {"CustomTxnNumbers": True}}))  # fmt: skip
+    assert updated["Preferences"]["SalesFormsPrefs"]["CustomTxnNumbers"] is True
+    assert updated["Preferences"]["TaxPrefs"]["UsingSalesTax"] is True
+    assert sample.preference("custom_txn_numbers") is True
+    rows = api.rows("select * from Preferences", "Preferences")
+    assert rows[0]["SalesFormsPrefs"]["CustomTxnNumbers"] is True
