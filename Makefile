@@ -48,6 +48,7 @@ test: venv chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(VENV)/bin/pytest -q
 
 bench: venv chromium
