@@ -1,0 +1,85 @@
+from openapi_spec_validator import validate
+
+from billbridge.api.tests.conftest import served_document
+
+METHODS = {"get", "put", "post", "patch", "delete"}
+
+
+def operations():
+    for path, item in served_document()["paths"].items():
+        for method, operation in item.items():
+            if method in METHODS:
+                yield path, method, operation
+
+
+def test_the_served_document_is_valid_openapi(db):
+    document = served_document()
+    validate(document)
+    assert document["openapi"].startswith("3.1")
+    assert document["info"]["title"] == "Billbridge API"
+    assert document["info"]["version"] == "1.0.0"
+    assert "Authorization: Bearer" in document["info"]["description"]
+
+
+def test_it_lists_every_resource_and_action(db):
+    found = {(path, method) for path, method, _ in operations()}
+    assert found == {
+        ("/api/v1/clients", "get"),
+        ("/api/v1/clients", "post"),
+        ("/api/v1/clients/{client_id}", "get"),
+        ("/api/v1/clients/{client_id}", "patch"),
+        ("/api/v1/invoices", "get"),
+        ("/api/v1/invoices", "post"),
+        ("/api/v1/invoices/{invoice_id}", "get"),
+        ("/api/v1/invoices/{invoice_id}", "put"),
+        ("/api/v1/invoices/{invoice_id}", "patch"),
+        ("/api/v1/invoices/{invoice_id}/finalize", "post"),
+        ("/api/v1/invoices/{invoice_id}/revert-to-draft", "post"),
+        ("/api/v1/invoices/{invoice_id}/close", "post"),
+        ("/api/v1/invoices/{invoice_id}/reopen", "post"),
+        ("/api/v1/invoices/bulk", "post"),
+        ("/api/v1/tax-settings", "get"),
+        ("/api/v1/tax-settings", "put"),
+        ("/api/v1/tax-settings", "patch"),
+    }
+
+
+def test_every_operation_needs_authentication_and_documents_its_errors(db):
+    document = served_document()
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["TokenAuth"] == {"type": "http", "scheme": "bearer"}
+    error_ref = {"$ref": "#/components/schemas/ErrorOut"}
+    for path, method, operation in operations():
+        where = f"{method.upper()} {path}"
+        assert {"TokenAuth": []} in operation["security"], where
+        assert operation["summary"], where
+        codes = set(operation["responses"])
+        assert {"401", "500"} <= codes, where
+        if method != "get":
+            assert {"400", "403", "413", "422"} <= codes, where
+        if "{" in path:
+            assert "404" in codes, where
+        for code, response in operation["responses"].items():
+            if code.startswith(("4", "5")):
+                assert response["content"]["application/json"]["schema"] == error_ref, where
+
+
+def test_operation_ids_are_short_and_unique(db):
+    ids = [operation["operationId"] for _, _, operation in operations()]
+    assert len(ids) == len(set(ids))
+    assert "create_invoice" in ids and all("." not in i and len(i) < 30 for i in ids)
+
+
+def test_money_is_documented_as_decimal_strings(db):
+    schemas = served_document()["components"]["schemas"]
+    for schema, field in [("InvoiceSummary", "total"), ("LineOut", "amount")]:
+        money = schemas[schema]["properties"][field]
+        assert (money["type"], money["format"]) == ("string", "decimal")
+    assert set(schemas["InvoiceStatus"]["enum"]) == {"draft", "finalized", "closed"}
+
+
+def test_the_document_needs_no_login_but_the_docs_page_is_off(client, db):
+    assert client.get("/api/v1/openapi.json").status_code == 200
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 404
+    assert response.json()["detail"] == "No such API endpoint."
