@@ -1,0 +1,186 @@
+"""Contract: python-quickbooks (package `quickbooks`) against the emulator over HTTP.
+
+The library is used unchanged: it is connected through intuit-oauth's real authorization flow and
+pointed at the emulator by its own `api_url_v3` setting (QBO.md §7.2). requests-oauthlib refuses
+plain http unless OAUTHLIB_INSECURE_TRANSPORT is set, which is that library's documented switch.
+"""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from intuitlib.client import AuthClient
+from intuitlib.enums import Scopes
+from quickbooks import QuickBooks
+from quickbooks.batch import batch_create
+from quickbooks.cdc import change_data_capture
+from quickbooks.exceptions import AuthorizationException, QuickbooksException
+from quickbooks.objects.customer import Customer
+from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
+from quickbooks.objects.invoice import Invoice
+from quickbooks.objects.item import Item
+from quickbooks.objects.payment import Payment, PaymentLine
+
+from qbo_emulator.config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URI
+from qbo_emulator.testing import running_emulator
+
+
+@pytest.fixture(scope="module")
+def qbo():
+    with running_emulator() as qbo:
+        yield qbo
+
+
+@pytest.fixture
+def connected(qbo, monkeypatch):
+    """A fresh company connected through the real OAuth flow; returns (QuickBooks, AuthClient)."""
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    realm = qbo.emulator.create_company(name="Contract QB Co", seed="empty").realm_id
+    auth = AuthClient(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URI, qbo.discovery_url)
+    url = auth.get_authorization_url([Scopes.ACCOUNTING])
+    redirect = requests.get(f"{url}&emulator_realm={realm}", allow_redirects=False, timeout=5)
+    query = parse_qs(urlsplit(redirect.headers["Location"]).query)
+    auth.get_bearer_token(query["code"][0], realm_id=query["realmId"][0])
+    client = QuickBooks(
+        auth_client=auth, refresh_token=auth.refresh_token, company_id=realm, minorversion=75
+    )
+    client.api_url_v3 = qbo.api_url  # the library's own setting for where QBO lives
+    client.sandbox_api_url_v3 = qbo.api_url
+    return client, auth
+
+
+def new_customer(client, name: str, **kwargs) -> Customer:
+    customer = Customer()
+    customer.DisplayName = name
+    return customer.save(qb=client, **kwargs)
+
+
+def new_invoice(client, customer: Customer, amount: str, qty: int = 1) -> Invoice:
+    services = Item.filter(Name="Services", qb=client)[0]
+    line = SalesItemLine()
+    line.Amount = Decimal(amount) * qty
+    line.SalesItemLineDetail = SalesItemLineDetail()
+    line.SalesItemLineDetail.ItemRef = services.to_ref()
+    line.SalesItemLineDetail.Qty = qty
+    line.SalesItemLineDetail.UnitPrice = Decimal(amount)
+    invoice = Invoice()
+    invoice.CustomerRef = customer.to_ref()
+    invoice.Line = [line]
+    return invoice.save(qb=client)
+
+
+def pay(client, customer: Customer, invoice: Invoice, amount: str) -> Payment:
+    line = PaymentLine()
+    line.Amount = Decimal(amount)
+    line.LinkedTxn = [invoice.to_linked_txn()]
+    payment = Payment()
+    payment.CustomerRef = customer.to_ref()
+    payment.TotalAmt = Decimal(amount)
+    payment.Line = [line]
+    return payment.save(qb=client)
+
+
+def test_customers_create_get_and_query(connected):
+    client, _ = connected
+    created = new_customer(client, "Ada Lovelace Ltd")
+    assert created.Id and created.SyncToken == "0"
+    fetched = Customer.get(created.Id, qb=client)
+    assert fetched.DisplayName == "Ada Lovelace Ltd"
+    new_customer(client, "Babbage & Co")
+    assert [c.DisplayName for c in Customer.filter(DisplayName="Babbage & Co", qb=client)] == [
+        "Babbage & Co"
+    ]
+    found = Customer.where("DisplayName LIKE 'Ada%'", qb=client)
+    assert [c.Id for c in found] == [created.Id]
+    assert {c.DisplayName for c in Customer.all(qb=client)} == {"Ada Lovelace Ltd", "Babbage & Co"}
+    assert Customer.count(qb=client) == 2
+
+
+def test_duplicate_names_arrive_as_qbo_error_6240(connected):
+    client, _ = connected
+    new_customer(client, "Same Name")
+    with pytest.raises(QuickbooksException) as refused:
+        new_customer(client, "Same Name")
+    assert refused.value.error_code == 6240
+
+
+def test_invoice_payment_and_balance(connected):
+    client, _ = connected
+    customer = new_customer(client, "Invoice Customer")
+    invoice = new_invoice(client, customer, "125.50", qty=2)
+    assert Decimal(str(invoice.TotalAmt)) == Decimal("251.00")
+    assert Decimal(str(invoice.Balance)) == Decimal("251.00")
+    assert invoice.DocNumber  # QBO numbers it when custom numbers are off
+
+    pay(client, customer, invoice, "51.00")
+    assert Decimal(str(Invoice.get(invoice.Id, qb=client).Balance)) == Decimal("200.00")
+    pay(client, customer, invoice, "200.00")
+    assert Decimal(str(Invoice.get(invoice.Id, qb=client).Balance)) == Decimal("0")
+
+
+def test_invoice_void_and_delete(connected):
+    client, _ = connected
+    customer = new_customer(client, "Void Customer")
+    to_void = new_invoice(client, customer, "40.00")
+    to_void.void(qb=client)
+    voided = Invoice.get(to_void.Id, qb=client)
+    assert Decimal(str(voided.TotalAmt)) == 0 and Decimal(str(voided.Balance)) == 0
+
+    to_delete = new_invoice(client, customer, "60.00")
+    to_delete.delete(qb=client)
+    assert [i.Id for i in Invoice.all(qb=client)] == [to_void.Id]
+
+
+def test_batch_create(connected):
+    client, _ = connected
+    customers = []
+    for name in ("Batch One", "Batch Two", "Batch Three"):
+        customer = Customer()
+        customer.DisplayName = name
+        customers.append(customer)
+    results = batch_create(customers, qb=client)
+    assert len(results.successes) == 3 and results.faults == []
+    assert Customer.count(qb=client) == 3
+
+
+def test_change_data_capture_sees_new_and_changed_objects(connected):
+    client, _ = connected
+    # python-quickbooks formats a datetime without its offset, so pass the ISO string with one.
+    since = (datetime.now(UTC) - timedelta(minutes=1)).isoformat(timespec="seconds")
+    customer = new_customer(client, "CDC Customer")
+    invoice = new_invoice(client, customer, "10.00")
+    changes = change_data_capture([Invoice, Customer], since, qb=client)
+    assert [c.Id for c in changes.Customer] == [customer.Id]
+    assert [i.Id for i in changes.Invoice] == [invoice.Id]
+
+
+def test_request_id_makes_a_repeated_create_return_the_first_result(connected):
+    client, _ = connected
+    first = new_customer(client, "Idempotent Ltd", request_id="export-42-attempt")
+    repeat = Customer()
+    repeat.DisplayName = "Idempotent Ltd"
+    again = repeat.save(qb=client, request_id="export-42-attempt")
+    assert again.Id == first.Id
+    assert Customer.count(qb=client) == 1
+
+
+def test_an_expired_token_is_an_authorization_error_until_refreshed(qbo, connected):
+    client, auth = connected
+    new_customer(client, "Before Expiry")
+    requests.post(
+        f"{qbo.control_url}/tokens/expire", json={"realm_id": client.company_id}, timeout=5
+    ).raise_for_status()
+    with pytest.raises(AuthorizationException) as refused:
+        Customer.count(qb=client)
+    assert refused.value.error_code == 401
+    auth.refresh()
+    fresh = QuickBooks(
+        auth_client=auth,
+        refresh_token=auth.refresh_token,
+        company_id=client.company_id,
+        minorversion=75,
+    )
+    fresh.api_url_v3 = qbo.api_url
+    assert Customer.count(qb=fresh) == 1
