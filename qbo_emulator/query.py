@@ -40,6 +40,7 @@ class Token:
     kind: str  # string | number | op | punct | word | keyword | end
     value: Any
     column: int
+    text: str = ""  # as written, for error messages
 
 
 @dataclass
@@ -76,13 +77,13 @@ def tokenize(sql: str) -> list[Token]:
         text = match.group(kind)
         column = match.start(kind) + 1
         if kind == "string":
-            tokens.append(Token("string", _unescape(text[1:-1]), column))
+            tokens.append(Token("string", _unescape(text[1:-1]), column, text))
         elif kind == "number":
-            tokens.append(Token("number", Decimal(text), column))
+            tokens.append(Token("number", Decimal(text), column, text))
         elif kind == "word" and text.lower() in KEYWORDS:
-            tokens.append(Token("keyword", text.lower(), column))
+            tokens.append(Token("keyword", text.lower(), column, text))
         else:
-            tokens.append(Token(kind, text, column))
+            tokens.append(Token(kind, text, column, text))
         position = match.end()
     tokens.append(Token("end", None, len(sql) + 1))
     return tokens
@@ -107,7 +108,7 @@ class Parser:
 
     def fail(self, token: Token | None = None):
         token = token or self.peek()
-        shown = "<EOF>" if token.kind == "end" else str(token.value)
+        shown = "<EOF>" if token.kind == "end" else token.text
         raise faults.query_parse_error(
             f'Encountered " "{shown}" "{shown} "" at line 1, column {token.column}.'
         )
