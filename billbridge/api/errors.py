@@ -6,6 +6,7 @@ carrying their status; ninja's own validation errors are reshaped; anything unex
 and answers a generic 500 that reveals nothing.
 """
 
+import functools
 import logging
 from functools import partial
 
@@ -154,3 +155,23 @@ def unknown_endpoint(request: HttpRequest, *args, **kwargs) -> HttpResponse:
     """Paths under the API's prefix that match no operation (including ids that are not
     numbers) answer a JSON 404 like every other API error."""
     return JsonResponse({"detail": "No such API endpoint.", "errors": {}}, status=404)
+
+
+def json_method_not_allowed(view):
+    """Wrap one of ninja's path views so that a method the path does not offer answers 405 in
+    the API's error shape (ninja answers plain text), keeping the Allow header."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405:
+            return response
+        allowed = response.get("Allow", "")
+        answer = JsonResponse(
+            {"detail": f"{request.method} is not allowed here; use {allowed}.", "errors": {}},
+            status=405,
+        )
+        answer["Allow"] = allowed
+        return answer
+
+    return wrapped

@@ -78,7 +78,7 @@ def test_money_is_documented_as_decimal_strings(db):
     assert set(schemas["InvoiceStatus"]["enum"]) == {"draft", "finalized", "closed"}
 
 
-def test_the_document_needs_no_login_but_the_docs_page_is_off(client, db):
+def test_the_document_needs_no_login_and_the_docs_page_is_off(client, db):
     assert client.get("/api/v1/openapi.json").status_code == 200
     response = client.get("/api/v1/docs")
     assert response.status_code == 404
