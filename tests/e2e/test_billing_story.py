@@ -38,10 +38,15 @@ def test_filter_select_finalize_and_a_refused_revert(open_page, busy_practice, l
     expect(rows).to_have_count(Invoice.objects.filter(client=acme).exclude(status="closed").count())
     expect(page.locator(".billing-table tbody")).not_to_contain_text("Birch & Sons")
 
+    results = page.locator(".results")
+    # Nothing ticked yet: the 400 explains itself in the results panel.
+    page.get_by_text("More actions").click()
+    page.get_by_role("button", name="Finalize", exact=True).click()
+    expect(results).to_contain_text("Select at least one invoice first.")
+
     tick(page, drafts)
     page.get_by_text("More actions").click()
     page.get_by_role("button", name="Finalize", exact=True).click()
-    results = page.locator(".results")
     expect(results).to_contain_text(f"Finalize: {len(drafts)} done, 0 refused")
     for draft in drafts:
         expect(holding(results.locator("li"), draft)).to_contain_text("Done")
