@@ -101,12 +101,12 @@ class DataApi:
         key = (request.method, request.url.path, request_id)
         now = self.emulator.clock.now()
         retention = timedelta(seconds=self.emulator.request_id_retention_seconds)
-        with self.emulator.lock:
+        # The whole check-act-remember runs as one operation, so two concurrent requests with the
+        # same id cannot both act; listeners hear of the changes once it is over.
+        with self.emulator.operation():
             remembered = company.request_ids.get(key)
             if remembered is not None and now - remembered[0] <= retention:
                 return Response(remembered[1], 200, media_type="application/json")
-            # Run the action while holding the lock, so two concurrent requests with the same id
-            # cannot both act.
             response = render(self.envelope(company, action(company, request, raw)))
             company.request_ids[key] = (now, response.body)
             self._forget_expired(company, now - retention)
@@ -158,6 +158,17 @@ class DataApi:
             sparse = body.get("sparse") in (True, "true")
             return {name: company.update(entity, body, sparse=sparse, options=options)}
         return {name: company.create(entity, body, options=options)}
+
+    def send(self, company: Company, request: Request, raw: bytes) -> dict:
+        if _kind_name(request.path_params["entity"]) != "Invoice":
+            raise faults.unsupported_operation("Send", _kind_name(request.path_params["entity"]))
+        invoice = company.send_invoice(
+            request.path_params["entity_id"], request.query_params.get("sendTo")
+        )
+        return {"Invoice": invoice}
+
+    def tax_service(self, company: Company, request: Request, raw: bytes) -> dict:
+        return company.create_tax_code(parse_json(raw))
 
     def write_preferences(self, company: Company, request: Request, raw: bytes) -> dict:
         body = parse_json(raw)
@@ -215,6 +226,8 @@ def data_routes(emulator: Emulator) -> list[BaseRoute]:
         route("/preferences", api.read_preferences, ["GET"]),
         route("/preferences", api.write_preferences, ["POST"]),
         route("/companyinfo/{entity_id}", api.read_company_info, ["GET"]),
+        route("/taxservice/taxcode", api.tax_service, ["POST"]),
+        route("/{entity}/{entity_id}/send", api.send, ["POST"]),
         route("/{entity}/{entity_id}", api.read_entity, ["GET"]),
         route("/{entity}", api.write_entity, ["POST"]),
         route("/{path:path}", api.not_found, ["GET", "POST"]),

@@ -411,6 +411,24 @@ class Company:
             self._store(kind, record, existing, "Void", frozenset())
             return clone(record)
 
+    def create_tax_code(self, body: dict) -> dict:
+        """The tax service: a tax code with existing or new rates (QBO.md §3.5)."""
+        from qbo_emulator.entities.taxes import tax_service_create
+
+        with self.emulator.operation():
+            return tax_service_create(self, body)
+
+    def send_invoice(self, invoice_id: str, send_to: str | None = None) -> dict:
+        """POST /invoice/{id}/send: QBO e-mails the invoice; here it is only marked as sent."""
+        from qbo_emulator.entities.invoice import mark_sent
+
+        with self.emulator.operation():
+            invoice = self.find("Invoice", str(invoice_id))
+            if invoice is None:
+                raise faults.object_not_found("Invoice", invoice_id)
+            mark_sent(self, invoice, send_to)
+            return clone(invoice)
+
     def query(self, sql: str) -> dict:
         from qbo_emulator.query import run_query
 

@@ -110,6 +110,11 @@ class InvoiceType(TransactionType):
         record["TotalAmt"] = total
         record["HomeTotalAmt"] = total
         paid = applied_amount(existing) if existing else ZERO
+        if paid and existing["CustomerRef"]["value"] != customer_ref["value"]:
+            raise faults.business(
+                "You can't change the customer on an invoice that has payments applied.",
+                "CustomerRef",
+            )
         if paid > total:
             raise faults.business(
                 f"The invoice total {total} would be less than the {paid} already paid on it. "
@@ -251,6 +256,19 @@ class InvoiceType(TransactionType):
         for key in ("Id", "SyncToken", "MetaData", "domain", "sparse"):
             record.pop(key, None)
         return record
+
+
+def mark_sent(company, invoice: dict, send_to: str | None) -> None:
+    """Record an e-mail delivery: EmailStatus EmailSent, DeliveryInfo, BillEmail if given."""
+    if send_to:
+        if "@" not in send_to or len(send_to) > 100:
+            raise faults.invalid_value("sendTo", f"Invalid e-mail address {send_to!r}")
+        invoice["BillEmail"] = {"Address": send_to}
+    if not invoice.get("BillEmail"):
+        raise faults.required("BillEmail")
+    invoice["EmailStatus"] = "EmailSent"
+    invoice["DeliveryInfo"] = {"DeliveryType": "Email", "DeliveryTime": company.timestamp()}
+    company.touch("Invoice", invoice)
 
 
 def company_currency_ref(company) -> dict:

@@ -92,3 +92,42 @@ def code_rates(company, code: dict) -> list[tuple[dict, Decimal]]:
 register(TaxAgencyType())
 register(TaxRateType())
 register(TaxCodeType())
+
+
+def tax_service_create(company, body: dict) -> dict:
+    """POST /taxservice/taxcode: a new tax code over existing rates (TaxRateId) and/or new rates
+    (TaxRateName, RateValue, TaxAgencyId). Answers in the tax service's own shape."""
+    if not isinstance(body, dict):
+        raise faults.invalid_value(None, "Request body must be a JSON object")
+    name = text(body, "TaxCode", 100)
+    if name is None:
+        raise faults.required("TaxCode")
+    if not body.get("TaxRateDetails"):
+        raise faults.required("TaxRateDetails")
+    details, answered = [], []
+    for raw in body.get("TaxRateDetails") or []:
+        if not isinstance(raw, dict):
+            raise faults.invalid_value("TaxRateDetails", "Each TaxRateDetails must be an object")
+        if raw.get("TaxRateId") not in (None, ""):
+            rate = company.find("TaxRate", str(raw["TaxRateId"]))
+            if rate is None:
+                raise faults.invalid_reference("TaxRateDetails.TaxRateId", raw["TaxRateId"])
+        else:
+            if raw.get("TaxAgencyId") in (None, ""):
+                raise faults.required("TaxRateDetails.TaxAgencyId")
+            if raw.get("RateValue") in (None, ""):
+                raise faults.required("TaxRateDetails.RateValue")
+            rate = company.insert(
+                "TaxRate",
+                {"Name": raw.get("TaxRateName"),
+                 "RateValue": money(raw["RateValue"], "TaxRateDetails.RateValue"),
+                 "AgencyRef": {"value": str(raw["TaxAgencyId"])}},
+            )  # fmt: skip
+        details.append({"TaxRateRef": {"value": rate["Id"]}})
+        answered.append(
+            {"TaxRateName": rate["Name"], "TaxRateId": rate["Id"], "RateValue": rate["RateValue"],
+             "TaxAgencyId": rate["AgencyRef"]["value"],
+             "TaxApplicableOn": raw.get("TaxApplicableOn", "Sales")}
+        )  # fmt: skip
+    code = company.insert("TaxCode", {"Name": name, "SalesTaxRateList": {"TaxRateDetail": details}})
+    return {"TaxCode": code["Name"], "TaxCodeId": code["Id"], "TaxRateDetails": answered}

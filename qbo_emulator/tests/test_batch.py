@@ -14,14 +14,30 @@ def test_mixed_items_answered_by_bid_with_per_item_faults(api):
         "BatchItemRequest": [
             {"bId": "1", "operation": "create", "Customer": {"DisplayName": "Batch Co"}},
             {"bId": "2", "operation": "create", "Customer": {"DisplayName": "Cool Cars"}},
-            {"bId": "3", "operation": "update",
-             "Invoice": {"Id": invoice["Id"], "SyncToken": "0", "sparse": True, "PrivateNote": "x"}},
+            {
+                "bId": "3",
+                "operation": "update",
+                "Invoice": {
+                    "Id": invoice["Id"],
+                    "SyncToken": "0",
+                    "sparse": True,
+                    "PrivateNote": "x",
+                },
+            },
             {"bId": "4", "operation": "delete", "Invoice": {"Id": doomed["Id"], "SyncToken": "0"}},
             {"bId": "5", "Query": "select * from Customer where DisplayName = 'Cool Cars'"},
-            {"bId": "6", "operation": "update", "Invoice": {"Id": invoice["Id"], "SyncToken": "0",
-                                                           "sparse": True, "PrivateNote": "y"}},
+            {
+                "bId": "6",
+                "operation": "update",
+                "Invoice": {
+                    "Id": invoice["Id"],
+                    "SyncToken": "0",
+                    "sparse": True,
+                    "PrivateNote": "y",
+                },
+            },
         ]
-    }  # fmt: skip
+    }
     response = api.post("batch", body)
     assert response.status_code == 200
     results = {item["bId"]: item for item in api.ok(response)["BatchItemResponse"]}
@@ -49,11 +65,13 @@ def test_empty_batch_refused(api):
 
 
 def test_item_without_entity_or_bad_operation(api):
-    body = {"BatchItemRequest": [
-        {"bId": "a", "operation": "create"},
-        {"bId": "b", "operation": "explode", "Customer": {"DisplayName": "Q"}},
-        {"operation": "create", "Customer": {"DisplayName": "No Bid"}},
-    ]}  # fmt: skip
+    body = {
+        "BatchItemRequest": [
+            {"bId": "a", "operation": "create"},
+            {"bId": "b", "operation": "explode", "Customer": {"DisplayName": "Q"}},
+            {"operation": "create", "Customer": {"DisplayName": "No Bid"}},
+        ]
+    }
     results = api.ok(api.post("batch", body))["BatchItemResponse"]
     assert [r["Fault"]["Error"][0]["code"] for r in results] == ["400", "500", "2020"]
 

@@ -17,8 +17,12 @@ def test_changes_per_entity_with_tombstones(api, emulator, sample):
     invoices, payments, customers = responses
     assert [i["Id"] for i in invoices["Invoice"]] == [invoice["Id"], doomed["Id"]]
     tombstone = invoices["Invoice"][1]
-    assert tombstone == {"domain": "QBO", "status": "Deleted", "Id": doomed["Id"],
-                         "MetaData": {"LastUpdatedTime": "2026-11-20T10:01:00-08:00"}}  # fmt: skip
+    assert tombstone == {
+        "domain": "QBO",
+        "status": "Deleted",
+        "Id": doomed["Id"],
+        "MetaData": {"LastUpdatedTime": "2026-11-20T10:01:00-08:00"},
+    }
     assert invoices["maxResults"] == 2
     assert payments == {}
     assert [c["Id"] for c in customers["Customer"]] == [customer["Id"]]

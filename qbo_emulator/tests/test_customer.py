@@ -7,8 +7,13 @@ from quickbooks.objects.customer import Customer
 
 
 def test_create_returns_envelope_with_defaults(api):
-    response = api.post("customer", {"DisplayName": "Baker & Sons LLP",
-                                     "PrimaryEmailAddr": {"Address": "ap@bakersons.example"}})  # fmt: skip
+    response = api.post(
+        "customer",
+        {
+            "DisplayName": "Baker & Sons LLP",
+            "PrimaryEmailAddr": {"Address": "ap@bakersons.example"},
+        },
+    )
     body = api.ok(response)
     assert set(body) == {"Customer", "time"}
     assert body["time"] == "2026-11-20T10:00:00.000-08:00"
@@ -68,16 +73,19 @@ def test_name_lengths(api):
 
 
 def test_sparse_update_keeps_other_fields_and_full_update_clears_them(api):
-    customer = api.create("Customer", {"DisplayName": "Keep Co", "Notes": "vip",
-                                       "PrimaryPhone": {"FreeFormNumber": "555"}})  # fmt: skip
+    customer = api.create(
+        "Customer",
+        {"DisplayName": "Keep Co", "Notes": "vip", "PrimaryPhone": {"FreeFormNumber": "555"}},
+    )
     sparse = api.create(
         "Customer", {"Id": customer["Id"], "SyncToken": "0", "sparse": True, "Notes": "changed"}
     )
     assert sparse["Notes"] == "changed"
     assert sparse["PrimaryPhone"] == {"FreeFormNumber": "555"}
     assert sparse["SyncToken"] == "1"
-    full = api.create("Customer", {"Id": customer["Id"], "SyncToken": "1",
-                                   "DisplayName": "Keep Co"})  # fmt: skip
+    full = api.create(
+        "Customer", {"Id": customer["Id"], "SyncToken": "1", "DisplayName": "Keep Co"}
+    )
     assert "Notes" not in full and "PrimaryPhone" not in full
     assert full["SyncToken"] == "2"
 

@@ -39,11 +39,15 @@ def test_unknown_realm(client):
 
 
 def test_malformed_json_and_non_utf8(api):
-    response = api.client.post(api.url("customer"), content=b"{not json",
-                               headers={"Content-Type": "application/json"})  # fmt: skip
+    response = api.client.post(
+        api.url("customer"), content=b"{not json", headers={"Content-Type": "application/json"}
+    )
     assert fault_of(response)["code"] == "2010"
-    response = api.client.post(api.url("customer"), content=b'{"DisplayName": "\xff"}',
-                               headers={"Content-Type": "application/json"})  # fmt: skip
+    response = api.client.post(
+        api.url("customer"),
+        content=b'{"DisplayName": "\xff"}',
+        headers={"Content-Type": "application/json"},
+    )
     assert fault_of(response)["code"] == "500"
     assert fault_of(api.client.post(api.url("customer"), content=b"[1, 2]"))["code"] == "2010"
 
@@ -56,8 +60,16 @@ def test_unknown_entity_path(api):
 
 
 def test_bad_number_is_a_400(api):
-    body = {"CustomerRef": {"value": "3"}, "Line": [{"Amount": "ten", "DetailType":
-            "SalesItemLineDetail", "SalesItemLineDetail": {"ItemRef": {"value": "3"}}}]}  # fmt: skip
+    body = {
+        "CustomerRef": {"value": "3"},
+        "Line": [
+            {
+                "Amount": "ten",
+                "DetailType": "SalesItemLineDetail",
+                "SalesItemLineDetail": {"ItemRef": {"value": "3"}},
+            }
+        ],
+    }
     error = fault_of(api.post("invoice", body))
     assert (error["code"], error["element"]) == ("2010", "Line.Amount")
 
@@ -81,8 +93,12 @@ def test_preferences_and_company_info(api, sample):
     info = api.ok(api.get(f"companyinfo/{sample.realm_id}"))["CompanyInfo"]
     assert info["CompanyName"] == "Sandbox Company_US_1" and info["Country"] == "US"
     assert fault_of(api.get("companyinfo/1"))["code"] == "610"
-    updated = api.ok(api.post("preferences", {"SyncToken": prefs["SyncToken"],
-                                              "SalesFormsPrefs": {"CustomTxnNumbers": True}}))  # fmt: skip
+    updated = api.ok(
+        api.post(
+            "preferences",
+            {"SyncToken": prefs["SyncToken"], "SalesFormsPrefs": {"CustomTxnNumbers": True}},
+        )
+    )
     assert updated["Preferences"]["SalesFormsPrefs"]["CustomTxnNumbers"] is True
     assert updated["Preferences"]["TaxPrefs"]["UsingSalesTax"] is True
     assert sample.preference("custom_txn_numbers") is True

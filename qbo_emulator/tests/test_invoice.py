@@ -1,4 +1,4 @@
-"""Invoices: lines and totals, DocNumber rules, references, void, delete, closed books (QBO.md §3.3)."""
+"""Invoices: lines, totals, DocNumber, references, void, delete, closed books (QBO.md §3.3)."""
 
 import json
 from decimal import Decimal
@@ -200,3 +200,26 @@ def test_python_quickbooks_invoice_json_is_accepted(api):
     updated = api.create("Invoice", json.loads(parsed.to_json()))
     assert updated["PrivateNote"] == "through the library"
     assert money(updated["TotalAmt"]) == Decimal("123.45")
+
+
+def test_send_marks_the_invoice_emailed(api):
+    created = api.create("Invoice", invoice_body(line(DESIGN, 10)))  # Cool Cars has an e-mail
+    assert created["BillEmail"] == {"Address": "Cool_Cars@intuit.com"}
+    response = api.client.post(
+        api.url(f"invoice/{created['Id']}/send"),
+        params={"sendTo": "ap@example.com", "minorversion": "75"},
+        headers={"Content-Type": "application/octet-stream"},
+    )
+    sent = api.ok(response)["Invoice"]
+    assert sent["EmailStatus"] == "EmailSent"
+    assert sent["BillEmail"] == {"Address": "ap@example.com"}
+    assert sent["DeliveryInfo"]["DeliveryType"] == "Email"
+    assert sent["SyncToken"] == "1"
+    assert fault_of(api.client.post(api.url("invoice/999/send")))["code"] == "610"
+
+
+def test_customer_of_a_paid_invoice_cannot_change(api):
+    paid = api.read("Invoice", "2")  # partly paid in the sample
+    moved = {**paid, "sparse": True, "CustomerRef": {"value": "5"}}
+    error = fault_of(api.post("invoice", moved))
+    assert (error["code"], error["element"]) == ("6000", "CustomerRef")

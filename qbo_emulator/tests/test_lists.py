@@ -8,13 +8,21 @@ from _data_helpers import fault_of, line
 def test_item_rules(api):
     income = api.rows("select * from Account where AccountSubType = 'ServiceFeeIncome'", "Account")
     account = {"value": income[0]["Id"]}
-    item = api.create("Item", {"Name": "Consulting", "Type": "Service", "UnitPrice": "120.50",
-                               "IncomeAccountRef": account})  # fmt: skip
+    item = api.create(
+        "Item",
+        {
+            "Name": "Consulting",
+            "Type": "Service",
+            "UnitPrice": "120.50",
+            "IncomeAccountRef": account,
+        },
+    )
     assert item["FullyQualifiedName"] == "Consulting" and item["Active"] is True
     assert item["IncomeAccountRef"]["name"] == "Services"
-    assert fault_of(api.post("item", {"Name": "consulting", "IncomeAccountRef": account}))[
-        "code"
-    ] == "6240"
+    assert (
+        fault_of(api.post("item", {"Name": "consulting", "IncomeAccountRef": account}))["code"]
+        == "6240"
+    )
     error = fault_of(api.post("item", {"Name": "No Account", "Type": "Service"}))
     assert (error["code"], error["element"]) == ("2020", "IncomeAccountRef")
     assert fault_of(api.post("item", {"Name": "A:B", "IncomeAccountRef": account}))["code"] == (

@@ -29,8 +29,11 @@ def test_partial_payment_lowers_balance_and_links_both_ways(api, sample):
     pairs = {
         nv["value"]["Name"]: nv["value"]["Value"] for nv in payment["Line"][0]["LineEx"]["any"]
     }
-    assert pairs == {"txnId": invoice["Id"], "txnOpenBalance": "60.00",
-                     "txnReferenceNumber": invoice["DocNumber"]}  # fmt: skip
+    assert pairs == {
+        "txnId": invoice["Id"],
+        "txnOpenBalance": "60.00",
+        "txnReferenceNumber": invoice["DocNumber"],
+    }
     assert payment["DepositToAccountRef"]["name"] == "Undeposited Funds"
     after = api.read("Invoice", invoice["Id"])
     assert money(after["Balance"]) == Decimal("60.00")
@@ -89,9 +92,14 @@ def test_unapply_by_full_update_without_the_line(api):
     payment = api.create("Payment", payment_body(invoice, "100.00"))
     updated = api.create(
         "Payment",
-        {"Id": payment["Id"], "SyncToken": payment["SyncToken"],
-         "CustomerRef": {"value": "3"}, "TotalAmt": "100.00", "Line": []},
-    )  # fmt: skip
+        {
+            "Id": payment["Id"],
+            "SyncToken": payment["SyncToken"],
+            "CustomerRef": {"value": "3"},
+            "TotalAmt": "100.00",
+            "Line": [],
+        },
+    )
     assert money(updated["UnappliedAmt"]) == Decimal("100.00")
     assert money(updated["TotalAmt"]) == Decimal("100.00")
     reopened = api.read("Invoice", invoice["Id"])

@@ -30,8 +30,9 @@ def test_nothing_matches_gives_empty_query_response(api):
 
 
 def test_comparisons_in_and_like(api):
-    assert ids(api, "select * from Invoice where TotalAmt >= '200' and TotalAmt < '300'",
-               "Invoice") == ["2", "5"]  # 200.00 and 234.60  # fmt: skip
+    assert ids(
+        api, "select * from Invoice where TotalAmt >= '200' and TotalAmt < '300'", "Invoice"
+    ) == ["2", "5"]  # 200.00 and 234.60
     assert ids(api, "select * from Invoice where Id in ('1', '4', '99')", "Invoice") == ["1", "4"]
     assert ids(api, "select * from Customer where DisplayName like 'Cool%'", "Customer") == ["3"]
     assert ids(api, "select * from Customer where DisplayName like '%Consulting'", "Customer") == [
@@ -46,8 +47,9 @@ def test_comparisons_in_and_like(api):
 
 
 def test_backslash_escaped_quote_in_literal(api):
-    assert ids(api, r"select * from Customer where DisplayName = 'Amy\'s Bird Sanctuary'",
-               "Customer") == ["1"]  # fmt: skip
+    assert ids(
+        api, r"select * from Customer where DisplayName = 'Amy\'s Bird Sanctuary'", "Customer"
+    ) == ["1"]
 
 
 def test_nested_metadata_field(api, emulator, sample):
@@ -60,8 +62,13 @@ def test_nested_metadata_field(api, emulator, sample):
 
 
 def test_orderby_startposition_maxresults(api):
-    names = [c["DisplayName"] for c in api.rows(
-        "select * from Customer orderby DisplayName desc startposition 2 maxresults 3", "Customer")]  # fmt: skip
+    names = [
+        c["DisplayName"]
+        for c in api.rows(
+            "select * from Customer orderby DisplayName desc startposition 2 maxresults 3",
+            "Customer",
+        )
+    ]
     assert names == ["Travis Waldron", "Sushi by Katsuyuki", "Red Rock Diner"]
     body = api.ok(api.query("select * from Customer startposition 11 maxresults 5"))
     assert body["QueryResponse"]["startPosition"] == 11
@@ -126,8 +133,9 @@ def test_select_star_with_extra_field_like_python_quickbooks(api):
 def test_python_quickbooks_filter_where_and_count_queries(api):
     # The statements python-quickbooks builds for filter(), where(), all() and count().
     assert ids(api, "SELECT * FROM Customer WHERE DisplayName = 'Cool Cars'", "Customer") == ["3"]
-    assert ids(api, "SELECT * FROM Invoice WHERE Id IN ('2', '3') ORDERBY Id DESC MAXRESULTS 2",
-               "Invoice") == ["3", "2"]  # fmt: skip
+    assert ids(
+        api, "SELECT * FROM Invoice WHERE Id IN ('2', '3') ORDERBY Id DESC MAXRESULTS 2", "Invoice"
+    ) == ["3", "2"]
     assert ids(api, "SELECT * FROM Invoice MAXRESULTS 100", "Invoice") == ["1", "2", "3", "4", "5"]
     assert api.ok(api.query("SELECT COUNT(*) FROM Invoice WHERE Balance > '0'"))[
         "QueryResponse"

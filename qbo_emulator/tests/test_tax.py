@@ -169,3 +169,33 @@ def test_tax_codes_and_rates_are_read_only(api):
     assert rate["Name"] == "California" and money(rate["RateValue"]) == 8
     pseudo = api.read("TaxCode", "TAX")
     assert pseudo["Taxable"] is True
+
+
+def test_tax_service_creates_codes_with_new_and_existing_rates(api):
+    body = {
+        "TaxCode": "Springfield",
+        "TaxRateDetails": [
+            {
+                "TaxRateName": "Springfield City",
+                "RateValue": "1.5",
+                "TaxAgencyId": "1",
+                "TaxApplicableOn": "Sales",
+            },
+            {"TaxRateId": "3"},
+        ],
+    }
+    answer = api.ok(api.post("taxservice/taxcode", body))
+    assert answer["TaxCode"] == "Springfield"
+    assert [d["TaxRateName"] for d in answer["TaxRateDetails"]] == [
+        "Springfield City",
+        "California",
+    ]
+    code = answer["TaxCodeId"]
+    invoice = api.create(
+        "Invoice",
+        invoice_body(line(DESIGN, 200, tax="TAX"), TxnTaxDetail={"TxnTaxCodeRef": {"value": code}}),
+    )
+    assert money(invoice["TxnTaxDetail"]["TotalTax"]) == Decimal("19.00")  # 1.5% + 8% of 200
+    assert fault_of(api.post("taxservice/taxcode", {"TaxCode": "Empty"}))["code"] == "2020"
+    missing = {"TaxCode": "Bad", "TaxRateDetails": [{"TaxRateId": "99"}]}
+    assert fault_of(api.post("taxservice/taxcode", missing))["code"] == "2500"
