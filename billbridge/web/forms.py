@@ -135,10 +135,6 @@ def filled_lines(formset) -> list[LineInput]:
     ]
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(required=False, max_length=500)
-
-
 class ClientForm(forms.Form):
     """The client's details. The QuickBooks name rules are checked by the service, so that the
     page and the API refuse the same names with the same words."""

@@ -21,7 +21,6 @@ from billbridge.web.forms import (
     MAX_LINE_ROWS,
     InvoiceForm,
     LineFormSet,
-    ReasonForm,
     filled_lines,
     show_service_errors,
 )
@@ -90,10 +89,8 @@ def invoice_transition(request, pk: int, action: str):
             back_url=reverse("web:invoice-detail", args=[pk]),
             back_label=f"Back to invoice {invoice.number}",
         )
-    form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        transition.run(request.membership, invoice.pk, reason)
+        transition.run(request.membership, invoice.pk, request.POST.get("reason", ""))
     except ServiceError as exc:
         invoice.refresh_from_db()
         return _render_invoice(request, invoice, error=exc.message, status=exc.status_code)
