@@ -29,12 +29,16 @@ another practice's objects answer 404, exactly like ids that do not exist.
 """
 
 
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON.")
+
+
 class DecimalJsonParser(Parser):
     """Reads JSON numbers as Decimals, so an amount sent as a number never passes through a
-    float."""
+    float, and refuses Python's NaN and Infinity extensions, which are not JSON."""
 
     def parse_body(self, request: HttpRequest):
-        return json.loads(request.body, parse_float=Decimal)
+        return json.loads(request.body, parse_float=Decimal, parse_constant=_refuse_constant)
 
 
 class BillbridgeAPI(NinjaAPI):

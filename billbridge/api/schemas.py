@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
+from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema, field_validator
 
 from billbridge.clients.models import Client
 from billbridge.invoicing.models import (
@@ -22,6 +22,8 @@ from billbridge.invoicing.services import BULK_ACTIONS
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_PAGE_SIZE = 100
+# Ids are 64-bit database keys; a larger number would reach the database and fail there.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 MAX_BULK_IDS = 500
 
 
@@ -85,10 +87,22 @@ AmountIn = _decimal_in(max_digits=12, decimal_places=2)
 RateIn = _decimal_in()
 
 
-# ---- errors and pages ------------------------------------------------------------------------
+class Input(Schema):
+    """What callers send. PostgreSQL cannot store a NUL character in text, so it is refused
+    here with a message rather than failing in the database."""
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value):
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("Text cannot contain NUL characters.")
+        return value
 
 
-class PageQuery(Schema):
+# ---- pages ---------------------------------------------------------------------------------
+
+
+class PageQuery(Input):
     page: int = Field(1, ge=1, description="Page number, from 1.")
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE, description="Items per page.")
 
@@ -100,7 +114,7 @@ def _client_text(field: str, **extra):
     return Field(max_length=_max_length(Client, field), **extra)
 
 
-class ClientIn(Schema):
+class ClientIn(Input):
     # The name's length and characters are checked by the service, which says why (QuickBooks).
     name: str
     email: str = _client_text("email", default="")
@@ -114,7 +128,7 @@ class ClientIn(Schema):
     notes: str = _client_text("notes", default="")
 
 
-class ClientPatch(Schema):
+class ClientPatch(Input):
     """Only the fields sent are changed."""
 
     name: str = Field(None)
@@ -152,14 +166,14 @@ class ClientPage(Schema):
     items: list[ClientOut]
 
 
-class ClientFilters(Schema):
+class ClientFilters(Input):
     search: str = Field("", max_length=100, description="Part of the client's name or email.")
 
 
 # ---- invoices --------------------------------------------------------------------------------
 
 
-class LineIn(Schema):
+class LineIn(Input):
     description: str = Field(max_length=_max_length(InvoiceLine, "description"))
     service_name: str = Field("", max_length=_max_length(InvoiceLine, "service_name"))
     quantity: AmountIn
@@ -168,10 +182,10 @@ class LineIn(Schema):
     secondary_taxable: bool = False
 
 
-class InvoiceIn(Schema):
+class InvoiceIn(Input):
     """A whole draft. On update, a missing `number` keeps the invoice's number."""
 
-    client: int = Field(description="The id of one of your practice's clients.")
+    client: Id = Field(description="The id of one of your practice's clients.")
     issue_date: IsoDate
     due_date: IsoDate | None = None
     memo: str = Field("", max_length=_max_length(Invoice, "memo"))
@@ -179,10 +193,10 @@ class InvoiceIn(Schema):
     lines: list[LineIn] = Field(default_factory=list)
 
 
-class InvoicePatch(Schema):
+class InvoicePatch(Input):
     """Only the fields sent are changed; `lines`, when sent, replaces all the lines."""
 
-    client: int = Field(None)
+    client: Id = Field(None)
     issue_date: IsoDate = None
     due_date: IsoDate | None = None
     memo: str = Field(None, max_length=_max_length(Invoice, "memo"))
@@ -247,8 +261,8 @@ class InvoicePage(Schema):
     items: list[InvoiceSummary]
 
 
-class InvoiceFilters(Schema):
-    client: int | None = Field(None, description="Only this client's invoices.")
+class InvoiceFilters(Input):
+    client: Id | None = Field(None, description="Only this client's invoices.")
     status: InvoiceStatus | None = None
     search: str = Field("", max_length=100, description="Part of the number or client name.")
     include_closed: bool = Field(
@@ -256,17 +270,17 @@ class InvoiceFilters(Schema):
     )
 
 
-class ReasonIn(Schema):
+class ReasonIn(Input):
     reason: str = Field("", max_length=_max_length(TimelineEvent, "reason"))
 
 
-class CloseIn(Schema):
+class CloseIn(Input):
     reason: str = Field(min_length=1, max_length=_max_length(TimelineEvent, "reason"))
 
 
-class BulkIn(Schema):
+class BulkIn(Input):
     action: Literal[tuple(BULK_ACTIONS)]  # type: ignore[valid-type]
-    ids: list[int] = Field(min_length=1, max_length=MAX_BULK_IDS)
+    ids: list[Id] = Field(min_length=1, max_length=MAX_BULK_IDS)
 
 
 class BulkOutcomeOut(Schema):
@@ -287,7 +301,7 @@ def _tax_name(default):
     return Field(default, max_length=_max_length(TaxSettings, "primary_name"))
 
 
-class TaxSettingsIn(Schema):
+class TaxSettingsIn(Input):
     primary_name: str = _tax_name(...)
     primary_rate: RateIn
     primary_enabled: bool
@@ -296,7 +310,7 @@ class TaxSettingsIn(Schema):
     secondary_enabled: bool
 
 
-class TaxSettingsPatch(Schema):
+class TaxSettingsPatch(Input):
     """Only the fields sent are changed."""
 
     primary_name: str = _tax_name(None)

@@ -47,6 +47,8 @@ def issue_token(user, name: str) -> tuple[ApiToken, str]:
     name = name.strip()
     if not name:
         raise InvalidInput("Give the token a name.", {"name": ["A name is needed."]})
+    if "\x00" in name:
+        raise InvalidInput("A token name cannot contain NUL characters.")
     if len(name) > MAX_NAME_LENGTH:
         raise InvalidInput(
             f"A token name can have at most {MAX_NAME_LENGTH} characters.",
