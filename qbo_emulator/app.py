@@ -107,12 +107,13 @@ def create_app(
             }
         )
 
+    # The data API first: it is the hot path, and its routes only match /v3/company/... paths.
     routes = [
+        *data_routes(emulator),
         Route("/", index, methods=["GET"]),
         *oauth_routes(runtime),
         *control_routes(runtime),
         *view_routes(runtime),
-        *data_routes(emulator),
     ]
     app = Starlette(
         routes=routes, middleware=[Middleware(Gateway, runtime=runtime)], lifespan=lifespan
