@@ -8,7 +8,6 @@ and answers a generic 500 that reveals nothing.
 
 import functools
 import logging
-from functools import partial
 
 from django.core.exceptions import (
     ObjectDoesNotExist,
@@ -148,7 +147,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
         IntegrityError: _conflict,
     }
     for exception_class, handler in handlers.items():
-        api.add_exception_handler(exception_class, partial(handler, api=api))
+        api.add_exception_handler(exception_class, functools.partial(handler, api=api))
 
 
 def unknown_endpoint(request: HttpRequest, *args, **kwargs) -> HttpResponse:
