@@ -2,13 +2,21 @@
 ("650.00"), never as floats; dates as ISO dates ("2026-11-02"). Length limits come from the
 models so that the two cannot drift apart."""
 
+import copy
 import datetime
 import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema, field_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    create_model,
+    field_validator,
+)
 
 from billbridge.clients.models import Client
 from billbridge.invoicing.models import (
@@ -99,11 +107,24 @@ class Input(Schema):
         return value
 
 
+def patch_schema(whole: type[Input], name: str, doc: str = "Only the fields sent are changed."):
+    """The PATCH twin of a schema: the same fields and checks, none required. A field left out
+    is unchanged (callers read `exclude_unset`); sending null where the whole schema forbids it
+    is still refused."""
+    fields = {}
+    for field_name, field in whole.model_fields.items():
+        optional = copy.copy(field)
+        optional.default, optional.default_factory = None, None
+        fields[field_name] = (field.annotation, optional)
+    return create_model(name, __base__=Input, __doc__=doc, **fields)
+
+
 # ---- pages ---------------------------------------------------------------------------------
 
 
 class PageQuery(Input):
-    page: int = Field(1, ge=1, description="Page number, from 1.")
+    # Bounded so that the offset always fits the database's integers.
+    page: int = Field(1, ge=1, le=1_000_000, description="Page number, from 1.")
     page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE, description="Items per page.")
 
 
@@ -128,19 +149,7 @@ class ClientIn(Input):
     notes: str = _client_text("notes", default="")
 
 
-class ClientPatch(Input):
-    """Only the fields sent are changed."""
-
-    name: str = Field(None)
-    email: str = _client_text("email", default=None)
-    phone: str = _client_text("phone", default=None)
-    address_line1: str = _client_text("address_line1", default=None)
-    address_line2: str = _client_text("address_line2", default=None)
-    city: str = _client_text("city", default=None)
-    region: str = _client_text("region", default=None)
-    postal_code: str = _client_text("postal_code", default=None)
-    country: str = _client_text("country", default=None)
-    notes: str = _client_text("notes", default=None)
+ClientPatch = patch_schema(ClientIn, "ClientPatch")
 
 
 class ClientOut(Schema):
@@ -183,25 +192,25 @@ class LineIn(Input):
 
 
 class InvoiceIn(Input):
-    """A whole draft. On update, a missing `number` keeps the invoice's number."""
+    """A whole draft."""
 
     client: Id = Field(description="The id of one of your practice's clients.")
     issue_date: IsoDate
     due_date: IsoDate | None = None
     memo: str = Field("", max_length=_max_length(Invoice, "memo"))
-    number: str | None = Field(None, description="Leave out to take the practice's next number.")
+    number: str | None = Field(
+        None,
+        description="On create, leave out to take the practice's next number; on update, "
+        "leave out to keep the invoice's number.",
+    )
     lines: list[LineIn] = Field(default_factory=list)
 
 
-class InvoicePatch(Input):
-    """Only the fields sent are changed; `lines`, when sent, replaces all the lines."""
-
-    client: Id = Field(None)
-    issue_date: IsoDate = None
-    due_date: IsoDate | None = None
-    memo: str = Field(None, max_length=_max_length(Invoice, "memo"))
-    number: str = Field(None)
-    lines: list[LineIn] = Field(None)
+InvoicePatch = patch_schema(
+    InvoiceIn,
+    "InvoicePatch",
+    "Only the fields sent are changed; `lines`, when sent, replaces all the lines.",
+)
 
 
 class ClientRef(Schema):
@@ -297,28 +306,19 @@ class BulkOut(Schema):
 # ---- tax settings --------------------------------------------------------------------------
 
 
-def _tax_name(default):
-    return Field(default, max_length=_max_length(TaxSettings, "primary_name"))
+TAX_NAME = Field(max_length=_max_length(TaxSettings, "primary_name"))
 
 
 class TaxSettingsIn(Input):
-    primary_name: str = _tax_name(...)
+    primary_name: str = TAX_NAME
     primary_rate: RateIn
     primary_enabled: bool
-    secondary_name: str = _tax_name(...)
+    secondary_name: str = TAX_NAME
     secondary_rate: RateIn
     secondary_enabled: bool
 
 
-class TaxSettingsPatch(Input):
-    """Only the fields sent are changed."""
-
-    primary_name: str = _tax_name(None)
-    primary_rate: RateIn = None
-    primary_enabled: bool = None
-    secondary_name: str = _tax_name(None)
-    secondary_rate: RateIn = None
-    secondary_enabled: bool = None
+TaxSettingsPatch = patch_schema(TaxSettingsIn, "TaxSettingsPatch")
 
 
 class TaxSettingsOut(Schema):
