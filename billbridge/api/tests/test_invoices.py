@@ -2,6 +2,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from billbridge.core import testing
 from billbridge.invoicing import services
@@ -537,3 +539,27 @@ def test_an_unexpected_error_is_a_logged_json_500(
     assert response.json()["detail"].startswith("Something went wrong on our side")
     assert "a bug" not in response.content.decode()
     assert "RuntimeError: a bug" in caplog.text
+
+
+# ---- cost -------------------------------------------------------------------------------------
+
+
+def queries_for(api, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert api.get(url).status_code == 200
+    return len(captured)
+
+
+def test_a_page_or_an_invoice_costs_the_same_queries_whatever_its_size(
+    admin_api, admin_member, client_a
+):
+    first = testing.make_invoice(admin_member, client_a)
+    admin_api.get(URL)  # records the token's first use, a write the later calls skip
+    small_list = queries_for(admin_api, URL)
+    small_invoice = queries_for(admin_api, f"{URL}/{first.pk}")
+    many_lines = [testing.sample_lines()[0]] * 30
+    big = testing.make_invoice(admin_member, client_a, InvoiceStatus.CLOSED, lines=many_lines)
+    for _ in range(10):
+        testing.make_invoice(admin_member, client_a)
+    assert queries_for(admin_api, f"{URL}?include_closed=true") == small_list
+    assert queries_for(admin_api, f"{URL}/{big.pk}") == small_invoice
