@@ -10,6 +10,7 @@ hash is enough: there is nothing to guess that a slow hash would protect
 import datetime
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 import string
@@ -20,6 +21,8 @@ from django.utils import timezone
 from billbridge.api.models import ApiToken
 from billbridge.core.errors import InvalidInput
 from billbridge.practice.models import Membership
+
+logger = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "bb_"
 PREFIX_ALPHABET = string.ascii_lowercase + string.digits
@@ -67,6 +70,7 @@ def issue_token(user, name: str) -> tuple[ApiToken, str]:
                 )
         except IntegrityError:
             continue
+        logger.info("API token %s made for user %s", row.prefix, user.pk)
         return row, token
     raise RuntimeError("Could not find a free token prefix.")
 
@@ -78,6 +82,7 @@ def revoke_token(user, token_id: int) -> ApiToken:
         raise InvalidInput("No such token.")
     row.revoked_at = timezone.now()
     row.save(update_fields=["revoked_at"])
+    logger.info("API token %s of user %s revoked", row.prefix, user.pk)
     return row
 
 

@@ -202,6 +202,15 @@ def test_command_refuses_unknown_users_and_non_members(db):
     assert not ApiToken.objects.exists()
 
 
+def test_making_and_revoking_are_logged_by_prefix_only(admin_member, caplog):
+    caplog.set_level("INFO", logger="billbridge.api.tokens")
+    row, token = issue_token(admin_member.user, "script")
+    revoke_token(admin_member.user, row.pk)
+    assert f"API token {row.prefix} made" in caplog.text
+    assert f"API token {row.prefix} of user {admin_member.user.pk} revoked" in caplog.text
+    assert token not in caplog.text
+
+
 def test_revoked_at_is_set_once(admin_member):
     row, _token = issue_token(admin_member.user, "script")
     revoke_token(admin_member.user, row.pk)
