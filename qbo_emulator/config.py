@@ -209,10 +209,14 @@ class Config:
         return {"apps": [app.public() for app in self.apps()], "options": self.options.public()}
 
     def load_dict(self, data: dict) -> None:
-        """Restore apps and options saved by `to_dict` (the state file)."""
-        self.options.update(data.get("options", {}))
+        """Restore apps saved by `to_dict` (the state file) that are not registered already.
+
+        The apps and options given at start (flags, environment) win over the saved ones, so a
+        restart with a new webhook URL takes effect; options are never restored.
+        """
         for app_data in data.get("apps", []):
-            self.register_app(App(**app_data))
+            if self.app(app_data["client_id"]) is None:
+                self.register_app(App(**app_data))
 
 
 def demo_app(**overrides) -> App:

@@ -328,7 +328,8 @@ def control_routes(runtime: Runtime) -> list[Route]:
         return {"grants": runtime.tokens.grants()}
 
     async def connect(request, body):
-        client_id = _string(body, "client_id") or runtime.config.apps()[0].client_id
+        apps = runtime.config.apps()
+        client_id = _string(body, "client_id") or (apps[0].client_id if apps else "")
         if runtime.config.app(client_id) is None:
             raise NotFound(f"no app with client_id {client_id}")
         realm = _string(body, "realm_id", required=True)

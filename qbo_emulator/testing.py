@@ -51,8 +51,8 @@ class RunningEmulator:
 
     def connect(self, realm_id: str, client_id: str | None = None) -> dict:
         """Connect an app to a company without the browser flow; returns the token response."""
-        app = self.config.app(client_id) if client_id else self.config.apps()[0]
-        return self.runtime.tokens.issue_grant(client_id=app.client_id, realm_id=realm_id)
+        client_id = client_id or self.config.apps()[0].client_id
+        return self.runtime.tokens.issue_grant(client_id=client_id, realm_id=realm_id)
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import logging
 import threading
 import time
 import uuid
@@ -29,6 +30,8 @@ from .config import App, Config, ConfigError
 if TYPE_CHECKING:
     from .oauth import TokenStore
     from .store import Change
+
+logger = logging.getLogger(__name__)
 
 INJECTIONS = ("drop", "duplicate", "reorder")
 CLOUDEVENTS_PER_DELIVERY = 100  # Intuit: up to 100 events per delivery (QBO.md §5.3)
@@ -216,7 +219,11 @@ class WebhookDispatcher:
                 self._wake.wait(timeout=self._seconds_until_due())
                 if self._stopping:
                     return
-            self._run_pass(force=False)
+            try:
+                self._run_pass(force=False)
+            except Exception:
+                # Keep the worker alive: one bad pass must not silently end all deliveries.
+                logger.exception("webhook delivery pass failed")
 
     def _seconds_until_due(self) -> float:
         # Called with the lock held.
@@ -305,8 +312,8 @@ class WebhookDispatcher:
         tried = set()
         while True:
             with self._lock:
-                queue = self._queues[client_id]
-                if not queue.deliveries:
+                queue = self._queues.get(client_id)  # gone if cleared meanwhile
+                if queue is None or not queue.deliveries:
                     return attempts
                 delivery = queue.deliveries[0]
                 if delivery.id in tried or (not force and delivery.due > time.monotonic()):

@@ -255,6 +255,11 @@ def test_bad_token_calls_are_4xx(edge, path, body):
     assert edge.client.post(path, json=body).status_code in (400, 404)
 
 
+def test_connecting_needs_a_registered_app(edge):
+    edge.client.delete("/_emulator/apps/emulator-client")
+    assert edge.client.post("/_emulator/tokens", json={"realm_id": edge.realm}).status_code == 404
+
+
 def test_reset_forgets_companies_tokens_and_faults(edge):
     edge.connect()
     edge.client.post("/_emulator/faults", json={"path": "/x", "status": 500})

@@ -140,8 +140,10 @@ def test_the_server_serves_and_keeps_state_across_restarts(tmp_path):
     saved = json.loads(state.read_text())
     assert [c["realm_id"] for c in saved["emulator"]["companies"]] == [company["realm_id"]]
 
-    process = start(port, "--state", str(state))
+    process = start(port, "--state", str(state), "--webhook-url", "http://127.0.0.1:9/new")
     try:
+        (app,) = httpx.get(f"{base}/_emulator/apps").json()["apps"]
+        assert app["webhook_url"] == "http://127.0.0.1:9/new"  # the command line wins
         companies = httpx.get(f"{base}/_emulator/companies").json()["companies"]
         assert [c["realm_id"] for c in companies] == [company["realm_id"]]
         realm = company["realm_id"]
