@@ -28,6 +28,7 @@ from billbridge.practice.models import Membership, Permission, Practice
 from billbridge.practice.permissions import require, require_client_owner
 
 MAX_LINES = 200
+MAX_ID = 2**63 - 1  # the largest primary key a BigAutoField holds
 MAX_LINE_AMOUNT = Decimal("999999999.99")
 
 
@@ -377,9 +378,11 @@ def apply_bulk(membership: Membership, action: str, invoice_ids: Iterable[int]) 
         raise InvalidInput(f"Unknown action: {action}.")
     done_message, transition = BULK_ACTIONS[action]
     invoice_ids = list(dict.fromkeys(invoice_ids))
+    # An id no database key can hold is simply not found (asking the database would overflow).
+    storable = [i for i in invoice_ids if 0 < i <= MAX_ID]
     numbers = dict(
         Invoice.objects.for_practice(membership.practice)
-        .filter(pk__in=invoice_ids)
+        .filter(pk__in=storable)
         .values_list("pk", "number")
     )
     outcomes = []

@@ -190,6 +190,13 @@ def test_bulk_revert_without_the_owner_role_is_refused_per_invoice(
     assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.FINALIZED
 
 
+def test_bulk_ids_beyond_any_key_are_not_found(admin_member, client_a):
+    draft = testing.make_invoice(admin_member, client_a)
+    outcomes = services.apply_bulk(admin_member, "finalize", [2**70, -1, draft.pk])
+    assert [(o.done, o.message) for o in outcomes[:2]] == [(False, "No such invoice.")] * 2
+    assert outcomes[2].done
+
+
 def test_unknown_bulk_action_is_refused(admin_member):
     with pytest.raises(InvalidInput):
         services.apply_bulk(admin_member, "delete", [1])

@@ -153,6 +153,12 @@ def test_bulk_revert_reports_what_was_refused_and_why(
     assert Invoice.objects.get(pk=ledger["B-2"].pk).status == "finalized"
 
 
+def test_a_selected_id_beyond_any_key_is_reported_not_found(alice, ledger):
+    response = alice.post(LIST, {"action": "finalize", "invoice": [str(2**70)]})
+    assert response.status_code == 200
+    assert "No such invoice." in response.content.decode()
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
