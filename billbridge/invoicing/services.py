@@ -212,13 +212,26 @@ def create_draft(membership: Membership, data: DraftInput) -> Invoice:
 
 
 @transaction.atomic
-def update_draft(membership: Membership, invoice_id: int, data: DraftInput) -> Invoice:
+def update_draft(
+    membership: Membership,
+    invoice_id: int,
+    data: DraftInput,
+    *,
+    expected_version: int | None = None,
+) -> Invoice:
+    """Replace a draft's content. A caller that built `data` from what it read earlier passes
+    the version it read, so that a change made in between is refused, not overwritten."""
     invoice = _locked(membership, invoice_id)
     require(membership, Permission.PROCESS_TIME)
     if not invoice.is_draft:
         raise TransitionRefused(
             f"Invoice {invoice.number} is {invoice.get_status_display()}; only drafts can be "
             "edited. Revert it to Draft first."
+        )
+    if expected_version is not None and expected_version != invoice.version:
+        raise TransitionRefused(
+            f"Invoice {invoice.number} was changed by someone else since you opened it. "
+            "Reload it and make your change again."
         )
     client = _validate_draft(membership, data)
     if data.number is not None:

@@ -86,6 +86,8 @@ class InvoiceForm(forms.Form):
     memo = forms.CharField(
         required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    # The draft's version when the editor was opened: saving over a newer one is refused.
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, practice, *args, number_help: str = "", **kwargs):
         super().__init__(*args, **kwargs)

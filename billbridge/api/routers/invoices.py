@@ -138,7 +138,8 @@ def update_invoice(request: HttpRequest, invoice_id: int, payload: InvoicePatch)
         number=changes.get("number"),
         lines=[_line_input(line) for line in lines],
     )
-    services.update_draft(request.auth, invoice_id, data)
+    # The merge above read `current`; a change committed since then must not be overwritten.
+    services.update_draft(request.auth, invoice_id, data, expected_version=current.version)
     return _invoice_out(request.auth, invoice_id)
 
 

@@ -114,6 +114,20 @@ def test_editing_a_draft_replaces_its_lines_and_bumps_its_version(admin_member, 
     assert [e.action for e in edited.timeline.all()] == ["created", "edited"]
 
 
+def test_an_edit_built_on_an_old_version_is_refused(admin_member, client_a):
+    invoice = testing.make_invoice(admin_member, client_a)
+    services.update_draft(admin_member, invoice.pk, draft_input(client_a, memo="first"))
+    with pytest.raises(TransitionRefused) as refusal:
+        services.update_draft(
+            admin_member,
+            invoice.pk,
+            draft_input(client_a, memo="second"),
+            expected_version=invoice.version,
+        )
+    assert "changed by someone else" in refusal.value.message
+    assert Invoice.objects.get(pk=invoice.pk).memo == "first"
+
+
 def test_finalize_needs_a_complete_invoice(admin_member, client_a):
     invoice = services.create_draft(admin_member, draft_input(client_a, due_date=None))
     with pytest.raises(TransitionRefused) as refusal:

@@ -242,6 +242,24 @@ def test_a_save_of_a_finalized_invoice_is_refused_by_the_service(alice, admin_me
     assert Invoice.objects.get(pk=invoice.pk).lines.count() == 2
 
 
+def test_a_save_over_someone_elses_newer_edit_is_refused(alice, admin_member, client_a):
+    invoice = testing.make_invoice(admin_member, client_a)
+    url = reverse("web:invoice-edit", args=[invoice.pk])
+    opened = alice.get(url).context["form"].initial["version"]
+    # Someone else saves the draft while this editor is open.
+    services.update_draft(
+        admin_member,
+        invoice.pk,
+        services.DraftInput(
+            client_id=client_a.pk, issue_date=invoice.issue_date, lines=testing.sample_lines()
+        ),
+    )
+    response = alice.post(url, {**editor_data(client_a, lines=[BOOKKEEPING]), "version": opened})
+    assert response.status_code == 409
+    assert "changed by someone else" in response.content.decode()
+    assert Invoice.objects.get(pk=invoice.pk).lines.count() == 2
+
+
 def test_a_member_without_process_time_cannot_open_the_editor(browser_for, practice, client_a):
     viewer = browser_for(testing.make_member(practice, "vera"))
     response = viewer.get(reverse("web:invoice-new"))

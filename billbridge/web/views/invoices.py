@@ -175,7 +175,12 @@ def _edit_invoice(request, invoice: Invoice | None):
                 if invoice is None:
                     saved = services.create_draft(membership, draft)
                 else:
-                    saved = services.update_draft(membership, invoice.pk, draft)
+                    saved = services.update_draft(
+                        membership,
+                        invoice.pk,
+                        draft,
+                        expected_version=form.cleaned_data["version"],
+                    )
             except InvalidInput as exc:
                 show_service_errors(form, exc, skip=("lines",))
                 line_errors = exc.field_errors.get("lines", [])
@@ -209,6 +214,7 @@ def _edit_invoice(request, invoice: Invoice | None):
                 "issue_date": invoice.issue_date,
                 "due_date": invoice.due_date,
                 "memo": invoice.memo,
+                "version": invoice.version,
             },
             number_help=number_help,
         )
