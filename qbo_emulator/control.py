@@ -162,7 +162,7 @@ def control_routes(runtime: Runtime) -> list[Route]:
             emulator.remove_company(old.realm_id)
             fresh = emulator.create_company(
                 name=_string(body, "name") or old.name,
-                country=old.country,
+                country=_string(body, "country") or old.country,
                 seed=_string(body, "seed") or "sample",
                 realm_id=old.realm_id,
                 **preferences,
@@ -171,6 +171,9 @@ def control_routes(runtime: Runtime) -> list[Route]:
 
     async def set_preferences(request, body):
         target = company(request)
+        if "country" in body:
+            # A QBO company's country is fixed at sign-up; the emulator re-creates the company.
+            raise BadInput("country is set when a company is created or reset (POST .../reset)")
         target.set_preferences(**body)
         return describe(target)
 

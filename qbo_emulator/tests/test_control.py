@@ -85,14 +85,18 @@ def test_preferences_change_and_show_in_the_qbo_preferences(edge):
     ).json()["Preferences"]
     assert preferences["TaxPrefs"]["UsingSalesTax"] is True
     assert preferences["AccountingInfoPrefs"]["BookCloseDate"] == "2026-01-31"
-    bad = edge.client.patch(f"/_emulator/companies/{edge.realm}/preferences", json={"nope": 1})
-    assert bad.status_code == 400
+    for bad in ({"nope": 1}, {"country": "GB"}, {"sales_tax": "yes"}):
+        response = edge.client.patch(f"/_emulator/companies/{edge.realm}/preferences", json=bad)
+        assert response.status_code == 400
 
 
 def test_reset_company_reseeds_under_the_same_realm(edge):
     edge.create_customer("Temporary")
-    response = edge.client.post(f"/_emulator/companies/{edge.realm}/reset", json={"seed": "empty"})
+    response = edge.client.post(
+        f"/_emulator/companies/{edge.realm}/reset", json={"seed": "empty", "country": "CA"}
+    )
     assert response.status_code == 200
+    assert response.json()["country"] == "CA"
     names = [c["DisplayName"] for c in edge.emulator.company(edge.realm).list("Customer")]
     assert "Temporary" not in names
 
