@@ -46,20 +46,20 @@ class App:
     webhook_entities: list[str] | None = None
 
     def validate(self) -> None:
-        if not self.client_id or not self.client_secret:
-            raise ConfigError("client_id and client_secret must not be empty")
-        if not self.redirect_uris:
-            raise ConfigError("an app needs at least one redirect URI")
+        for name in ("client_id", "client_secret", "verifier_token"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name):
+                raise ConfigError(f"{name} must be a non-empty string")
+        if not isinstance(self.redirect_uris, list) or not self.redirect_uris:
+            raise ConfigError("redirect_uris must be a non-empty list of URLs")
         for uri in self.redirect_uris:
             _require_http_url(uri, "redirect URI")
         if self.webhook_url is not None:
             _require_http_url(self.webhook_url, "webhook URL")
-        if not self.verifier_token:
-            raise ConfigError("verifier_token must not be empty")
         if self.webhook_format not in WEBHOOK_FORMATS:
             raise ConfigError(f"webhook_format must be one of {', '.join(WEBHOOK_FORMATS)}")
-        if self.webhook_entities is not None and not all(
-            isinstance(name, str) and name for name in self.webhook_entities
+        if self.webhook_entities is not None and not (
+            isinstance(self.webhook_entities, list)
+            and all(isinstance(name, str) and name for name in self.webhook_entities)
         ):
             raise ConfigError("webhook_entities must be a list of entity names")
 

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from .app import Runtime
 
 PREFIX = "/_emulator"
+# Bounds on amounts typed into the control API and HTML view (QBO's own maximum is not known).
+MAX_AMOUNT = Decimal("1000000000000")
+CENT = Decimal("0.01")
 LOOPBACK = {"127.0.0.1", "::1", "localhost", "testclient"}
 
 
@@ -80,6 +83,21 @@ def endpoint(
     return handle
 
 
+def parse_amount(value) -> Decimal | None:
+    """A payment amount typed by the person playing the QBO user; None/blank = whole balance."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise BadInput("the amount must be a number") from None
+    if not amount.is_finite() or amount <= 0 or amount >= MAX_AMOUNT:
+        raise BadInput(f"the amount must be positive and below {MAX_AMOUNT}")
+    if amount != amount.quantize(CENT):
+        raise BadInput("the amount must have at most two decimal places")
+    return amount
+
+
 def _string(body: dict, name: str, *, required: bool = False) -> str | None:
     value = body.get(name)
     if value is None:
@@ -125,7 +143,10 @@ def control_routes(runtime: Runtime) -> list[Route]:
         return await run_in_threadpool(runtime.snapshot)
 
     async def save(request, body):
-        path = await run_in_threadpool(runtime.save, _string(body, "path"))
+        try:
+            path = await run_in_threadpool(runtime.save, _string(body, "path"))
+        except OSError as exc:
+            raise BadInput(f"cannot write the state file: {exc.strerror or exc}") from None
         return {"saved": str(path)}
 
     # -- companies -----------------------------------------------------------------------------
@@ -189,14 +210,7 @@ def control_routes(runtime: Runtime) -> list[Route]:
         kind, action = request.path_params["kind"], request.path_params["action"]
         object_id = request.path_params["object_id"]
         if (kind, action) == ("invoices", "receive-payment"):
-            amount = body.get("amount")
-            if amount is not None:
-                try:
-                    amount = Decimal(str(amount))
-                except InvalidOperation:
-                    raise BadInput("amount must be a number") from None
-                if not amount.is_finite() or amount <= 0:
-                    raise BadInput("amount must be a positive number")
+            amount = parse_amount(body.get("amount"))
             return 201, {"Payment": target.receive_payment(object_id, amount)}
         if (kind, action) == ("invoices", "edit"):
             changes = body.get("changes", body)
@@ -290,6 +304,8 @@ def control_routes(runtime: Runtime) -> list[Route]:
             limit = int(query["limit"]) if "limit" in query else None
         except ValueError:
             raise BadInput("status and limit must be numbers") from None
+        if limit is not None and limit < 1:
+            raise BadInput("limit must be at least 1")
         entries = runtime.requests.entries(
             method=query.get("method"),
             path=query.get("path"),

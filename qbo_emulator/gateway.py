@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import itertools
+import logging
 import re
 import secrets
 import threading
@@ -30,6 +31,8 @@ from .oauth import TokenRejected
 
 if TYPE_CHECKING:
     from .app import Runtime
+
+logger = logging.getLogger(__name__)
 
 API_PATH = re.compile(r"^/v3/company/(?P<realm>[^/]+)(?:/|$)")
 CONTROL_PREFIX = "/_emulator"
@@ -117,7 +120,7 @@ STATUS_DEFAULTS = {
             FaultError(
                 "10000",
                 "An application error has occurred while processing your request",
-                "System Failure Error: An unexpected error occurred (injected by the emulator)",
+                "System Failure Error: An unexpected error occurred",
             )
         ],
     ),
@@ -247,6 +250,10 @@ class FaultPlan:
                 raise ConfigError("a QBO fault needs an HTTP status between 400 and 599")
             if not fault.code:
                 raise ConfigError("a QBO fault needs a code, e.g. 6000")
+        for name in ("message", "detail", "fault_type", "realm"):
+            value = getattr(fault, name)
+            if value is not None and (not isinstance(value, str) or not value):
+                raise ConfigError(f"{name} must be a non-empty string")
         if fault.body_format not in ("json", "xml", "text"):
             raise ConfigError("body_format must be json, xml or text")
         if kind == "hang":
@@ -397,13 +404,15 @@ class Gateway:
 
         path = scope["path"]
         if path.startswith(CONTROL_PREFIX):
-            await self.app(scope, receive, send_stamped)
+            await self._guarded(self.app, scope, receive, send_stamped, outcome)
             return
         match = API_PATH.match(path)
         realm = match["realm"] if match else None
         started = time.perf_counter()
         try:
-            await self._serve(scope, receive, send_stamped, realm)
+            await self._guarded(
+                lambda *args: self._serve(*args, realm), scope, receive, send_stamped, outcome
+            )
         finally:
             self.runtime.requests.record(
                 method=scope["method"],
@@ -414,6 +423,18 @@ class Gateway:
                 realm=realm,
                 intuit_tid=tid,
             )
+
+    async def _guarded(self, app, scope, receive, send, outcome: dict):
+        """An unexpected error becomes QBO's 500 SystemFault (with an intuit_tid), not a bare
+        text page, so clients see the shape they would at Intuit; the error is logged."""
+        try:
+            await app(scope, receive, send)
+        except Exception:
+            logger.exception("unhandled error serving %s %s", scope["method"], scope["path"])
+            if outcome["status"] is not None:
+                raise  # the response has begun: nothing sensible can be sent any more
+            now = self.runtime.emulator.clock.now()
+            await render_fault(STATUS_DEFAULTS[500](), now)(scope, receive, send)
 
     async def _serve(self, scope, receive, send, realm: str | None):
         runtime = self.runtime

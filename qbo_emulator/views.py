@@ -6,7 +6,7 @@ uses (so webhooks fire), then redirects back (POST/redirect/GET) with a short me
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from html import escape
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode
@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from .control import BadInput, parse_amount
 from .faults import QboFault
 
 if TYPE_CHECKING:
@@ -123,11 +124,7 @@ def view_routes(runtime: Runtime) -> list[Route]:
         try:
             company = runtime.emulator.company(realm)
             if (kind, action) == ("invoices", "payment"):
-                raw = str(form.get("amount") or "").strip()
-                amount = Decimal(raw) if raw else None
-                if amount is not None and amount <= 0:
-                    return _back(back, error="The amount must be positive.")
-                company.receive_payment(object_id, amount)
+                company.receive_payment(object_id, parse_amount(form.get("amount")))
                 done = f"Payment received on invoice {object_id}."
             elif (kind, action) == ("invoices", "void"):
                 company.void_invoice(object_id)
@@ -139,8 +136,8 @@ def view_routes(runtime: Runtime) -> list[Route]:
                 return HTMLResponse(page("Not found", "<p>No such action.</p>"), 404)
         except KeyError:
             return HTMLResponse(page("Unknown company", "<p>No such company.</p>"), 404)
-        except InvalidOperation:
-            return _back(back, error="The amount is not a number.")
+        except BadInput as exc:
+            return _back(back, error=f"{str(exc).capitalize()}.")
         except QboFault as fault:
             return _back(back, error=str(fault))
         return _back(back, notice=done)

@@ -122,7 +122,7 @@ def test_receive_partial_payment_leaves_the_rest_open(edge):
     assert edge.client.post(url, json={"amount": "10.50"}).status_code == 201
     after = edge.emulator.company(edge.realm).read("Invoice", invoice["Id"])
     assert after["Balance"] == invoice["Balance"] - Decimal("10.50")
-    for bad in ("ten", -5, 0, "NaN"):
+    for bad in ("ten", -5, 0, "NaN", 1e30, "0.001"):
         assert edge.client.post(url, json={"amount": bad}).status_code == 400
 
 
@@ -209,6 +209,9 @@ def test_apps_are_registered_changed_and_removed(edge):
         {"client_id": "x", "client_secret": "y", "webhook_url": "ftp://host/x"},
         {"client_id": "x", "client_secret": "y", "webhook_format": "xml"},
         {"client_id": "x", "client_secret": "y", "shoe_size": 9},
+        {"client_id": "x", "client_secret": "y", "redirect_uris": 5},
+        {"client_id": "x", "client_secret": "y", "webhook_entities": "Invoice"},
+        {"client_id": 5, "client_secret": "y"},
     ],
 )
 def test_bad_apps_are_400(edge, app):
@@ -293,6 +296,8 @@ def test_state_is_saved_and_restored_with_tokens_and_apps(edge, tmp_path):
         assert response.status_code == 200
         assert client.get("/_emulator/apps/kept").status_code == 200
     assert edge.client.post("/_emulator/state/save", json={}).status_code == 400
+    missing_dir = {"path": str(tmp_path / "missing" / "state.json")}
+    assert edge.client.post("/_emulator/state/save", json=missing_dir).status_code == 400
 
 
 def test_the_control_api_refuses_callers_that_are_not_on_loopback():

@@ -115,6 +115,7 @@ def test_commit_then_error_applies_the_change_but_answers_an_error(edge):
         {"path": "/x", "kind": "drop", "status": 302},
         {"path": "/x", "status": 429, "body_format": "yaml"},
         {"path": "/x", "status": 429, "colour": "red"},
+        {"path": "/x", "kind": "fault", "status": 400, "code": "1", "fault_type": 5},
     ],
 )
 def test_bad_fault_specs_are_400(edge, spec):

@@ -114,6 +114,7 @@ def test_request_log_records_client_calls_with_filter_and_clear(edge):
     by_realm = edge.client.get("/_emulator/requests", params={"realm": edge.realm, "limit": 1})
     assert len(by_realm.json()["requests"]) == 1
     assert edge.client.get("/_emulator/requests", params={"status": "x"}).status_code == 400
+    assert edge.client.get("/_emulator/requests", params={"limit": 0}).status_code == 400
 
     assert edge.client.delete("/_emulator/requests").status_code == 200
     assert edge.client.get("/_emulator/requests").json()["requests"] == []
@@ -135,3 +136,21 @@ def test_configured_latency_delays_data_api_calls_only():
         started = time.perf_counter()
         edge.client.get("/.well-known/openid_sandbox_configuration")
         assert time.perf_counter() - started < 0.15
+
+
+def test_unexpected_errors_become_qbos_system_fault_with_a_tid():
+    from starlette.testclient import TestClient
+
+    from qbo_emulator.app import Runtime
+    from qbo_emulator.gateway import Gateway
+    from qbo_emulator.store import Emulator
+
+    async def broken(scope, receive, send):
+        raise RuntimeError("boom")
+
+    client = TestClient(Gateway(broken, Runtime(Emulator(), Config())))  # no lifespan
+    for path in ("/oauth2/v1/tokens/bearer", "/_emulator/companies"):
+        response = client.get(path)
+        assert response.status_code == 500
+        assert response.json()["Fault"]["type"] == "SystemFault"
+        assert TID.match(response.headers["intuit_tid"])
