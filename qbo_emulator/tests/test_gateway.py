@@ -154,3 +154,32 @@ def test_unexpected_errors_become_qbos_system_fault_with_a_tid():
         assert response.status_code == 500
         assert response.json()["Fault"]["type"] == "SystemFault"
         assert TID.match(response.headers["intuit_tid"])
+
+
+def test_concurrent_clients_on_several_companies_get_consistent_ids():
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from qbo_emulator.testing import running_emulator
+
+    with running_emulator() as qbo:
+        realms = [qbo.emulator.create_company(name=f"Co {n}").realm_id for n in range(2)]
+        tokens = {realm: qbo.connect(realm)["access_token"] for realm in realms}
+
+        def create(n: int):
+            realm = realms[n % 2]
+            response = httpx.post(
+                f"{qbo.api_url}/company/{realm}/customer",
+                json={"DisplayName": f"Customer {n}"},
+                headers={"Authorization": f"Bearer {tokens[realm]}"},
+                timeout=10,
+            )
+            return realm, response.status_code, response.json()["Customer"]["Id"]
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(create, range(60)))
+    assert {status for _, status, _ in results} == {200}
+    for realm in realms:
+        ids = [customer_id for r, _, customer_id in results if r == realm]
+        assert sorted(ids, key=int) == [str(n) for n in range(1, 31)]

@@ -184,3 +184,40 @@ def test_an_expired_token_is_an_authorization_error_until_refreshed(qbo, connect
     )
     fresh.api_url_v3 = qbo.api_url
     assert Customer.count(qb=fresh) == 1
+
+
+def test_a_payment_made_in_qbo_reaches_the_app_by_webhook_and_cdc(qbo, connected):
+    """The paid-status path end to end: invoice exported with python-quickbooks, paid by the
+    QBO user (control API), announced by a signed webhook, confirmed by a CDC read."""
+    import json
+
+    from qbo_emulator.tests._fixtures_edge import webhook_receiver
+    from qbo_emulator.webhooks import sign
+
+    client, _ = connected
+    customer = new_customer(client, "Paid Later Ltd")
+    invoice = new_invoice(client, customer, "99.95")
+    app = qbo.config.apps()[0]
+    with webhook_receiver() as receiver:
+        app.webhook_url = receiver.url
+        try:
+            since = datetime.now(UTC).isoformat(timespec="seconds")
+            paid = requests.post(
+                f"{qbo.control_url}/companies/{client.company_id}/invoices/{invoice.Id}"
+                "/receive-payment",
+                timeout=5,
+            )
+            assert paid.status_code == 201
+            # After "deliver now" every pending event has been sent (by it or by the worker).
+            requests.post(f"{qbo.control_url}/webhooks/deliver", timeout=10)
+            deliveries = receiver.wait_for(1)
+        finally:
+            app.webhook_url = None
+    events = set()
+    for delivery in deliveries:
+        assert delivery["headers"]["intuit-signature"] == sign(delivery["body"], app.verifier_token)
+        events |= {(e["type"], e["intuitentityid"]) for e in json.loads(delivery["body"])}
+    assert ("qbo.invoice.updated.v1", invoice.Id) in events
+    changes = change_data_capture([Invoice], since, qb=client)
+    (changed,) = changes.Invoice
+    assert changed.Id == invoice.Id and Decimal(str(changed.Balance)) == 0
