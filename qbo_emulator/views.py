@@ -188,7 +188,7 @@ def _invoices_table(realm: str, invoices: list[dict]) -> str:
         if status in ("Open", "Partially paid"):
             amount = "<input type='text' name='amount' placeholder='full balance'> "
             actions = _button(realm, "invoices", inv["Id"], "payment", "Receive payment", amount)
-        if status != "Voided":
+        if status == "Open":  # QBO refuses to void an invoice with payments applied
             actions += " " + _button(realm, "invoices", inv["Id"], "void", "Void")
         rows.append(
             f"<tr><td>{escape(inv['Id'])}</td><td>{escape(str(inv.get('DocNumber', '')))}</td>"

@@ -43,6 +43,8 @@ def test_company_page_shows_invoices_with_balances_payments_and_customers(edge):
     page = edge.client.get(f"/_emulator/ui/{edge.realm}").text
     assert f"{invoice['Balance']:,.2f}" in page
     assert "Receive payment" in page and "Void" in page
+    paid = next(i for i in edge.emulator.company(edge.realm).list("Invoice") if i["Balance"] == 0)
+    assert f"/invoices/{paid['Id']}/void" not in page  # QBO refuses it while payments apply
     assert "Amy&#x27;s Bird Sanctuary" in page  # names are escaped
     assert "<h2>Payments</h2>" in page and "<h2>Customers</h2>" in page
 
