@@ -120,6 +120,16 @@ def test_invoice_payment_and_balance(connected):
     assert Decimal(str(Invoice.get(invoice.Id, qb=client).Balance)) == Decimal("0")
 
 
+def test_payment_void_and_delete_reopen_the_invoice(connected):
+    client, _ = connected
+    customer = new_customer(client, "Reopened Customer")
+    invoice = new_invoice(client, customer, "80.00")
+    pay(client, customer, invoice, "80.00").void(qb=client)
+    assert Decimal(str(Invoice.get(invoice.Id, qb=client).Balance)) == Decimal("80.00")
+    pay(client, customer, invoice, "30.00").delete(qb=client)
+    assert Decimal(str(Invoice.get(invoice.Id, qb=client).Balance)) == Decimal("80.00")
+
+
 def test_invoice_void_and_delete(connected):
     client, _ = connected
     customer = new_customer(client, "Void Customer")
