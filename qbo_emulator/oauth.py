@@ -188,6 +188,10 @@ class TokenStore:
         return grant
 
     def _rotate_refresh(self, grant: Grant, now: datetime) -> None:
+        for stale, until in list(grant.stale_refresh.items()):
+            if until <= now:  # past its grace: forget it, so long runs do not accumulate tokens
+                del grant.stale_refresh[stale]
+                del self._refresh_index[stale]
         if grant.refresh_token:
             grace = timedelta(seconds=self._options.refresh_grace_seconds)
             grant.stale_refresh[grant.refresh_token] = min(now + grace, grant.refresh_expires_at)

@@ -406,3 +406,14 @@ def test_basic_credentials_are_percent_decoded(edge):
     )
     # Client authenticated (not 401); the unknown token is then refused.
     assert (response.status_code, response.json()["error"]) == (400, "invalid_grant")
+
+
+def test_rotated_tokens_are_forgotten_after_their_grace(edge):
+    tokens = edge.exchange(edge.authorize()["code"])
+    for _ in range(10):
+        edge.emulator.clock.advance(DAY + 1)
+        tokens = edge.refresh(tokens["refresh_token"]).json()
+    (grant,) = edge.client.get("/_emulator/tokens").json()["grants"]
+    # Only the current token and the one rotated away last are still known.
+    assert len(edge.runtime.tokens._refresh_index) == 2
+    assert grant["refresh_token"] == tokens["refresh_token"]
