@@ -1,5 +1,7 @@
 """Faults injected through the control API: statuses, QBO faults, commit-then-drop, hangs."""
 
+import time
+
 import httpx
 import pytest
 
@@ -174,6 +176,9 @@ def test_hang_after_commit_applies_then_answers_late(live):
     inject(client, kind="hang", path="/v3/company/*/customer", seconds=1.0, after_commit=True)
     with pytest.raises(httpx.ReadTimeout):
         client.post(f"/v3/company/{realm}/customer", json={"DisplayName": "Late"}, timeout=0.3)
+    deadline = time.monotonic() + 3  # applied before the hang, however busy the machine is
+    while not customer_names(qbo.emulator, realm) and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert customer_names(qbo.emulator, realm) == ["Late"]
 
 

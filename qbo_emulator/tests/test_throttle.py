@@ -93,13 +93,13 @@ def test_more_than_the_concurrent_limit_in_flight_get_429_over_http():
     with running_emulator(config=config) as qbo:
         realm = qbo.emulator.create_company(name="Busy").realm_id
         token = qbo.connect(realm)["access_token"]
-        # Each call holds its slot for 0.5 s after doing its work.
+        # Each call holds its slot for 2 s after doing its work, so all three overlap.
         httpx.post(
             f"{qbo.control_url}/faults",
             json={
                 "kind": "hang",
                 "after_commit": True,
-                "seconds": 0.5,
+                "seconds": 2,
                 "count": 3,
                 "path": "/v3/company/*/companyinfo/*",
             },

@@ -143,10 +143,15 @@ def test_a_failing_delivery_holds_back_later_ones(receiver):
         first = edge.create_customer("First")
         receiver.wait_for(1)
         second = edge.create_customer("Second")
-        time.sleep(0.3)
-        assert len(receiver.deliveries) == 1
-        queued = edge.client.get("/_emulator/webhooks").json()["queued"]
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:  # until the worker has queued the second delivery
+            queued = edge.client.get("/_emulator/webhooks").json()["queued"]
+            if len(queued["emulator-client"]["deliveries"]) == 2:
+                break
+            time.sleep(0.02)
         assert len(queued["emulator-client"]["deliveries"]) == 2
+        time.sleep(0.2)
+        assert len(receiver.deliveries) == 1  # queued behind the failing one, not sent
         # "deliver now" retries the head at once; the held-back one follows in order.
         attempts = edge.client.post("/_emulator/webhooks/deliver").json()["attempts"]
         assert [a["status"] for a in attempts] == [200, 200]
@@ -198,14 +203,14 @@ def test_reorder_injection_swaps_two_deliveries(receiver):
 
 def test_aggregation_window_groups_changes_into_one_delivery(receiver):
     config = config_for(receiver)
-    config.options.update({"webhook_window_seconds": 0.5})
+    config.options.update({"webhook_window_seconds": 1.5})
     with edge_client(config) as edge:
         edge.connect()
         edge.create_customer("A")
         edge.create_customer("B")
         time.sleep(0.2)
         assert receiver.deliveries == []
-        (delivery,) = receiver.wait_for(1, timeout=3)
+        (delivery,) = receiver.wait_for(1, timeout=6)
     assert len(json.loads(delivery["body"])) == 2
 
 
