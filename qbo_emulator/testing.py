@@ -20,11 +20,12 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import uvicorn
 
 from .app import Runtime, create_app
-from .config import Config
+from .config import Config, Options
 from .store import Emulator
 
 
@@ -48,6 +49,15 @@ class RunningEmulator:
     @property
     def control_url(self) -> str:
         return f"{self.base_url}/_emulator"
+
+    def reset(self) -> None:
+        """Back to a fresh server between tests: no companies, connections, faults or logs,
+        default options, requestid honoured, the clock on real time. Apps stay registered."""
+        self.runtime.reset()
+        self.config.options.update(Options().public())
+        self.emulator.honour_request_id = True
+        self.emulator.clock.freeze(False)
+        self.emulator.clock.set(datetime.now(UTC))
 
     def connect(self, realm_id: str, client_id: str | None = None) -> dict:
         """Connect an app to a company without the browser flow; returns the token response."""

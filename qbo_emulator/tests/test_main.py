@@ -154,3 +154,26 @@ def test_the_server_serves_and_keeps_state_across_restarts(tmp_path):
         assert response.status_code == 200  # the connection survived the restart
     finally:
         stop(process)
+
+
+def test_the_test_runner_serves_over_http_and_resets_between_tests():
+    from qbo_emulator.testing import running_emulator
+
+    with running_emulator() as qbo:
+        realm = qbo.emulator.create_company(name="Runner Co").realm_id
+        token = qbo.connect(realm)["access_token"]
+        url = f"{qbo.api_url}/company/{realm}/companyinfo/{realm}"
+        assert httpx.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        assert httpx.get(qbo.discovery_url).json()["issuer"] == f"{qbo.base_url}/op/v1"
+
+        changes = {"throttle": True, "honour_request_id": False}
+        httpx.patch(f"{qbo.control_url}/options", json=changes)
+        httpx.post(f"{qbo.control_url}/clock", json={"advance": 86400 * 400, "freeze": True})
+        qbo.reset()
+        assert qbo.emulator.companies() == []
+        assert qbo.config.options.throttle is False and qbo.emulator.honour_request_id is True
+        assert not qbo.emulator.clock.frozen
+        assert abs(qbo.emulator.clock.now().timestamp() - time.time()) < 60
+        base_url = qbo.base_url
+    with pytest.raises(httpx.TransportError):
+        httpx.get(base_url + "/", timeout=1)  # stopped on leaving the block
