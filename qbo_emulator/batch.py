@@ -7,6 +7,7 @@ others still run. The HTTP status is 200 whenever the batch itself is well forme
 from qbo_emulator import faults
 from qbo_emulator.cdc import run_cdc
 from qbo_emulator.entities import entity_names
+from qbo_emulator.entities.base import mapping
 from qbo_emulator.faults import QboFault
 
 MAX_ITEMS = 30
@@ -42,11 +43,11 @@ def _execute(company, item: dict) -> dict:
     if "Query" in item:
         return {"QueryResponse": company.query(str(item["Query"]))}
     if "CDCQuery" in item:
-        cdc = item["CDCQuery"] or {}
-        entities = cdc.get("Entities", "")
+        cdc = mapping(item["CDCQuery"], "CDCQuery")
+        entities = cdc.get("Entities") or ""
         if isinstance(entities, list):
-            entities = ",".join(entities)
-        return run_cdc(company, entities, cdc.get("ChangedSince", ""))
+            entities = ",".join(str(e) for e in entities)
+        return run_cdc(company, str(entities), str(cdc.get("ChangedSince") or ""))
     names = [key for key in item if key in set(entity_names())]
     if len(names) != 1:
         raise faults.malformed_request("A batch item needs exactly one entity, Query or CDCQuery")

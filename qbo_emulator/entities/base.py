@@ -5,6 +5,10 @@ from decimal import Decimal, InvalidOperation
 
 from qbo_emulator import faults
 
+# Amounts and quantities stay below this, so products and sums stay exact in Decimal's
+# default 28 digits (QBO's own limit is lower still: 99,999,999,999.99 in its UI).
+MONEY_LIMIT = Decimal(10) ** 12
+
 # Fields a client may echo back from a read that the server owns; they are never taken from input.
 SERVER_OWNED = frozenset({"Id", "SyncToken", "MetaData", "domain", "sparse", "status"})
 
@@ -65,6 +69,15 @@ def clean(body: dict) -> dict:
     }
 
 
+def mapping(value, element: str) -> dict:
+    """A nested JSON object (None counts as empty); anything else is a 2010 fault."""
+    if value is None or value == "":
+        return {}
+    if not isinstance(value, dict):
+        raise faults.invalid_value(element, f"{element} must be an object")
+    return value
+
+
 def money(value, element: str) -> Decimal:
     """A JSON number (or the decimal string python-quickbooks sends) as Decimal."""
     if isinstance(value, bool):
@@ -75,8 +88,8 @@ def money(value, element: str) -> Decimal:
         result = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         raise faults.invalid_value(element, f"{element} must be a number, got {value!r}") from None
-    if not result.is_finite():
-        raise faults.invalid_value(element, f"{element} must be a finite number")
+    if not result.is_finite() or abs(result) >= MONEY_LIMIT:
+        raise faults.invalid_value(element, f"{element} must be a number below {MONEY_LIMIT:,}")
     return result
 
 

@@ -9,6 +9,7 @@ from qbo_emulator.entities.base import (
     cents,
     iso_date,
     kept,
+    mapping,
     optional_money,
     ref_value,
     reference,
@@ -19,6 +20,10 @@ from qbo_emulator.tax import TaxableLine, apply_tax
 DOC_NUMBER_MAX = 21
 ZERO = Decimal("0")
 LINE_TYPES = ("SalesItemLineDetail", "DescriptionOnly", "DiscountLineDetail", "SubTotalLineDetail")
+# The detail object each line type carries.
+DETAIL_KEYS = {"SalesItemLineDetail": "SalesItemLineDetail",
+               "DescriptionOnly": "DescriptionLineDetail",
+               "DiscountLineDetail": "DiscountLineDetail"}  # fmt: skip
 
 
 class TransactionType(EntityType):
@@ -101,7 +106,8 @@ class InvoiceType(TransactionType):
         text(body, "PrivateNote", 4000)
 
         lines, taxable, subtotal, discount = self._lines(company, body.get("Line"))
-        tax = apply_tax(company, record, taxable, customer, body.get("TxnTaxDetail") or {})
+        sent_tax = mapping(body.get("TxnTaxDetail"), "TxnTaxDetail")
+        tax = apply_tax(company, record, taxable, customer, sent_tax)
         lines.append(
             {"Amount": subtotal, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}
         )
@@ -145,9 +151,15 @@ class InvoiceType(TransactionType):
                 raise faults.invalid_value(
                     "Line.DetailType", f"Line DetailType {detail_type!r} is not supported"
                 )
-            line = {"Id": None, "LineNum": None}
-            line.update((k, v) for k, v in raw.items() if k not in ("Id", "LineNum", "LinkedTxn"))
-            line["DetailType"] = detail_type
+            # Only what a line of this type holds is kept; a detail object of another type is not.
+            line = {"Id": None, "LineNum": None, "DetailType": detail_type}
+            description = text(raw, "Description", 4000, "Line.Description")
+            if description is not None:
+                line["Description"] = description
+            if "Amount" in raw:
+                line["Amount"] = raw["Amount"]
+            detail_key = DETAIL_KEYS[detail_type]
+            line[detail_key] = dict(mapping(raw.get(detail_key), "Line." + detail_key))
             if detail_type == "SalesItemLineDetail":
                 amount, item = self._sales_line(company, line)
                 subtotal += amount
@@ -161,8 +173,7 @@ class InvoiceType(TransactionType):
                 line["Amount"] = amount
             lines.append(line)
         for line in discounts:
-            detail = line.get("DiscountLineDetail") or {}
-            line["DiscountLineDetail"] = detail
+            detail = line["DiscountLineDetail"]
             percent = optional_money(
                 detail, "DiscountPercent", "DiscountLineDetail.DiscountPercent"
             )
@@ -179,8 +190,7 @@ class InvoiceType(TransactionType):
 
     def _sales_line(self, company, line: dict):
         """Validate one sales line: item reference, Amount = Qty × UnitPrice (QBO.md §9)."""
-        detail = dict(line.get("SalesItemLineDetail") or {})
-        line["SalesItemLineDetail"] = detail
+        detail = line["SalesItemLineDetail"]
         if ref_value(detail, "ItemRef") is None:
             default = company.preferences.get("SalesFormsPrefs", {}).get("DefaultItem")
             if not default:

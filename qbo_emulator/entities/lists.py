@@ -62,7 +62,7 @@ class ItemType(NamedList):
     def build(self, company, body, existing, options):
         record = super().build(company, body, existing, options)
         item_type = body.get("Type", "Service")
-        if item_type not in ITEM_TYPES:
+        if not isinstance(item_type, str) or item_type not in ITEM_TYPES:
             raise faults.invalid_value("Type", f"Item Type {item_type!r} is not supported")
         if item_type in SELLABLE and "IncomeAccountRef" not in record:
             raise faults.required("IncomeAccountRef")
@@ -87,7 +87,7 @@ class AccountType(NamedList):
         account_type = body.get("AccountType")
         if account_type is None:
             raise faults.required("AccountType")
-        if account_type not in ACCOUNT_CLASSIFICATION:
+        if not isinstance(account_type, str) or account_type not in ACCOUNT_CLASSIFICATION:
             raise faults.invalid_value("AccountType", f"Unknown AccountType {account_type!r}")
         record["Classification"] = ACCOUNT_CLASSIFICATION[account_type]
         record["FullyQualifiedName"] = record["Name"]
@@ -105,6 +105,8 @@ class TermType(NamedList):
     def build(self, company, body, existing, options):
         record = super().build(company, body, existing, options)
         record["Type"] = body.get("Type", "STANDARD")
+        if record["Type"] not in ("STANDARD", "DATE_DRIVEN"):
+            raise faults.invalid_value("Type", "Term Type must be STANDARD or DATE_DRIVEN")
         if record["Type"] == "STANDARD":
             due_days = body.get("DueDays", 0)
             if not isinstance(due_days, int) or isinstance(due_days, bool) or due_days < 0:
@@ -122,6 +124,8 @@ class PaymentMethodType(NamedList):
     def build(self, company, body, existing, options):
         record = super().build(company, body, existing, options)
         record["Type"] = body.get("Type", "NON_CREDIT_CARD")
+        if record["Type"] not in ("CREDIT_CARD", "NON_CREDIT_CARD"):
+            raise faults.invalid_value("Type", "Type must be CREDIT_CARD or NON_CREDIT_CARD")
         return record
 
 

@@ -4,7 +4,7 @@ from datetime import date
 
 from qbo_emulator import faults
 from qbo_emulator.entities import register
-from qbo_emulator.entities.base import EntityType
+from qbo_emulator.entities.base import EntityType, mapping
 
 # Preference fields whose type the emulator checks because its rules read them.
 BOOLEAN_PREFS = {
@@ -35,6 +35,9 @@ class PreferencesType(SingletonType):
 
     def build(self, company, body, existing, options):
         # Preferences are updated section by section: what is not sent keeps its value.
+        for section, value in body.items():
+            if section.endswith("Prefs"):
+                mapping(value, section)
         record = deep_merge(
             {k: v for k, v in (existing or {}).items() if k.endswith("Prefs")}, body
         )
@@ -59,6 +62,8 @@ class CompanyInfoType(SingletonType):
 
     def build(self, company, body, existing, options):
         record = deep_merge(existing or {}, body) if existing else dict(body)
+        for field in ("CompanyAddr", "LegalAddr", "CustomerCommunicationAddr"):
+            mapping(body.get(field), field)
         for field in self.read_only:
             if existing and field in existing:
                 record[field] = existing[field]

@@ -1,8 +1,11 @@
 """Fault envelope and request-level errors (QBO.md §2.13)."""
 
+import json
 from datetime import UTC, datetime
 
 from _data_helpers import fault_of
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from qbo_emulator import faults
 
@@ -104,3 +107,40 @@ def test_preferences_and_company_info(api, sample):
     assert sample.preference("custom_txn_numbers") is True
     rows = api.rows("select * from Preferences", "Preferences")
     assert rows[0]["SalesFormsPrefs"]["CustomTxnNumbers"] is True
+
+
+JSON_LEAF = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**20), 10**20), st.sampled_from(
+        ["", "1", "3", "TAX", "NON", "2026-11-01", "x" * 30, "NaN", "1e400", "Invoice"]
+    )
+)  # fmt: skip
+FIELDS = st.sampled_from(
+    ["Id", "SyncToken", "sparse", "DisplayName", "Name", "CustomerRef", "Line", "Amount",
+     "DetailType", "SalesItemLineDetail", "ItemRef", "Qty", "UnitPrice", "TaxCodeRef",
+     "TxnTaxDetail", "TxnTaxCodeRef", "TotalTax", "TotalAmt", "LinkedTxn", "TxnId", "TxnType",
+     "DocNumber", "TxnDate", "Active", "value", "AccountType", "Type", "SalesFormsPrefs",
+     "TaxPrefs", "BookCloseDate", "DiscountLineDetail", "GlobalTaxCalculation"]
+)  # fmt: skip
+JSON = st.recursive(
+    JSON_LEAF,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(FIELDS, inner, max_size=5),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    path=st.sampled_from(["customer", "item", "account", "term", "invoice", "payment",
+                          "preferences", "batch", "taxservice/taxcode"]),
+    body=JSON,
+    existing=st.booleans(),
+    operation=st.sampled_from([None, "delete", "void", "update"]),
+)  # fmt: skip
+def test_any_json_body_gets_an_answer_never_a_500(api, sample, path, body, existing, operation):
+    if existing and isinstance(body, dict) and path in ("customer", "invoice", "payment"):
+        current = sample.read(path.capitalize(), "1")
+        body.update(Id="1", SyncToken=current["SyncToken"])
+    params = {"operation": operation} if operation else {}
+    response = api.client.post(api.url(path), content=json.dumps(body), params=params)
+    assert response.status_code in (200, 400)
+    assert "time" in response.json()
