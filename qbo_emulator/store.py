@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from qbo_emulator import faults
 from qbo_emulator.clock import Clock
 from qbo_emulator.entities import entity_type
-from qbo_emulator.entities.base import clean
+from qbo_emulator.entities.base import clean, money
 
 # Settings the control API and create_company accept, with their QBO Preferences locations.
 PREFERENCE_KEYS = {
@@ -445,7 +445,14 @@ class Company:
         """Record a customer payment against one invoice; None pays the whole open balance."""
         with self.emulator.operation():
             invoice = self.read("Invoice", invoice_id)
-            paid = invoice["Balance"] if amount is None else Decimal(str(amount))
+            paid = invoice["Balance"] if amount is None else money(amount, "Amount")
+            if paid <= 0:
+                raise faults.business(
+                    f"Invoice {invoice_id} has no open balance to pay"
+                    if amount is None
+                    else "A payment amount must be more than zero",
+                    "Amount",
+                )
             return self.create(
                 "Payment",
                 {

@@ -2,7 +2,10 @@
 
 from decimal import Decimal
 
+import pytest
 from _data_helpers import fault_of, line, money
+
+from qbo_emulator.faults import QboFault
 
 
 def new_invoice(api, amount="100.00", customer="3") -> dict:
@@ -170,3 +173,18 @@ def test_user_actions(sample):
     assert edited["PrivateNote"] == "edited in QBO"
     assert sample.void_invoice("3")["TotalAmt"] == 0
     assert sample.delete_invoice("4")["status"] == "Deleted"
+
+
+def test_receive_payment_needs_an_open_balance_and_a_positive_amount(sample):
+    with pytest.raises(QboFault) as paid:
+        sample.receive_payment("1")  # already paid in full
+    assert paid.value.errors[0].code == "6000"
+    with pytest.raises(QboFault) as negative:
+        sample.receive_payment("3", "-5")
+    assert negative.value.errors[0].code == "6000"
+    with pytest.raises(QboFault) as too_much:
+        sample.receive_payment("3", "100000")
+    assert too_much.value.errors[0].code == "6000"
+    with pytest.raises(QboFault) as missing:
+        sample.receive_payment("999")
+    assert missing.value.errors[0].code == "610"
