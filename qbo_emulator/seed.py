@@ -148,7 +148,6 @@ def _base(company, preferences: dict, *, sample: bool) -> dict:
         company.create("PaymentMethod", {"Name": name, "Type": kind})
     sales_forms = {"DefaultItem": {"value": services["Id"], "name": "Services"},
                    "DefaultTerms": {"value": terms["Net 30"]["Id"]}}  # fmt: skip
-    tax_prefs: dict = {}
     if us:
         for code in ("TAX", "NON"):
             company.insert(
@@ -169,7 +168,6 @@ def _base(company, preferences: dict, *, sample: bool) -> dict:
                  "Taxable": percent != "0"},
             )  # fmt: skip
     company.preferences["SalesFormsPrefs"].update(sales_forms)
-    company.preferences["TaxPrefs"].update(tax_prefs)
     return {"accounts": accounts, "services": services, "terms": terms}
 
 

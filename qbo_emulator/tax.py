@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from qbo_emulator import faults
 from qbo_emulator.entities.base import cents, money, ref_value
+from qbo_emulator.entities.names import name_key
 from qbo_emulator.entities.taxes import code_rates
 
 US_LINE_CODES = ("TAX", "NON")
@@ -166,11 +167,17 @@ def _destination_state(company, invoice: dict, customer: dict) -> str:
 
 def ast_tax_code(company, state: str) -> dict:
     """The tax code AST assigns for `state`, created with its rates and agency on first use."""
-    found = company.index_lookup("AST", state)
-    if found:
-        return company.find("TaxCode", next(iter(found))[1])
+    code_name = f"{state} (automated)"
+    for code in company.tables["TaxCode"].values():  # a company has few tax codes
+        if code["Name"] == code_name:
+            return code
     rates = AST_RATES.get(state, AST_RATES[AST_DEFAULT_STATE])
-    agency = company.create("TaxAgency", {"DisplayName": f"{state} Department of Revenue"})
+    agency_name = f"{state} Department of Revenue"
+    holders = company.index_lookup("TaxAgency.DisplayName", name_key(agency_name))
+    if holders:
+        agency = company.find("TaxAgency", next(iter(holders))[1])
+    else:
+        agency = company.create("TaxAgency", {"DisplayName": agency_name})
     details = []
     for name, percent in rates:
         rate = company.insert(
@@ -179,10 +186,8 @@ def ast_tax_code(company, state: str) -> dict:
         )
         details.append({"TaxRateRef": {"value": rate["Id"]}})
     code = company.insert(
-        "TaxCode",
-        {"Name": f"{state} (automated)", "SalesTaxRateList": {"TaxRateDetail": details}},
+        "TaxCode", {"Name": code_name, "SalesTaxRateList": {"TaxRateDetail": details}}
     )
-    company.indexes["AST"][state] = {("TaxCode", code["Id"])}
     return company.find("TaxCode", code["Id"])
 
 

@@ -5,6 +5,8 @@ from decimal import Decimal
 import pytest
 from _data_helpers import Api, fault_of, line, money
 
+from qbo_emulator.store import Emulator
+
 DESIGN, ROCKS = "3", "8"
 
 
@@ -199,3 +201,14 @@ def test_tax_service_creates_codes_with_new_and_existing_rates(api):
     assert fault_of(api.post("taxservice/taxcode", {"TaxCode": "Empty"}))["code"] == "2020"
     missing = {"TaxCode": "Bad", "TaxRateDetails": [{"TaxRateId": "99"}]}
     assert fault_of(api.post("taxservice/taxcode", missing))["code"] == "2500"
+
+
+def test_ast_codes_are_reused_and_survive_a_snapshot(emulator):
+    company = emulator.create_company(name="AST", seed="sample", automated_sales_tax=True)
+    body = invoice_body(line(DESIGN, 100, tax="TAX"), BillAddr={"CountrySubDivisionCode": "WA"})
+    first = company.create("Invoice", body)["TxnTaxDetail"]["TxnTaxCodeRef"]
+    assert company.create("Invoice", body)["TxnTaxDetail"]["TxnTaxCodeRef"] == first
+    restored = Emulator.from_dict(emulator.to_dict()).company(company.realm_id)
+    again = restored.create("Invoice", body)["TxnTaxDetail"]
+    assert again["TxnTaxCodeRef"] == first
+    assert again["TotalTax"] == Decimal("6.50")
