@@ -34,6 +34,9 @@ TERMS = [("Due on receipt", 0), ("Net 10", 10), ("Net 15", 15), ("Net 30", 30), 
 PAYMENT_METHODS = [("Cash", "NON_CREDIT_CARD"), ("Check", "NON_CREDIT_CARD"),
                    ("Visa", "CREDIT_CARD"), ("MasterCard", "CREDIT_CARD"),
                    ("American Express", "CREDIT_CARD"), ("Discover", "CREDIT_CARD")]  # fmt: skip
+# Where a new company's clock is set when no time zone is given (sandboxes run on Pacific time).
+TIME_ZONES = {"US": "America/Los_Angeles", "GB": "Europe/London", "CA": "America/Toronto",
+              "AU": "Australia/Sydney"}  # fmt: skip
 COMPANY_ADDRESS = {"Line1": "123 Sierra Way", "City": "San Pablo",
                    "CountrySubDivisionCode": "CA", "PostalCode": "87999"}  # fmt: skip
 
@@ -82,6 +85,10 @@ SAMPLE_US_TAX = {  # agency → rates (name, percent); codes: name → rate name
     "codes": {"Tucson": ["AZ State tax", "Tucson City"], "California": ["California"]},
     "default": "California",
 }  # fmt: skip
+
+
+def time_zone(country: str) -> str:
+    return TIME_ZONES.get(country, TIME_ZONES["US"])
 
 
 def _ref(record: dict) -> dict:

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from qbo_emulator import faults
 from qbo_emulator.clock import Clock
@@ -131,6 +131,11 @@ class Emulator:
         unknown = set(preferences) - set(PREFERENCE_KEYS) - {"time_zone"}
         if unknown:
             raise ValueError(f"unknown preferences: {sorted(unknown)}")
+        time_zone = preferences.pop("time_zone", None) or seeding.time_zone(country.upper())
+        try:
+            ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {time_zone!r}") from None
         with self.lock:
             if realm_id is None:
                 self._realm_counter += 1
@@ -145,7 +150,7 @@ class Emulator:
                 realm_id,
                 name,
                 country.upper(),
-                preferences.pop("time_zone", "America/Los_Angeles"),
+                time_zone,
             )
             seeding.SEEDS[seed](company, preferences)
             self._companies[realm_id] = company

@@ -135,3 +135,13 @@ def test_clock_set_advance_freeze():
     clock.freeze(False)
     assert clock.now() >= datetime(2030, 1, 1, 0, 1, tzinfo=UTC)
     assert (clock.now() - datetime(2030, 1, 1, 0, 1, tzinfo=UTC)).total_seconds() < 5
+
+
+def test_time_zone_follows_the_country_or_the_choice(emulator):
+    uk = emulator.create_company(name="UK", country="GB")
+    assert uk.read("CompanyInfo", "1")["DefaultTimeZone"] == "Europe/London"
+    assert uk.timestamp() == "2026-11-20T18:00:00+00:00"
+    paris = emulator.create_company(name="FR office", time_zone="Europe/Paris")
+    assert paris.timestamp() == "2026-11-20T19:00:00+01:00"
+    with pytest.raises(ValueError):
+        emulator.create_company(name="Mars", time_zone="Mars/Olympus")
