@@ -1,7 +1,8 @@
 """POST /batch: up to 30 operations in one request, answered item by item (QBO.md §2.9).
 
-Items run in order, each under the company lock on its own; a failed item gets a Fault and the
-others still run. The HTTP status is 200 whenever the batch itself is well formed.
+Items run in order under one hold of the lock; an item cannot refer to what an earlier item of
+the same batch created. A failed item gets a Fault and the others still run. The HTTP status is
+200 whenever the batch itself is well formed.
 """
 
 from qbo_emulator import faults
@@ -23,7 +24,8 @@ def run_batch(company, body) -> dict:
         raise faults.malformed_request(
             f"Batch Request has {len(items)} items; the maximum is {MAX_ITEMS}"
         )
-    return {"BatchItemResponse": [_run_item(company, item) for item in items]}
+    with company.batch_scope():
+        return {"BatchItemResponse": [_run_item(company, item) for item in items]}
 
 
 def _run_item(company, item) -> dict:
@@ -62,7 +64,9 @@ def _execute(company, item: dict) -> dict:
     if operation not in OPERATIONS:
         raise faults.unsupported_operation(operation or "(none)", entity)
     if operation == "create":
-        return {entity: company.create(entity, body, options=options)}
+        created = company.create(entity, body, options=options)
+        company.hide_from_batch(entity, created["Id"])
+        return {entity: created}
     if operation == "delete":
         return {entity: company.delete(entity, body)}
     if operation == "void" or "void" in options:

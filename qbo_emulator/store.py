@@ -263,6 +263,7 @@ class Company:
         self.minor_versions: dict[str, int] = defaultdict(int)  # minorversion seen → count
         self.request_ids: dict[tuple, tuple] = {}  # see data_api: requestid replay
         self.seeding = False
+        self.batch_created: set[tuple[str, str]] | None = None
         self._name = name
 
     # -- identity and preferences -----------------------------------------------------------------
@@ -327,8 +328,26 @@ class Company:
 
     # -- lookups ----------------------------------------------------------------------------------
     def find(self, entity: str, entity_id: str) -> dict | None:
-        """The stored object itself (not a copy) or None; callers hold the lock."""
+        """The stored object itself (not a copy) or None; callers hold the lock. Objects created
+        earlier in the batch being run are not found (see `batch_scope`)."""
+        if self.batch_created and (entity, str(entity_id)) in self.batch_created:
+            return None
         return self.tables[entity].get(str(entity_id))
+
+    @contextmanager
+    def batch_scope(self) -> Iterator[None]:
+        """Run a batch as QBO does: its items cannot see objects created by earlier items of the
+        same batch (QBO.md §2.9). Holds the lock throughout so no other request sees that view."""
+        with self.emulator.operation():
+            self.batch_created = set()
+            try:
+                yield
+            finally:
+                self.batch_created = None
+
+    def hide_from_batch(self, entity: str, entity_id: str) -> None:
+        if self.batch_created is not None:
+            self.batch_created.add((entity, entity_id))
 
     def next_number(self, sequence: str) -> int:
         self.sequences[sequence] += 1
