@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from qbo_emulator import faults
-from qbo_emulator.entities.base import cents, money, ref_value
+from qbo_emulator.entities.base import cents, mapping, money, ref_value
 from qbo_emulator.entities.names import name_key
 from qbo_emulator.entities.taxes import code_rates
 
@@ -57,7 +57,7 @@ def apply_tax(company, invoice: dict, lines: list[TaxableLine], customer: dict, 
         raise faults.invalid_line_tax_codes(bad)
     override = _optional_total(sent)
     if not company.preference("sales_tax"):
-        if ref_value(sent, "TxnTaxCodeRef") or (override and override != 0):
+        if ref_value(sent, "TxnTaxCodeRef") or _sent_rates(company, sent) or override:
             raise faults.business(
                 "Sales tax is not set up for this company, so this transaction cannot carry "
                 "sales tax. Set up sales tax or remove the tax from the transaction.",
@@ -73,14 +73,17 @@ def apply_tax(company, invoice: dict, lines: list[TaxableLine], customer: dict, 
             ln.code = "TAX" if ast and ln.item_taxable else "NON"
         ln.line["SalesItemLineDetail"]["TaxCodeRef"] = {"value": ln.code}
     base = sum((ln.amount for ln in lines if ln.code == "TAX"), Decimal("0"))
+    code, rates = None, _sent_rates(company, sent)
     if ast:
         code = ast_tax_code(company, _destination_state(company, invoice, customer))
-    else:
+    elif rates is None:
         code = _manual_tax_code(company, sent, customer)
+    if code is not None:
+        rates = code_rates(company, code)
     detail: dict = {}
     if code is not None:
         detail["TxnTaxCodeRef"] = {"value": code["Id"]}
-    tax_lines, total = _tax_lines(company, code, base, override)
+    tax_lines, total = _tax_lines(rates or [], base, override)
     detail["TotalTax"] = total
     if tax_lines:
         detail["TaxLine"] = tax_lines
@@ -120,10 +123,28 @@ def _manual_tax_code(company, sent: dict, customer: dict) -> dict | None:
     return None
 
 
-def _tax_lines(company, code: dict | None, base: Decimal, override: Decimal | None):
-    """One TaxLine per rate of `code`; an override total is spread over them pro rata, the last
-    rate taking the rounding remainder."""
-    rates = code_rates(company, code) if code else []
+def _sent_rates(company, sent: dict) -> list[tuple[dict, Decimal]] | None:
+    """Tax given as rates instead of a code: TxnTaxDetail.TaxLine[].TaxLineDetail.TaxRateRef,
+    used only when no TxnTaxCodeRef is sent."""
+    if ref_value(sent, "TxnTaxCodeRef") is not None or not isinstance(sent.get("TaxLine"), list):
+        return None
+    rates = []
+    element = "TxnTaxDetail.TaxLine.TaxLineDetail.TaxRateRef"
+    for tax_line in sent["TaxLine"]:
+        detail = mapping(mapping(tax_line, "TxnTaxDetail.TaxLine").get("TaxLineDetail"), element)
+        value = ref_value(detail, "TaxRateRef")
+        if value is None:
+            continue
+        rate = company.find("TaxRate", value)
+        if rate is None:
+            raise faults.invalid_reference(element, value)
+        rates.append((rate, rate["RateValue"]))
+    return rates or None
+
+
+def _tax_lines(rates: list[tuple[dict, Decimal]], base: Decimal, override: Decimal | None):
+    """One TaxLine per rate; an override total is spread over them pro rata, the last rate taking
+    the rounding remainder."""
     amounts = [cents(base * percent / 100) for _, percent in rates]
     total = sum(amounts, Decimal("0"))
     if override is not None:

@@ -212,3 +212,21 @@ def test_ast_codes_are_reused_and_survive_a_snapshot(emulator):
     again = restored.create("Invoice", body)["TxnTaxDetail"]
     assert again["TxnTaxCodeRef"] == first
     assert again["TotalTax"] == Decimal("6.50")
+
+
+def test_tax_rate_at_invoice_level_through_tax_lines(api):
+    sent = {
+        "TaxLine": [
+            {"DetailType": "TaxLineDetail", "TaxLineDetail": {"TaxRateRef": {"value": "2"}}}
+        ]
+    }  # Tucson City 2%
+    created = api.create("Invoice", invoice_body(line(DESIGN, 300, tax="TAX"), TxnTaxDetail=sent))
+    detail = created["TxnTaxDetail"]
+    assert "TxnTaxCodeRef" not in detail
+    assert detail["TaxLine"][0]["TaxLineDetail"]["TaxRateRef"]["value"] == "2"
+    assert money(detail["TotalTax"]) == Decimal("6.00")
+    bad = {"TaxLine": [{"TaxLineDetail": {"TaxRateRef": {"value": "77"}}}]}
+    assert (
+        fault_of(api.post("invoice", invoice_body(line(DESIGN, 1), TxnTaxDetail=bad)))["code"]
+        == "2500"
+    )
