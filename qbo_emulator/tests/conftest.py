@@ -3,13 +3,13 @@
 from datetime import datetime
 
 import pytest
-from _data_helpers import Api
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from qbo_emulator.clock import Clock
 from qbo_emulator.data_api import data_routes
 from qbo_emulator.store import Emulator
+from qbo_emulator.tests._data_helpers import Api
 
 FROZEN_AT = "2026-11-20T18:00:00+00:00"
 

@@ -2,9 +2,10 @@
 
 import json
 
-from _data_helpers import fault_of, line
 from quickbooks.batch import BatchManager
 from quickbooks.objects.customer import Customer
+
+from qbo_emulator.tests._data_helpers import fault_of, line
 
 
 def test_mixed_items_answered_by_bid_with_per_item_faults(api):

@@ -1,6 +1,6 @@
 """GET /cdc (QBO.md §2.10)."""
 
-from _data_helpers import fault_of, line
+from qbo_emulator.tests._data_helpers import fault_of, line
 
 SINCE = "2026-11-20T09:00:00-08:00"
 

@@ -2,8 +2,9 @@
 
 import json
 
-from _data_helpers import fault_of
 from quickbooks.objects.customer import Customer
+
+from qbo_emulator.tests._data_helpers import fault_of
 
 
 def test_create_returns_envelope_with_defaults(api):

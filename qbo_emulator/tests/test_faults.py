@@ -3,11 +3,11 @@
 import json
 from datetime import UTC, datetime
 
-from _data_helpers import fault_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qbo_emulator import faults
+from qbo_emulator.tests._data_helpers import fault_of
 
 
 def test_fault_body_shape():

@@ -3,10 +3,11 @@
 import json
 from decimal import Decimal
 
-from _data_helpers import fault_of, line, money
 from quickbooks.objects.base import Ref
 from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
 from quickbooks.objects.invoice import Invoice
+
+from qbo_emulator.tests._data_helpers import fault_of, line, money
 
 DESIGN, INSTALLATION, ROCKS = "3", "4", "8"
 

@@ -2,7 +2,7 @@
 
 import threading
 
-from _data_helpers import fault_of, line
+from qbo_emulator.tests._data_helpers import fault_of, line
 
 
 def test_item_rules(api):

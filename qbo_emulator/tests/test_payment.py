@@ -3,9 +3,9 @@
 from decimal import Decimal
 
 import pytest
-from _data_helpers import fault_of, line, money
 
 from qbo_emulator.faults import QboFault
+from qbo_emulator.tests._data_helpers import fault_of, line, money
 
 
 def new_invoice(api, amount="100.00", customer="3") -> dict:

@@ -1,6 +1,6 @@
 """The query endpoint and language subset (QBO.md §2.5)."""
 
-from _data_helpers import fault_of
+from qbo_emulator.tests._data_helpers import fault_of
 
 
 def ids(api, sql: str, entity: str) -> list[str]:

@@ -1,6 +1,6 @@
 """requestid replay (QBO.md §2.11, RELIABILITY.md §1.4)."""
 
-from _data_helpers import line
+from qbo_emulator.tests._data_helpers import line
 
 BODY = {"CustomerRef": {"value": "3"}, "Line": [line("3", 10)]}
 

@@ -3,9 +3,9 @@
 from decimal import Decimal
 
 import pytest
-from _data_helpers import Api, fault_of, line, money
 
 from qbo_emulator.store import Emulator
+from qbo_emulator.tests._data_helpers import Api, fault_of, line, money
 
 DESIGN, ROCKS = "3", "8"
 
