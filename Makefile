@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 EMULATOR_PORT ?= 8085
 
-.PHONY: run test bench lint format venv chromium migrate clean
+.PHONY: run test bench lint format venv chromium wrk migrate clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -51,7 +51,11 @@ test: venv chromium
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(VENV)/bin/pytest -q
 
-bench: venv chromium
+# wrk loads the emulator from C, so the load generator does not eat the server's CPU.
+wrk:
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+bench: venv chromium wrk
 	$(VENV)/bin/pytest -q -m "bench or soak" bench
 
 lint: venv
