@@ -16,12 +16,21 @@ from intuitlib.enums import Scopes
 from quickbooks import QuickBooks
 from quickbooks.batch import batch_create
 from quickbooks.cdc import change_data_capture
-from quickbooks.exceptions import AuthorizationException, QuickbooksException
+from quickbooks.exceptions import (
+    AuthorizationException,
+    ObjectNotFoundException,
+    QuickbooksException,
+    ValidationException,
+)
+from quickbooks.objects.account import Account
+from quickbooks.objects.company_info import CompanyInfo
 from quickbooks.objects.customer import Customer
 from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
 from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.item import Item
 from quickbooks.objects.payment import Payment, PaymentLine
+from quickbooks.objects.preferences import Preferences
+from quickbooks.objects.vendor import Vendor
 
 from qbo_emulator.config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URI
 from qbo_emulator.testing import running_emulator
@@ -231,3 +240,209 @@ def test_a_payment_made_in_qbo_reaches_the_app_by_webhook_and_cdc(qbo, connected
     changes = change_data_capture([Invoice], since, qb=client)
     (changed,) = changes.Invoice
     assert changed.Id == invoice.Id and Decimal(str(changed.Balance)) == 0
+
+
+def test_customer_full_and_sparse_update(connected):
+    client, _ = connected
+    customer = new_customer(client, "Update Me Ltd")
+    customer.CompanyName = "Update Me"
+    customer.Notes = "first note"
+    updated = customer.save(qb=client)
+    assert updated.SyncToken == "1" and updated.CompanyName == "Update Me"
+
+    sparse = Customer()
+    sparse.Id, sparse.SyncToken, sparse.sparse = updated.Id, updated.SyncToken, True
+    sparse.Notes = "second note"
+    after_sparse = sparse.save(qb=client)
+    assert after_sparse.SyncToken == "2"
+    assert after_sparse.Notes == "second note" and after_sparse.CompanyName == "Update Me"
+
+    # A full update clears what it leaves out; the library leaves out attributes set to None.
+    full = Customer.get(updated.Id, qb=client)
+    full.Notes = None
+    full = full.save(qb=client)
+    assert full.SyncToken == "3" and full.DisplayName == "Update Me Ltd"
+    assert full.CompanyName == "Update Me" and not full.Notes
+
+
+def test_item_and_account_queries(connected):
+    client, _ = connected
+    services = Item.filter(Name="Services", qb=client)
+    assert len(services) == 1 and services[0].Type == "Service"
+    assert services[0].IncomeAccountRef.value
+    income = Account.where("AccountType = 'Income'", qb=client)
+    assert income and all(a.AccountType == "Income" for a in income)
+    receivable = Account.filter(AccountType="Accounts Receivable", qb=client)
+    assert [a.Name for a in receivable] == ["Accounts Receivable (A/R)"]
+    assert Account.count(qb=client) == len(Account.all(max_results=1000, qb=client))
+
+
+def test_invoice_update_with_sync_token_and_stale_token_is_an_exception(connected):
+    client, _ = connected
+    customer = new_customer(client, "Stale Token Ltd")
+    invoice = new_invoice(client, customer, "10.00")
+    stale = Invoice.get(invoice.Id, qb=client)
+    invoice.PrivateNote = "edited"
+    invoice.Line[0].Amount = Decimal("12.00")
+    invoice.Line[0].SalesItemLineDetail.UnitPrice = Decimal("12.00")
+    edited = invoice.save(qb=client)
+    assert edited.SyncToken == "1" and Decimal(str(edited.TotalAmt)) == Decimal("12.00")
+    assert edited.PrivateNote == "edited"
+
+    stale.PrivateNote = "lost update"
+    # 5010 falls in none of the library's code ranges, so it is the base exception.
+    with pytest.raises(QuickbooksException) as refused:
+        stale.save(qb=client)
+    assert refused.value.error_code == 5010
+    assert Invoice.get(invoice.Id, qb=client).PrivateNote == "edited"
+
+
+def test_query_like_in_orderby_and_paging(connected):
+    client, _ = connected
+    names = ["Alpha Co", "Bravo Co", "Charlie Ltd", "O'Brien & Sons"]
+    ids = {name: new_customer(client, name).Id for name in names}
+    assert [c.DisplayName for c in Customer.where("DisplayName LIKE '%Co'", qb=client)] == [
+        "Alpha Co",
+        "Bravo Co",
+    ]
+    chosen = Customer.choose([ids["Alpha Co"], ids["Charlie Ltd"]], qb=client)
+    assert sorted(c.DisplayName for c in chosen) == ["Alpha Co", "Charlie Ltd"]
+    assert [c.DisplayName for c in Customer.filter(DisplayName="O'Brien & Sons", qb=client)] == [
+        "O'Brien & Sons"
+    ]
+    ordered = Customer.where("", order_by="DisplayName DESC", qb=client)
+    assert [c.DisplayName for c in ordered] == sorted(names, reverse=True)
+    assert [c.DisplayName for c in Customer.all(order_by="DisplayName", qb=client)] == sorted(names)
+
+    customer = Customer.get(ids["Alpha Co"], qb=client)
+    created = [new_invoice(client, customer, f"{n}.00") for n in range(1, 6)]
+    pages = [Invoice.all(start_position=start, max_results=2, qb=client) for start in (1, 3, 5, 7)]
+    assert [[i.Id for i in page] for page in pages] == [
+        [created[0].Id, created[1].Id],
+        [created[2].Id, created[3].Id],
+        [created[4].Id],
+        [],
+    ]
+    with pytest.raises(ValidationException) as refused:
+        Customer.where("DisplayName = 'a' OR DisplayName = 'b'", qb=client)
+    assert refused.value.error_code == 4000
+
+
+def test_payment_lines_link_both_ways_and_unapplying_reopens(connected):
+    client, _ = connected
+    customer = new_customer(client, "Linked Payment Ltd")
+    invoice = new_invoice(client, customer, "100.00")
+    payment = pay(client, customer, invoice, "100.00")
+    assert payment.Line[0].LinkedTxn[0].TxnId == invoice.Id
+    assert payment.Line[0].LinkedTxn[0].TxnType == "Invoice"
+    paid = Invoice.get(invoice.Id, qb=client)
+    assert Decimal(str(paid.Balance)) == 0 and paid.SyncToken == "1"
+    assert [(t.TxnId, t.TxnType) for t in paid.LinkedTxn] == [(payment.Id, "Payment")]
+
+    # Unapply: a full update of the payment without its line; the money stays as unapplied.
+    payment.Line = []
+    unapplied = payment.save(qb=client)
+    assert Decimal(str(unapplied.UnappliedAmt)) == Decimal("100.00")
+    reopened = Invoice.get(invoice.Id, qb=client)
+    assert Decimal(str(reopened.Balance)) == Decimal("100.00") and not reopened.LinkedTxn
+
+
+def test_overpayment_leaves_unapplied_amount(connected):
+    client, _ = connected
+    customer = new_customer(client, "Generous Payer")
+    invoice = new_invoice(client, customer, "40.00")
+    line = PaymentLine()
+    line.Amount = Decimal("40.00")
+    line.LinkedTxn = [invoice.to_linked_txn()]
+    payment = Payment()
+    payment.CustomerRef = customer.to_ref()
+    payment.TotalAmt = Decimal("50.00")
+    payment.Line = [line]
+    saved = payment.save(qb=client)
+    assert Decimal(str(saved.UnappliedAmt)) == Decimal("10.00")
+    assert Decimal(str(Invoice.get(invoice.Id, qb=client).Balance)) == 0
+
+
+def test_preferences_and_company_info_reads(connected):
+    client, _ = connected
+    preferences = Preferences.get(qb=client)
+    assert preferences.SalesFormsPrefs.CustomTxnNumbers is False
+    assert preferences.TaxPrefs.UsingSalesTax is False  # a new US company has not set it up
+    info = CompanyInfo.get(client.company_id, qb=client)
+    assert info.CompanyName == "Contract QB Co" and info.Country == "US"
+
+
+def test_injected_429_is_a_library_exception(qbo, connected):
+    client, _ = connected
+    requests.post(
+        f"{qbo.control_url}/faults",
+        json={"path": f"/v3/company/{client.company_id}/query", "status": 429},
+        timeout=5,
+    ).raise_for_status()
+    with pytest.raises(QuickbooksException) as throttled:
+        Customer.all(qb=client)
+    assert throttled.value.error_code == 3001
+    assert Customer.all(qb=client) == []
+
+
+def test_preferences_update_through_the_library(connected):
+    client, _ = connected
+    preferences = Preferences.get(qb=client)
+    preferences.SalesFormsPrefs.CustomTxnNumbers = True
+    saved = preferences.save(qb=client)
+    assert saved.SalesFormsPrefs.CustomTxnNumbers is True
+    customer = new_customer(client, "Own Numbers Ltd")
+    assert not new_invoice(client, customer, "5.00").DocNumber  # numbering is now the app's
+
+
+def test_names_made_inactive_and_shared_display_names(connected):
+    client, _ = connected
+    customer = new_customer(client, "Shared Name")
+    vendor = Vendor()
+    vendor.DisplayName = "Shared Name"
+    with pytest.raises(QuickbooksException) as refused:
+        vendor.save(qb=client)
+    assert refused.value.error_code == 6240
+    customer.Active = False
+    customer.save(qb=client)
+    assert Customer.all(qb=client) == []
+    assert [c.Id for c in Customer.where("Active = false", qb=client)] == [customer.Id]
+
+
+def test_batch_item_fault_arrives_per_item(connected):
+    client, _ = connected
+    new_customer(client, "Batch Taken")
+    customers = []
+    for name in ("Batch Taken", "Batch Fresh"):
+        customer = Customer()
+        customer.DisplayName = name
+        customers.append(customer)
+    results = batch_create(customers, qb=client)
+    assert [c.DisplayName for c in results.successes] == ["Batch Fresh"]
+    (fault,) = results.faults
+    assert fault.original_object.DisplayName == "Batch Taken"
+    assert [e.code for e in fault.Error] == ["6240"]
+
+
+def test_invoice_send_and_unknown_id(connected):
+    client, _ = connected
+    customer = new_customer(client, "Send To Ltd")
+    invoice = new_invoice(client, customer, "7.00")
+    sent = invoice.send(qb=client, send_to="billing@example.com")
+    assert sent["Invoice"]["EmailStatus"] == "EmailSent"
+    assert sent["Invoice"]["BillEmail"]["Address"] == "billing@example.com"
+    with pytest.raises(ObjectNotFoundException):
+        Invoice.get("99999", qb=client)
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_injected_server_errors_are_library_exceptions(qbo, connected, status):
+    client, _ = connected
+    requests.post(
+        f"{qbo.control_url}/faults",
+        json={"path": f"/v3/company/{client.company_id}/customer", "status": status},
+        timeout=5,
+    ).raise_for_status()
+    with pytest.raises(QuickbooksException):
+        new_customer(client, "Not Yet")
+    assert new_customer(client, "Not Yet").Id
