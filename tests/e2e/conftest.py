@@ -2,7 +2,6 @@
 live_server. One browser for the whole session; each test gets a fresh context (cookies)."""
 
 import datetime
-import os
 from decimal import Decimal
 
 import pytest
@@ -12,10 +11,6 @@ from billbridge.clients.models import ClientRole
 from billbridge.core import testing
 from billbridge.invoicing import services
 from billbridge.invoicing.totals import LineInput
-
-# Playwright's sync API runs an event loop in this thread; Django would otherwise refuse to
-# touch the database from it.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -30,12 +25,18 @@ PASSWORD = "correct-horse-battery"
 
 @pytest.fixture(scope="session")
 def chromium():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    # Playwright's sync API runs an event loop in this thread; Django would otherwise refuse to
+    # touch the database from it. Allowed from the first browser test on, not at import: set
+    # when collected, it switched off async safety for every test run beside these (and made
+    # `check --deploy` fail in the same run).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+            )
+            yield browser
+            browser.close()
 
 
 @pytest.fixture

@@ -6,13 +6,17 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
+# Set by the browser tests for their own process; a deployment never has it, and check --deploy
+# rightly refuses it.
+TEST_HARNESS_ONLY = {"DJANGO_ALLOW_ASYNC_UNSAFE"}
 
 
 def manage(*args, **env):
+    inherited = {k: v for k, v in os.environ.items() if k not in TEST_HARNESS_ONLY}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={**os.environ, **env},
+        env={**inherited, **env},
         capture_output=True,
         text=True,
         timeout=120,
