@@ -82,10 +82,8 @@ def money(value, element: str) -> Decimal:
     """A JSON number (or the decimal string python-quickbooks sends) as Decimal."""
     if isinstance(value, bool):
         raise faults.invalid_value(element, f"{element} must be a number, got {value!r}")
-    if isinstance(value, Decimal):
-        return value
     try:
-        result = Decimal(str(value).strip())
+        result = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         raise faults.invalid_value(element, f"{element} must be a number, got {value!r}") from None
     if not result.is_finite() or abs(result) >= MONEY_LIMIT:

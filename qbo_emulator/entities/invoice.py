@@ -1,5 +1,6 @@
 """Invoice (QBO.md §3.3): lines, totals, tax, DocNumber rules, balance, void and delete."""
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 from qbo_emulator import faults
@@ -295,14 +296,15 @@ def _customer_term(company, customer: dict) -> dict | None:
 
 
 def _due_date(company, record: dict) -> str:
-    from datetime import date, timedelta
-
     txn_date = date.fromisoformat(record["TxnDate"])
     term = (
         company.find("Term", record["SalesTermRef"]["value"]) if "SalesTermRef" in record else None
     )
     days = term.get("DueDays", 0) if term else 0
-    return (txn_date + timedelta(days=days)).isoformat()
+    try:
+        return (txn_date + timedelta(days=days)).isoformat()
+    except OverflowError:  # a TxnDate at the end of the calendar plus the term's days
+        raise faults.invalid_value("DueDate", "DueDate falls after the year 9999") from None
 
 
 register(InvoiceType())

@@ -48,13 +48,13 @@ class PersonList(EntityType):
         record = dict(body)
         for field, maximum in LENGTHS.items():
             text(body, field, maximum)
-        display = text(body, "DisplayName", LENGTHS["DisplayName"])
-        if display is None:
-            parts = [str(body[p]).strip() for p in NAME_PARTS if body.get(p)]
-            if not parts:
-                raise faults.required("DisplayName")
-            display = " ".join(parts)
-        display = display.strip()
+        # Blank counts as absent: a name of spaces alone is no name.
+        display = (text(body, "DisplayName", LENGTHS["DisplayName"]) or "").strip()
+        if not display:
+            display = " ".join(str(body.get(p) or "").strip() for p in NAME_PARTS).strip()
+            display = " ".join(display.split())
+        if not display:
+            raise faults.required("DisplayName")
         for field in ("DisplayName", "CompanyName", "GivenName", "FamilyName"):
             value = display if field == "DisplayName" else body.get(field)
             if value:

@@ -3,6 +3,7 @@
 import json
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -77,6 +78,30 @@ def test_bad_number_is_a_400(api):
     assert (error["code"], error["element"]) == ("2010", "Line.Amount")
 
 
+@pytest.mark.parametrize(
+    ("path", "raw", "code"),
+    [
+        # JSON numbers beyond the money limit arrive as Decimal, not as strings.
+        ("invoice", b'{"CustomerRef":{"value":"1"},"Line":[{"Amount":1e400,'
+         b'"DetailType":"SalesItemLineDetail","SalesItemLineDetail":{}}]}', "2010"),
+        ("invoice", b'{"CustomerRef":{"value":"1"},"TxnDate":"9999-12-31","SalesTermRef":'
+         b'{"value":"3"},"Line":[{"Amount":5,"DetailType":"SalesItemLineDetail",'
+         b'"SalesItemLineDetail":{}}]}', "2010"),
+        ("customer", b'{"DisplayName":"   "}', "2020"),
+        ("customer", b'{"DisplayName":" ","GivenName":" ","FamilyName":" "}', "2020"),
+        ("payment", b'{"CustomerRef":{"value":"1"},"TotalAmt":-1e30}', "2010"),
+    ],
+)  # fmt: skip
+def test_edge_bodies_get_a_fault_not_a_500(api, path, raw, code):
+    response = api.client.post(api.url(path), content=raw)
+    assert fault_of(response)["code"] == code
+
+
+def test_display_name_from_parts_ignores_blank_ones(api):
+    body = {"DisplayName": " ", "GivenName": " Ada ", "MiddleName": " ", "FamilyName": "Byron"}
+    assert api.create("Customer", body)["DisplayName"] == "Ada Byron"
+
+
 def test_unsupported_operation(api):
     error = fault_of(api.post("invoice", {"Id": "1", "SyncToken": "0"}, operation="merge"))
     assert error["code"] == "500"
@@ -110,8 +135,9 @@ def test_preferences_and_company_info(api, sample):
 
 
 JSON_LEAF = st.one_of(
-    st.none(), st.booleans(), st.integers(-(10**20), 10**20), st.sampled_from(
-        ["", "1", "3", "TAX", "NON", "2026-11-01", "x" * 30, "NaN", "1e400", "Invoice"]
+    st.none(), st.booleans(), st.integers(-(10**20), 10**20), st.floats(), st.sampled_from(
+        ["", " ", "1", "3", "TAX", "NON", "2026-11-01", "9999-12-31", "x" * 30, "NaN", "1e400",
+         "Invoice", "\u00e9\u4e2d\U0001f600"]
     )
 )  # fmt: skip
 FIELDS = st.sampled_from(
