@@ -7,6 +7,7 @@ and raises `ConfigError` so the control API can answer 400 with the message.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from dataclasses import asdict, dataclass, field, fields
@@ -122,8 +123,10 @@ def _coerce(name: str, value, type_name: str):
             raise ConfigError(f"{name} must be a number")
         try:
             number = int(value) if type_name == "int" else float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # int(float("inf")) overflows
             raise ConfigError(f"{name} must be a number") from None
+        if not math.isfinite(number):
+            raise ConfigError(f"{name} must be a finite number")
         if number < 0:
             raise ConfigError(f"{name} must not be negative")
         return number

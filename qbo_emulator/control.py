@@ -71,7 +71,8 @@ def endpoint(
             result = await fn(request, body)
         except (BadInput, NotFound) as exc:
             return _render({"error": str(exc)}, exc.status)
-        except (ConfigError, ValueError, TypeError) as exc:
+        except (ConfigError, ValueError, TypeError, OverflowError) as exc:
+            # OverflowError: dates pushed past year 9999 (clock set/advance, huge seconds).
             return _render({"error": str(exc)}, 400)
         except QboFault as fault:
             return _render(fault_body(fault, now()), fault.status)

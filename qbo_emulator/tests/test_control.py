@@ -169,6 +169,9 @@ def test_clock_can_be_set_advanced_and_frozen(edge):
     assert edge.client.get("/_emulator/clock").json()["now"] == "2027-03-01T12:01:30+00:00"
     for bad in ({"set": "tomorrow"}, {"advance": "1h"}, {"freeze": "yes"}, {"warp": 1}):
         assert edge.client.post("/_emulator/clock", json=bad).status_code == 400
+    for raw in (b'{"advance": 1e400}', b'{"advance": 1e300}'):  # past year 9999
+        assert edge.client.post("/_emulator/clock", content=raw).status_code == 400
+    assert edge.client.get("/_emulator/clock").json()["now"] == "2027-03-01T12:01:30+00:00"
 
 
 def test_options_change_and_refuse_bad_values(edge):
@@ -180,6 +183,8 @@ def test_options_change_and_refuse_bad_values(edge):
     assert edge.emulator.honour_request_id is False
     for bad in ({"latency_ms": -1}, {"warp": 1}, {"throttle": "maybe"}, {"honour_request_id": 1}):
         assert edge.client.patch("/_emulator/options", json=bad).status_code == 400
+    for raw in (b'{"latency_ms": 1e400}', b'{"max_hang_seconds": 1e400}'):  # infinite numbers
+        assert edge.client.patch("/_emulator/options", content=raw).status_code == 400
     assert edge.client.get("/_emulator/options").json()["latency_ms"] == 5
 
 
