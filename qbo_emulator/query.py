@@ -266,6 +266,9 @@ def _compare(stored: Any, op: str, literal: Any) -> bool:
     if pair is None:
         return False
     left, right = pair
+    if op not in ("=", "!=") and all(isinstance(v, str) and v.isdigit() for v in pair):
+        # Ids are numbers held in strings: `Id > '9'` includes Id 10, as ORDERBY Id sorts them.
+        left, right = int(left), int(right)
     try:
         return {"=": left == right, "!=": left != right, "<": left < right, ">": left > right,
                 "<=": left <= right, ">=": left >= right}[op]  # fmt: skip

@@ -46,6 +46,11 @@ def test_comparisons_in_and_like(api):
     ]
 
 
+def test_ids_compare_as_numbers(api):
+    assert ids(api, "select * from Customer where Id > '9'", "Customer") == ["10", "11", "12", "13"]
+    assert ids(api, "select * from Customer where Id <= '2'", "Customer") == ["1", "2"]
+
+
 def test_backslash_escaped_quote_in_literal(api):
     assert ids(
         api, r"select * from Customer where DisplayName = 'Amy\'s Bird Sanctuary'", "Customer"
