@@ -4,6 +4,7 @@ The library is used unchanged; its `environment` argument takes a discovery-docu
 is the only thing pointing it here (QBO.md §7.1).
 """
 
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -98,3 +99,36 @@ def test_user_info(qbo):
     response = client.get_user_info()
     assert response.status_code == 200
     assert response.json()["email"]
+
+
+def test_access_token_expires_after_an_hour_and_refresh_rotation_has_a_day_of_grace(qbo):
+    client = auth_client(qbo)
+    redirect = approve(qbo, client)
+    realm = redirect["realmId"]
+    client.get_bearer_token(redirect["code"], realm_id=realm)
+    url = f"{qbo.api_url}/company/{realm}/companyinfo/{realm}"
+
+    def call() -> requests.Response:
+        headers = {"Authorization": f"Bearer {client.access_token}", "Accept": "application/json"}
+        return requests.get(url, headers=headers, timeout=5)
+
+    qbo.emulator.clock.advance(3601)
+    try:
+        expired = call()
+        assert expired.status_code == 401 and expired.headers["intuit_tid"]
+        (error,) = expired.json()["fault"]["error"]
+        assert error["code"] == "3200" and expired.json()["fault"]["type"] == "AUTHENTICATION"
+
+        old_refresh = client.refresh_token
+        client.refresh()
+        assert call().status_code == 200
+        # The previous refresh token still works for 24 hours (QBO.md §1.4), then invalid_grant.
+        auth_client(qbo).refresh(refresh_token=old_refresh)
+        qbo.emulator.clock.advance(24 * 3600 + 1)
+        with pytest.raises(AuthClientError) as refused:
+            auth_client(qbo).refresh(refresh_token=old_refresh)
+        assert refused.value.status_code == 400 and b"invalid_grant" in refused.value.content
+        client.refresh()  # the newest token still refreshes
+        assert call().status_code == 200
+    finally:
+        qbo.emulator.clock.set(datetime.now(UTC))
