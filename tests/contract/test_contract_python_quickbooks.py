@@ -14,7 +14,7 @@ import requests
 from intuitlib.client import AuthClient
 from intuitlib.enums import Scopes
 from quickbooks import QuickBooks
-from quickbooks.batch import batch_create
+from quickbooks.batch import batch_create, batch_delete, batch_update
 from quickbooks.cdc import change_data_capture
 from quickbooks.exceptions import (
     AuthorizationException,
@@ -446,3 +446,33 @@ def test_injected_server_errors_are_library_exceptions(qbo, connected, status):
     with pytest.raises(QuickbooksException):
         new_customer(client, "Not Yet")
     assert new_customer(client, "Not Yet").Id
+
+
+def test_batch_update_and_delete(connected):
+    client, _ = connected
+    customer = new_customer(client, "Batch Owner")
+    invoices = [new_invoice(client, customer, "3.00") for _ in range(2)]
+    for invoice in invoices:
+        invoice.PrivateNote = "batched"
+    updated = batch_update(invoices, qb=client)
+    assert updated.faults == [] and {i.PrivateNote for i in updated.successes} == {"batched"}
+    stale = batch_update(invoices, qb=client)  # the same SyncTokens again
+    assert [[e.code for e in f.Error] for f in stale.faults] == [["5010"], ["5010"]]
+    deleted = batch_delete(updated.successes, qb=client)
+    assert deleted.faults == [] and len(deleted.successes) == 2
+    assert Invoice.all(qb=client) == []
+    with pytest.raises(ObjectNotFoundException):
+        Invoice.get(invoices[0].Id, qb=client)
+
+
+def test_change_data_capture_reports_a_deleted_invoice_as_a_tombstone(connected):
+    client, _ = connected
+    since = (datetime.now(UTC) - timedelta(minutes=1)).isoformat(timespec="seconds")
+    customer = new_customer(client, "Tombstone Ltd")
+    kept, gone = new_invoice(client, customer, "1.00"), new_invoice(client, customer, "2.00")
+    gone.delete(qb=client)
+    changes = change_data_capture([Invoice], since, qb=client)
+    by_id = {i.Id: i for i in changes.Invoice}
+    assert set(by_id) == {kept.Id, gone.Id}
+    assert by_id[gone.Id].status == "Deleted" and not getattr(by_id[gone.Id], "Line", None)
+    assert getattr(by_id[kept.Id], "status", None) is None
