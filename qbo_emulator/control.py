@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from . import jsonbody
 from .config import ConfigError
 from .faults import QboFault, fault_body
 from .store import PREFERENCE_KEYS
@@ -62,7 +63,7 @@ def endpoint(
             raw = await request.body()
             if raw.strip():
                 try:
-                    body = json.loads(raw)
+                    body = jsonbody.loads(raw)
                 except ValueError:
                     return _render({"error": "the body is not valid JSON"}, 400)
                 if not isinstance(body, dict):

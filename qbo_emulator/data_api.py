@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from qbo_emulator import faults
+from qbo_emulator import faults, jsonbody
 from qbo_emulator.batch import run_batch
 from qbo_emulator.cdc import run_cdc
 from qbo_emulator.faults import QboFault, format_time
@@ -46,8 +46,8 @@ def parse_json(raw: bytes) -> Any:
             "500", "Unsupported Operation", "Request body is not valid UTF-8"
         ) from None
     try:
-        return json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as error:
+        return jsonbody.loads(text, parse_float=Decimal)
+    except ValueError as error:
         raise faults.invalid_value(None, f"Request body is not valid JSON: {error}") from None
 
 

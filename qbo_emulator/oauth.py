@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import json
 import secrets
 import threading
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from . import jsonbody
 from .config import App, Options
 from .views import page, read_form
 
@@ -531,7 +531,7 @@ def oauth_routes(runtime: Runtime) -> list[Route]:
     async def revoke(request: Request) -> Response:
         if request.headers.get("content-type", "").startswith("application/json"):
             try:
-                payload = json.loads(await request.body())
+                payload = jsonbody.loads(await request.body())
             except ValueError:
                 payload = None
             form = payload if isinstance(payload, dict) else {}

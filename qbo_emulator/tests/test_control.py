@@ -174,6 +174,14 @@ def test_clock_can_be_set_advanced_and_frozen(edge):
     assert edge.client.get("/_emulator/clock").json()["now"] == "2027-03-01T12:01:30+00:00"
 
 
+def test_deeply_nested_control_bodies_are_400(edge):
+    deep = b"[" * 100_000 + b"]" * 100_000
+    assert edge.client.post("/_emulator/faults", content=deep).status_code == 400
+    changes = b'{"changes":{"PrivateNote":' + b'{"a":' * 900 + b"1" + b"}" * 901 + b"}"
+    url = f"/_emulator/companies/{edge.realm}/invoices/1/edit"
+    assert edge.client.post(url, content=changes).status_code == 400
+
+
 def test_options_change_and_refuse_bad_values(edge):
     response = edge.client.patch(
         "/_emulator/options", json={"throttle": True, "latency_ms": 5, "honour_request_id": False}

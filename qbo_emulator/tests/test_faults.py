@@ -97,6 +97,16 @@ def test_edge_bodies_get_a_fault_not_a_500(api, path, raw, code):
     assert fault_of(response)["code"] == code
 
 
+@pytest.mark.parametrize("depth", [40, 900, 100_000])
+def test_deeply_nested_bodies_are_refused_and_leave_the_company_usable(api, depth):
+    nested = b'{"a":' * depth + b"1" + b"}" * depth
+    for path in ("customer", "batch"):
+        raw = b'{"DisplayName":"Deep","Extra":' + nested + b"}"
+        assert fault_of(api.client.post(api.url(path), content=raw))["code"] == "2010"
+    assert api.rows("select * from Customer where DisplayName = 'Deep'", "Customer") == []
+    assert len(api.rows("select * from Customer", "Customer")) == 13
+
+
 def test_display_name_from_parts_ignores_blank_ones(api):
     body = {"DisplayName": " ", "GivenName": " Ada ", "MiddleName": " ", "FamilyName": "Byron"}
     assert api.create("Customer", body)["DisplayName"] == "Ada Byron"

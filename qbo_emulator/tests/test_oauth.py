@@ -384,6 +384,13 @@ def test_revoke_needs_client_credentials_and_a_token(edge):
     assert wrong.status_code == 401
     missing = edge.client.post(REVOKE, data={}, auth=(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
     assert (missing.status_code, missing.json()["error"]) == (400, "invalid_request")
+    deep = edge.client.post(
+        REVOKE,
+        content=b"[" * 100_000 + b"]" * 100_000,
+        headers={"Content-Type": "application/json"},
+        auth=(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+    )
+    assert (deep.status_code, deep.json()["error"]) == (400, "invalid_request")
     assert api_status(edge, tokens["access_token"]) == 200
 
 
