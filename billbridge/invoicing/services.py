@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from billbridge.clients.models import Client
 from billbridge.clients.names import display_name_problems
 from billbridge.core.errors import InvalidInput, ServiceError, TransitionRefused
+from billbridge.core.money import CENT
 from billbridge.invoicing.models import (
     MAX_NUMBER_LENGTH,
     Invoice,
@@ -30,6 +31,7 @@ from billbridge.practice.permissions import require, require_client_owner
 MAX_LINES = 200
 MAX_ID = 2**63 - 1  # the largest primary key a BigAutoField holds
 MAX_LINE_AMOUNT = Decimal("999999999.99")
+MAX_LINE_VALUE = Decimal("9999999999.99")  # a quantity or unit price: 12 digits, 2 decimals
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,15 @@ def _validate_draft(membership: Membership, data: DraftInput) -> Client:
     for index, line in enumerate(data.lines, start=1):
         if not line.description.strip():
             errors.setdefault("lines", []).append(f"Line {index} needs a description.")
+        unreadable = [
+            f"Line {index}: the {what} {problem}."
+            for what, value in (("quantity", line.quantity), ("unit price", line.unit_price))
+            if (problem := _cents_problem(value))
+        ]
+        if unreadable:
+            # The checks below would fail on such a value, or work from one the database rounds.
+            errors.setdefault("lines", []).extend(unreadable)
+            continue
         if line.quantity <= 0:
             errors.setdefault("lines", []).append(f"Line {index}: the quantity must be positive.")
         if line.unit_price < 0:
@@ -101,6 +112,18 @@ def _validate_draft(membership: Membership, data: DraftInput) -> Client:
         first = next(iter(errors.values()))[0]
         raise InvalidInput(first, errors)
     return client
+
+
+def _cents_problem(value: Decimal) -> str | None:
+    """What keeps a quantity or unit price from being stored as it is: they carry two
+    decimals (docs/decisions/0001-money-and-rounding.md) and fit the database's column."""
+    if not value.is_finite():
+        return "is not a number"
+    if abs(value) > MAX_LINE_VALUE:
+        return "is too large"
+    if value != value.quantize(CENT):
+        return "can have at most two decimals"
+    return None
 
 
 def _allocate_number(practice: Practice) -> str:
@@ -265,6 +288,11 @@ def _transition(
     reason: str = "",
     actor_label: str = "",
 ) -> Invoice:
+    if "\x00" in reason:
+        # Refused rather than stored: PostgreSQL cannot keep a NUL character in text.
+        raise InvalidInput(
+            "A reason cannot contain NUL characters.", {"reason": ["Remove the NUL characters."]}
+        )
     from_status = invoice.status
     invoice.status = to_status
     invoice.version += 1

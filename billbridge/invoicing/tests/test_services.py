@@ -66,6 +66,14 @@ def test_numbers_longer_than_quickbooks_allows_are_refused(admin_member, client_
         ([LineInput("", Decimal("1"), Decimal("10"))], "description"),
         ([LineInput("Work", Decimal("0"), Decimal("10"))], "quantity"),
         ([LineInput("Work", Decimal("1"), Decimal("-10"))], "negative"),
+        # Quantities and prices carry two decimals (decision 0001): more would be rounded by
+        # the database after the amount was worked out from the unrounded value.
+        ([LineInput("Work", Decimal("1.255"), Decimal("10"))], "two decimals"),
+        ([LineInput("Work", Decimal("1"), Decimal("10.001"))], "two decimals"),
+        ([LineInput("Work", Decimal("1e999999"), Decimal("10"))], "too large"),
+        ([LineInput("Work", Decimal("1"), Decimal("10000000000"))], "too large"),
+        ([LineInput("Work", Decimal("NaN"), Decimal("10"))], "not a number"),
+        ([LineInput("Work", Decimal("1"), Decimal("-Infinity"))], "not a number"),
     ],
 )
 def test_bad_lines_are_refused_with_a_reason(admin_member, client_a, lines, words):

@@ -101,6 +101,20 @@ def test_close_needs_a_reason(alice, admin_member, client_a):
     assert TimelineEvent.objects.filter(invoice=invoice, reason="Paid in cash").exists()
 
 
+@pytest.mark.parametrize(("status", "action"), [("finalized", "close"), ("finalized", "revert")])
+def test_a_reason_with_a_nul_character_is_refused_not_stored(
+    alice, admin_member, client_a, status, action
+):
+    # PostgreSQL cannot store NUL in text: kept, it would be a 500 there.
+    invoice = testing.make_invoice(admin_member, client_a, status)
+    events = invoice.timeline.count()
+    response = alice.post(transition(invoice, action), {"reason": "Paid\x00"})
+    assert response.status_code == 400
+    assert "A reason cannot contain NUL characters." in response.content.decode()
+    assert Invoice.objects.get(pk=invoice.pk).status == status
+    assert invoice.timeline.count() == events
+
+
 def test_revert_and_reopen_keep_their_reasons(alice, admin_member, client_a):
     invoice = testing.make_invoice(admin_member, client_a, "closed")
     alice.post(transition(invoice, "reopen"), {"reason": "Cheque bounced"})
