@@ -92,3 +92,16 @@ def test_a_member_without_process_time_is_refused_by_the_service(
     assert "You need the “Process time” permission to do this." in response.content.decode()
     assert not Client.objects.filter(name="Renamed").exists()
     assert "New client" not in viewer.get(reverse("web:client-list")).content.decode()
+
+
+@pytest.mark.parametrize("url_name", ["web:client-new", "web:client-edit"])
+def test_a_member_without_process_time_is_not_shown_the_editor(
+    browser_for, practice, client_a, url_name
+):
+    # As the invoice editor: no form that could never be saved, the reason instead.
+    viewer = browser_for(testing.make_member(practice, "vera"))
+    args = [client_a.pk] if url_name == "web:client-edit" else []
+    response = viewer.get(reverse(url_name, args=args))
+    assert response.status_code == 403
+    assert "You need the “Process time” permission to do this." in response.content.decode()
+    assert "form" not in response.context

@@ -12,6 +12,7 @@ from billbridge.clients.models import Client
 from billbridge.core.errors import InvalidInput, ServiceError
 from billbridge.invoicing.models import Invoice
 from billbridge.practice.models import Permission
+from billbridge.practice.permissions import require
 from billbridge.web.access import member_required, refusal
 from billbridge.web.forms import ClientForm, show_service_errors
 
@@ -59,6 +60,19 @@ def _edit_client(request, client: Client | None):
         back_url, back_label = reverse("web:client-list"), "Back to clients"
     else:
         back_url, back_label = reverse("web:client-detail", args=[client.pk]), f"Back to {client}"
+    if request.method == "GET":
+        # Asked before showing a form the member could never save, as the invoice editor does.
+        # A POST is not checked here: the service refuses it in its own words.
+        try:
+            require(membership, Permission.PROCESS_TIME)
+        except ServiceError as exc:
+            return refusal(
+                request,
+                exc.message,
+                status=exc.status_code,
+                back_url=back_url,
+                back_label=back_label,
+            )
     status = 200
     if request.method == "POST":
         form = ClientForm(request.POST)
