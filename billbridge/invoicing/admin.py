@@ -16,7 +16,8 @@ class TimelineInline(admin.TabularInline):
 
 @admin.register(Invoice)
 class InvoiceAdmin(admin.ModelAdmin):
-    """Read-only: status and content change only through billbridge.invoicing.services."""
+    """Read-only: status and content change only through billbridge.invoicing.services. Not
+    deletable either: an invoice that was finalized or exported must keep its row and timeline."""
 
     list_display = ("number", "practice", "client", "status", "issue_date", "total")
     list_filter = ("status",)
@@ -26,6 +27,9 @@ class InvoiceAdmin(admin.ModelAdmin):
         return False
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
