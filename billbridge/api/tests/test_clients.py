@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from billbridge.clients.models import Client
 from billbridge.core import testing
@@ -160,3 +162,18 @@ def test_a_non_numeric_id_is_a_json_404(admin_api):
     response = admin_api.get(f"{URL}/abc", documented=False)
     assert response.status_code == 404
     assert response.json() == {"detail": "No such API endpoint.", "errors": {}}
+
+
+def test_a_page_of_clients_costs_the_same_queries_whatever_its_size(admin_api, practice):
+    testing.make_client(practice, "Only One")
+    admin_api.get(URL)  # records the token's first use, a write the later calls skip
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_api.get(f"{URL}?page_size=100").status_code == 200
+        return len(captured)
+
+    one = queries()
+    for index in range(30):
+        testing.make_client(practice, f"Client {index}")
+    assert queries() == one

@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from billbridge.clients.models import Client
@@ -105,3 +107,16 @@ def test_a_member_without_process_time_is_not_shown_the_editor(
     assert response.status_code == 403
     assert "You need the “Process time” permission to do this." in response.content.decode()
     assert "form" not in response.context
+
+
+def test_the_client_page_costs_the_same_queries_whatever_its_size(alice, admin_member, client_a):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert alice.get(reverse("web:client-detail", args=[client_a.pk])).status_code == 200
+        return len(captured)
+
+    testing.make_invoice(admin_member, client_a)
+    one = queries()
+    for _ in range(25):
+        testing.make_invoice(admin_member, client_a, "finalized")
+    assert queries() == one

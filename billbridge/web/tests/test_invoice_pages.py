@@ -2,12 +2,15 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from billbridge.clients.models import ClientRole
 from billbridge.core import testing
 from billbridge.invoicing import services
 from billbridge.invoicing.models import Invoice, TimelineEvent
+from billbridge.invoicing.totals import LineInput
 
 
 def detail(invoice) -> str:
@@ -290,3 +293,21 @@ def test_dates_and_money_are_shown_plainly(alice, admin_member, client_a):
     assert "2026-03-09" in content
     assert "2026-04-08" in content
     assert "650.00" in content
+
+
+def test_the_invoice_page_costs_the_same_queries_whatever_its_size(alice, admin_member, client_a):
+    def queries(invoice) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert alice.get(detail(invoice)).status_code == 200
+        return len(captured)
+
+    line = LineInput("Bookkeeping", Decimal("2"), Decimal("1250.50"))
+    small = testing.make_invoice(admin_member, client_a, lines=[line])
+    big = testing.make_invoice(admin_member, client_a, lines=[line] * 40)
+    for _ in range(5):  # a long timeline, each event naming its actor
+        services.finalize(admin_member, big.pk)
+        services.close(admin_member, big.pk, "Paid")
+        services.reopen(admin_member, big.pk)
+        services.revert_to_draft(admin_member, big.pk)
+    assert big.timeline.count() > 20
+    assert queries(big) == queries(small)
