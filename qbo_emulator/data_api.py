@@ -46,7 +46,7 @@ def parse_json(raw: bytes) -> Any:
             "500", "Unsupported Operation", "Request body is not valid UTF-8"
         ) from None
     try:
-        return jsonbody.loads(text, parse_float=Decimal)
+        return jsonbody.loads(text, parse_float=jsonbody.finite_decimal)
     except ValueError as error:
         raise faults.invalid_value(None, f"Request body is not valid JSON: {error}") from None
 

@@ -82,8 +82,12 @@ def test_bad_number_is_a_400(api):
     ("path", "raw", "code"),
     [
         # JSON numbers beyond the money limit arrive as Decimal, not as strings.
-        ("invoice", b'{"CustomerRef":{"value":"1"},"Line":[{"Amount":1e400,'
+        ("invoice", b'{"CustomerRef":{"value":"1"},"Line":[{"Amount":1e20,'
          b'"DetailType":"SalesItemLineDetail","SalesItemLineDetail":{}}]}', "2010"),
+        # Numbers the emulator could not send back as JSON, even in fields it merely keeps.
+        ("customer", b'{"DisplayName":"Odd","Notes":"n","Extra":NaN}', "2010"),
+        ("customer", b'{"DisplayName":"Odd","Extra":-Infinity}', "2010"),
+        ("customer", b'{"DisplayName":"Odd","Extra":1e400}', "2010"),
         ("invoice", b'{"CustomerRef":{"value":"1"},"TxnDate":"9999-12-31","SalesTermRef":'
          b'{"value":"3"},"Line":[{"Amount":5,"DetailType":"SalesItemLineDetail",'
          b'"SalesItemLineDetail":{}}]}', "2010"),
