@@ -52,7 +52,7 @@ def test_a_name_quickbooks_refuses_is_explained_next_to_the_name(alice, practice
         "QuickBooks does not accept these characters in a customer name: ':'. "
         "Use letters, digits, spaces and , . ? @ & ! # ' ~ * _ - ; + ( )."
     ]
-    assert 'id="id_name_errors"' in response.content.decode()
+    assert 'id="id_name_error"' in response.content.decode()
     assert not Client.objects.exists()
 
 

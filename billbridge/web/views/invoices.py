@@ -160,8 +160,11 @@ def _edit_invoice(request, invoice: Invoice | None):
         form = InvoiceForm(practice, data, number_help=number_help)
         formset = LineFormSet(data, prefix=LINES_PREFIX)
         if adding_line:
-            # Not a save: the member is still typing, so no errors yet.
+            # Not a save: the member is still typing, so no errors yet. Cleared, not only
+            # hidden, so that no field is announced as invalid with no error to read.
             hide_errors = True
+            for part in (form, *formset.forms):
+                part.errors.clear()
         elif form.is_valid() and formset.is_valid():
             draft = services.DraftInput(
                 client_id=form.cleaned_data["client"].pk,
