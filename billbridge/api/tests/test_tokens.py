@@ -1,5 +1,6 @@
 import hashlib
 import io
+import logging
 import re
 
 import pytest
@@ -12,6 +13,7 @@ from billbridge.api.tests.conftest import ApiCaller
 from billbridge.api.tokens import issue_token, membership_for_token, revoke_token
 from billbridge.core import testing
 from billbridge.core.errors import InvalidInput
+from billbridge.invoicing import services
 
 TOKEN_SHAPE = re.compile(r"bb_[a-z0-9]{8}_[A-Za-z0-9_-]{43}")
 
@@ -217,3 +219,34 @@ def test_revoked_at_is_set_once(admin_member):
     with pytest.raises(InvalidInput):
         revoke_token(admin_member.user, row.pk)
     assert ApiToken.objects.get(pk=row.pk).revoked_at <= timezone.now()
+
+
+def test_no_log_line_ever_holds_a_token_or_a_password(admin_member, client_a, caplog, monkeypatch):
+    """A token's whole life, from the profile page to revoking, with refusals and a server
+    error on the way, logged at every level: neither the token, nor its secret part, nor a
+    password typed at the log-in page appears in any log record."""
+    caplog.set_level(logging.DEBUG)
+    browser = Client()
+    password = "wrong-but-secret-password-42"
+    browser.post("/login/", {"username": admin_member.user.username, "password": password})
+    browser.force_login(admin_member.user)
+    page = browser.post("/profile/", {"action": "create", "name": "script"}).content.decode()
+    token = TOKEN_SHAPE.search(page).group(0)
+    caller = ApiCaller(token)
+    caller.get("/api/v1/clients")
+    ApiCaller(token[:-1] + ("A" if token[-1] != "A" else "B")).get("/api/v1/clients")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(services, "finalize", broken)
+    invoice = testing.make_invoice(admin_member, client_a)
+    assert caller.post(f"/api/v1/invoices/{invoice.pk}/finalize").status_code == 500
+    row = ApiToken.objects.get(user=admin_member.user, name="script")
+    browser.post("/profile/", {"action": "revoke", "token": row.pk})
+    assert caller.get("/api/v1/clients", documented=False).status_code == 401
+
+    assert "API token refused" in caplog.text and "RuntimeError: a bug" in caplog.text
+    logged = "\n".join([caplog.text, *(str(record.args) for record in caplog.records)])
+    for secret in (token, token.rsplit("_", 1)[-1], password):
+        assert secret not in logged
