@@ -5,7 +5,7 @@ models so that the two cannot drift apart."""
 import copy
 import datetime
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Literal
 
 from ninja import Schema
@@ -59,7 +59,9 @@ def _decimal_out(places: str, example: str):
     quantum = Decimal(places)
     return Annotated[
         Decimal,
-        PlainSerializer(lambda value: f"{value.quantize(quantum):f}", return_type=str),
+        PlainSerializer(
+            lambda value: f"{value.quantize(quantum, rounding=ROUND_HALF_UP):f}", return_type=str
+        ),
         WithJsonSchema(
             {
                 "type": "string",

@@ -1,5 +1,8 @@
+from decimal import Decimal
+
 from openapi_spec_validator import validate
 
+from billbridge.api.schemas import TaxSettingsOut
 from billbridge.api.tests.conftest import served_document
 
 METHODS = {"get", "put", "post", "patch", "delete"}
@@ -83,3 +86,17 @@ def test_the_document_needs_no_login_and_the_docs_page_is_off(client, db):
     response = client.get("/api/v1/docs")
     assert response.status_code == 404
     assert response.json()["detail"] == "No such API endpoint."
+
+
+def test_amounts_are_written_by_the_one_rounding_rule():
+    """The API writes what the services stored, already to the cent; should a value ever carry
+    more places, it is rounded half up like everything else (decision 0001), not to even."""
+    out = TaxSettingsOut(
+        primary_name="Sales tax",
+        primary_rate=Decimal("8.8745"),
+        primary_enabled=True,
+        secondary_name="Local",
+        secondary_rate=Decimal("0.0625"),
+        secondary_enabled=False,
+    ).model_dump(mode="json")
+    assert (out["primary_rate"], out["secondary_rate"]) == ("8.875", "0.063")
