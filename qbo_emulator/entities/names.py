@@ -5,7 +5,14 @@ from decimal import Decimal
 
 from qbo_emulator import faults
 from qbo_emulator.entities import register
-from qbo_emulator.entities.base import EntityType, boolean, kept, reference, text
+from qbo_emulator.entities.base import (
+    EntityType,
+    boolean,
+    kept,
+    mapping,
+    reference,
+    text,
+)
 
 # The name parts QBO joins, in this order, when no DisplayName is sent.
 NAME_PARTS = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
@@ -15,6 +22,10 @@ LENGTHS = {"DisplayName": 500, "Title": 16, "GivenName": 100, "MiddleName": 100,
 # Punctuation accepted in names besides letters, digits and spaces (Workato's list, QBO.md §3.1,
 # UNCONFIRMED by Intuit). ':' is refused above all: it separates levels in FullyQualifiedName.
 NAME_PUNCTUATION = frozenset(",.?@&!#'~*_-;+()")
+# Fields that are JSON objects in QBO (addresses, e-mail, phones, web site); invoices copy the
+# addresses and e-mail from their customer, so a bare value here is refused.
+OBJECT_FIELDS = ("BillAddr", "ShipAddr", "OtherAddr", "PrimaryEmailAddr", "PrimaryPhone",
+                 "AlternatePhone", "Mobile", "Fax", "WebAddr")  # fmt: skip
 NAME_QUERYABLE = frozenset(
     {"Id", "MetaData.CreateTime", "MetaData.LastUpdatedTime", "DisplayName", "GivenName",
      "MiddleName", "FamilyName", "CompanyName", "FullyQualifiedName", "PrintOnCheckName",
@@ -64,6 +75,11 @@ class PersonList(EntityType):
         if not record.get("PrintOnCheckName"):
             record["PrintOnCheckName"] = body.get("CompanyName") or display
         record["Active"] = boolean(body, "Active", True)
+        for field in OBJECT_FIELDS:
+            mapping(body.get(field), field)
+        email = mapping(body.get("PrimaryEmailAddr"), "PrimaryEmailAddr").get("Address")
+        if email is not None and not isinstance(email, str):
+            raise faults.invalid_value("PrimaryEmailAddr", "PrimaryEmailAddr.Address must be text")
         for field, entity in self.extra_refs.items():
             resolved = reference(company, body, field, entity)
             if resolved:
@@ -71,7 +87,7 @@ class PersonList(EntityType):
             else:
                 record.pop(field, None)
         record["CurrencyRef"] = company_currency(company)
-        record.setdefault("Balance", Decimal("0"))
+        record["Balance"] = Decimal("0")  # read-only (QBO.md §3.1): invoices move it, kept below
         return kept(existing, record, self.kept_on_update)
 
     def unique_keys(self, record):
@@ -96,7 +112,7 @@ class CustomerType(PersonList):
         record = super().build(company, body, existing, options)
         record["Taxable"] = boolean(body, "Taxable", True)
         record.setdefault("PreferredDeliveryMethod", "Print")
-        record.setdefault("BalanceWithJobs", record["Balance"])
+        record["BalanceWithJobs"] = record["Balance"]
         record.setdefault("Job", False)
         record.setdefault("BillWithParent", False)
         return record

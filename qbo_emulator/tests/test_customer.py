@@ -2,9 +2,10 @@
 
 import json
 
+import pytest
 from quickbooks.objects.customer import Customer
 
-from qbo_emulator.tests._data_helpers import fault_of
+from qbo_emulator.tests._data_helpers import fault_of, line, money
 
 
 def test_create_returns_envelope_with_defaults(api):
@@ -143,3 +144,22 @@ def test_vendor_and_employee(api):
     employee = api.create("Employee", {"GivenName": "Grace", "FamilyName": "Hopper"})
     assert employee["DisplayName"] == "Grace Hopper"
     assert api.read("Employee", employee["Id"])["FamilyName"] == "Hopper"
+
+
+def test_balance_is_read_only(api):
+    created = api.create("Customer", {"DisplayName": "Sends A Balance", "Balance": "x"})
+    assert created["Balance"] == 0 and created["BalanceWithJobs"] == 0
+    api.create("Invoice", {"CustomerRef": {"value": created["Id"]}, "Line": [line("1", 25)]})
+    echoed = {**api.read("Customer", created["Id"]), "Balance": 999, "Notes": "echoed"}
+    updated = api.ok(api.post("customer", echoed))["Customer"]
+    assert money(updated["Balance"]) == 25 and money(updated["BalanceWithJobs"]) == 25
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("PrimaryEmailAddr", "a@b.c"), ("PrimaryEmailAddr", {"Address": 5}), ("BillAddr", "x"),
+     ("ShipAddr", [1]), ("PrimaryPhone", True)],
+)  # fmt: skip
+def test_object_fields_must_be_objects(api, field, value):
+    error = fault_of(api.post("customer", {"DisplayName": "Odd Fields", field: value}))
+    assert (error["code"], error["element"]) == ("2010", field)
