@@ -96,8 +96,14 @@ def _from_json_tree(value: Any, key: str = "") -> Any:
         return {k: _from_json_tree(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [_from_json_tree(v, key) for v in value]
-    if key in DECIMAL_FIELDS and isinstance(value, (str, int, float)) and value != "":
-        return Decimal(str(value))
+    if key in DECIMAL_FIELDS and isinstance(value, (str, int, float)):
+        # Entities keep fields they do not interpret as sent, so "Qty": "x" on a customer must
+        # load back as "x" rather than stop the load.
+        try:
+            number = Decimal(str(value))
+        except ArithmeticError:
+            return value
+        return number if number.is_finite() else value
     return value
 
 

@@ -4,13 +4,18 @@ from datetime import date
 
 from qbo_emulator import faults
 from qbo_emulator.entities import register
-from qbo_emulator.entities.base import EntityType, mapping
+from qbo_emulator.entities.base import EntityType, mapping, ref_value, reference
 
 # Preference fields whose type the emulator checks because its rules read them.
 BOOLEAN_PREFS = {
     ("SalesFormsPrefs", "CustomTxnNumbers"), ("TaxPrefs", "UsingSalesTax"),
     ("TaxPrefs", "PartnerTaxEnabled"), ("CurrencyPrefs", "MultiCurrencyEnabled"),
 }  # fmt: skip
+# Preference references the emulator's rules follow (invoice defaults), checked when changed.
+REFERENCE_PREFS = (
+    ("SalesFormsPrefs", "DefaultItem", "Item"), ("SalesFormsPrefs", "DefaultTerms", "Term"),
+    ("TaxPrefs", "TaxGroupCodeRef", "TaxCode"),
+)  # fmt: skip
 
 
 def deep_merge(base: dict, changes: dict) -> dict:
@@ -41,10 +46,23 @@ class PreferencesType(SingletonType):
         record = deep_merge(
             {k: v for k, v in (existing or {}).items() if k.endswith("Prefs")}, body
         )
+        # The home currency is fixed when the company is made; names and invoices render it.
+        home = (existing or {}).get("CurrencyPrefs", {}).get("HomeCurrency")
+        if home is not None:
+            record["CurrencyPrefs"]["HomeCurrency"] = home
         for section, field in BOOLEAN_PREFS:
             value = record.get(section, {}).get(field)
             if value is not None and not isinstance(value, bool):
                 raise faults.invalid_value(f"{section}.{field}", f"{field} must be true or false")
+        for section, field, entity in REFERENCE_PREFS:
+            value = record.get(section, {}).get(field)
+            if value is not None and value != (existing or {}).get(section, {}).get(field):
+                element = f"{section}.{field}"
+                if ref_value(record[section], field) is None:
+                    raise faults.invalid_value(element, f"{field} must be a reference to an Id")
+                record[section][field] = reference(
+                    company, record[section], field, entity, element=element
+                )
         closed = record.get("AccountingInfoPrefs", {}).get("BookCloseDate")
         if closed:
             try:

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qbo_emulator import faults
-from qbo_emulator.tests._data_helpers import fault_of
+from qbo_emulator.tests._data_helpers import fault_of, line
 
 
 def test_fault_body_shape():
@@ -109,6 +109,27 @@ def test_deeply_nested_bodies_are_refused_and_leave_the_company_usable(api, dept
         assert fault_of(api.client.post(api.url(path), content=raw))["code"] == "2010"
     assert api.rows("select * from Customer where DisplayName = 'Deep'", "Customer") == []
     assert len(api.rows("select * from Customer", "Customer")) == 13
+
+
+def test_preference_references_must_name_existing_objects(api):
+    prefs = api.ok(api.get("preferences"))["Preferences"]
+    for sent, code in (({"value": None}, "2010"), ({"value": "999"}, "2500"), ("999", "2500")):
+        body = {"SyncToken": prefs["SyncToken"], "SalesFormsPrefs": {"DefaultItem": sent}}
+        error = fault_of(api.post("preferences", body))
+        assert (error["code"], error["element"]) == (code, "SalesFormsPrefs.DefaultItem")
+    body = {"SyncToken": prefs["SyncToken"], "SalesFormsPrefs": {"DefaultItem": {"value": "3"}}}
+    changed = api.ok(api.post("preferences", body))["Preferences"]["SalesFormsPrefs"]
+    assert changed["DefaultItem"]["value"] == "3" and changed["DefaultItem"]["name"]
+    invoice = api.create("Invoice", {"CustomerRef": {"value": "1"}, "Line": [line(None, 5)]})
+    assert invoice["Line"][0]["SalesItemLineDetail"]["ItemRef"]["value"] == "3"
+
+
+def test_home_currency_cannot_change(api):
+    prefs = api.ok(api.get("preferences"))["Preferences"]
+    body = {"SyncToken": prefs["SyncToken"], "CurrencyPrefs": {"HomeCurrency": "x"}}
+    currency = api.ok(api.post("preferences", body))["Preferences"]["CurrencyPrefs"]
+    assert currency["HomeCurrency"] == {"value": "USD", "name": "United States Dollar"}
+    assert api.create("Customer", {"DisplayName": "Priced In USD"})["CurrencyRef"]["value"] == "USD"
 
 
 def test_display_name_from_parts_ignores_blank_ones(api):

@@ -123,6 +123,15 @@ def test_snapshot_round_trip(tmp_path, emulator, sample):
     )
 
 
+def test_snapshot_keeps_non_numbers_in_fields_named_like_amounts(tmp_path, emulator, sample):
+    # Fields an entity does not interpret are kept as sent, whatever their name.
+    kept = sample.create("Customer", {"DisplayName": "Odd Qty", "Qty": "x", "TotalTax": "NaN"})
+    path = tmp_path / "state.json"
+    emulator.save(path)
+    again = Emulator.load(path, Clock()).company(sample.realm_id).read("Customer", kept["Id"])
+    assert (again["Qty"], again["TotalTax"]) == ("x", "NaN")
+
+
 def test_clock_set_advance_freeze():
     from datetime import UTC, datetime
 
