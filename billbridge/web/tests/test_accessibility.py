@@ -50,8 +50,8 @@ class Page(HTMLParser):
 
 def problems_in(html: str) -> list[str]:
     page = Page(html)
+    found = [f"template syntax shows: {mark}" for mark in ("{#", "{%", "{{") if mark in html]
     labelled = {e["attrs"].get("for") for e in page.all("label")}
-    found = []
     for field in page.all("input", "select", "textarea"):
         attrs = field["attrs"]
         if attrs.get("type") in UNLABELLED_TYPES:
@@ -153,12 +153,14 @@ def test_every_page_has_labels_names_scopes_and_works_without_javascript(pages):
 def test_the_checks_catch_what_they_look_for():
     """The checker itself: each kind of problem in a page is reported."""
     html = (
+        "{# a comment Django did not take for one #}"
         '<input name="q"><button></button><table><tr><th>Total</th></tr></table>'
         '<div hx-get="/x/">more</div>'
         '<label for="ok">Fine</label><input id="ok" name="fine">'
         '<label for="d">D</label><input id="d" name="d" aria-describedby="d_error">'
     )
     assert problems_in(html) == [
+        "template syntax shows: {#",
         "input 'q' has no label",
         "'d' is described by a missing #d_error",
         "a button has no name: {}",
