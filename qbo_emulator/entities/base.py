@@ -113,6 +113,14 @@ def text(body: dict, key: str, maximum: int, element: str | None = None) -> str 
     return value
 
 
+def required_name(body: dict, key: str, maximum: int) -> str:
+    """A name that must be given: trimmed, and spaces alone count as missing (2020)."""
+    name = (text(body, key, maximum) or "").strip()
+    if not name:
+        raise faults.required(key)
+    return name
+
+
 def boolean(body: dict, key: str, default: bool | None = None) -> bool | None:
     value = body.get(key, default)
     if value is None or isinstance(value, bool):

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from qbo_emulator import faults
 from qbo_emulator.entities import register
-from qbo_emulator.entities.base import EntityType, boolean, money, reference, text
+from qbo_emulator.entities.base import EntityType, boolean, money, reference, required_name
 from qbo_emulator.entities.names import name_key
 
 ACCOUNT_CLASSIFICATION = {
@@ -31,12 +31,10 @@ class NamedList(EntityType):
 
     def build(self, company, body, existing, options):
         record = dict(body)
-        name = text(body, "Name", self.max_name)
-        if name is None:
-            raise faults.required("Name")
+        name = required_name(body, "Name", self.max_name)
         if ":" in name:
             raise faults.invalid_character("Name", ":")
-        record["Name"] = name.strip()
+        record["Name"] = name
         record["Active"] = boolean(body, "Active", True)
         for field, entity in self.refs.items():
             resolved = reference(company, body, field, entity)

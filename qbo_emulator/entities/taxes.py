@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from qbo_emulator import faults
 from qbo_emulator.entities import register
-from qbo_emulator.entities.base import EntityType, boolean, money, reference, text
+from qbo_emulator.entities.base import EntityType, boolean, money, reference, required_name
 from qbo_emulator.entities.names import name_key
 
 TAX_QUERYABLE = frozenset({"Id", "MetaData.CreateTime", "MetaData.LastUpdatedTime", "Name",
@@ -20,10 +20,7 @@ class TaxAgencyType(EntityType):
 
     def build(self, company, body, existing, options):
         record = dict(body)
-        display = text(body, "DisplayName", 100)
-        if display is None:
-            raise faults.required("DisplayName")
-        record["DisplayName"] = display
+        record["DisplayName"] = required_name(body, "DisplayName", 100)
         record["TaxTrackedOnSales"] = boolean(body, "TaxTrackedOnSales", True)
         record["TaxTrackedOnPurchases"] = boolean(body, "TaxTrackedOnPurchases", False)
         return record
@@ -43,8 +40,7 @@ class TaxRateType(EntityType):
 
     def build(self, company, body, existing, options):
         record = dict(body)
-        if not text(body, "Name", 100):
-            raise faults.required("Name")
+        record["Name"] = required_name(body, "Name", 100)
         record["RateValue"] = money(body.get("RateValue", 0), "RateValue")
         record["AgencyRef"] = reference(company, body, "AgencyRef", "TaxAgency", required=True)
         record["Active"] = boolean(body, "Active", True)
@@ -61,8 +57,7 @@ class TaxCodeType(EntityType):
 
     def build(self, company, body, existing, options):
         record = dict(body)
-        if not text(body, "Name", 100):
-            raise faults.required("Name")
+        record["Name"] = required_name(body, "Name", 100)
         record["Active"] = boolean(body, "Active", True)
         details = []
         for index, detail in enumerate(body.get("SalesTaxRateList", {}).get("TaxRateDetail", [])):
@@ -99,9 +94,7 @@ def tax_service_create(company, body: dict) -> dict:
     (TaxRateName, RateValue, TaxAgencyId). Answers in the tax service's own shape."""
     if not isinstance(body, dict):
         raise faults.invalid_value(None, "Request body must be a JSON object")
-    name = text(body, "TaxCode", 100)
-    if name is None:
-        raise faults.required("TaxCode")
+    name = required_name(body, "TaxCode", 100)
     if not body.get("TaxRateDetails"):
         raise faults.required("TaxRateDetails")
     details, answered = [], []

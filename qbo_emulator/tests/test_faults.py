@@ -92,6 +92,10 @@ def test_bad_number_is_a_400(api):
          b'{"value":"3"},"Line":[{"Amount":5,"DetailType":"SalesItemLineDetail",'
          b'"SalesItemLineDetail":{}}]}', "2010"),
         ("customer", b'{"DisplayName":"   "}', "2020"),
+        ("term", b'{"Name":" "}', "2020"),
+        ("item", b'{"Name":"  ","Type":"Service","IncomeAccountRef":{"value":"1"}}', "2020"),
+        ("taxagency", b'{"DisplayName":" "}', "2020"),
+        ("taxservice/taxcode", b'{"TaxCode":" ","TaxRateDetails":[{"TaxRateId":"1"}]}', "2020"),
         ("customer", b'{"DisplayName":" ","GivenName":" ","FamilyName":" "}', "2020"),
         ("payment", b'{"CustomerRef":{"value":"1"},"TotalAmt":-1e30}', "2010"),
     ],
