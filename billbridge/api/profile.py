@@ -33,9 +33,9 @@ def _render(request, *, status=200, new_token=None, new_token_row=None, error=No
 # never_cache: the page that shows a new token must not be kept by any cache or the back button.
 @never_cache
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def profile(request):
-    if request.method == "GET":
+    if request.method != "POST":
         return _render(request)
     action = request.POST.get("action")
     if action == "create":

@@ -103,3 +103,23 @@ def test_every_form_needs_the_csrf_token(admin_member, client_a):
 def test_the_page_sends_the_csrf_token_with_every_htmx_request(alice):
     response = alice.get(reverse("web:billing-list"))
     assert b'hx-headers=\'{"X-CSRFToken": "' in response.content
+
+
+@pytest.mark.parametrize("who", ["alice", "a viewer"])
+def test_head_answers_like_get_on_every_page(
+    browser_for, alice, practice, admin_member, client_a, who
+):
+    # HTTP asks every server to answer HEAD wherever it answers GET (RFC 9110 §9.1); link
+    # checkers and uptime monitors send it.
+    invoice = testing.make_invoice(admin_member, client_a)
+    urls = [
+        *(reverse(name, args=args) for name, args in PAGES),
+        reverse("web:invoice-detail", args=[invoice.pk]),
+        reverse("web:invoice-edit", args=[invoice.pk]),
+        reverse("web:invoice-line-row") + "?lines-TOTAL_FORMS=2",
+        reverse("web:client-detail", args=[client_a.pk]),
+        reverse("web:client-edit", args=[client_a.pk]),
+    ]
+    browser = alice if who == "alice" else browser_for(testing.make_member(practice, "vera"))
+    answers = {url: (browser.head(url).status_code, browser.get(url).status_code) for url in urls}
+    assert {url: head for url, (head, get) in answers.items() if head != get} == {}

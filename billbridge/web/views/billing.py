@@ -62,7 +62,7 @@ def _run_bulk_action(request) -> BulkReport:
 
 
 @member_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def billing_list(request):
     """GET shows the list; POST runs a bulk action on the selected invoices, then shows the
     list (filtered as before) under the per-invoice results."""

@@ -5,7 +5,7 @@ from django.db.models import Count
 from django.forms.models import model_to_dict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from billbridge.clients import services as client_services
 from billbridge.clients.models import Client
@@ -25,7 +25,7 @@ def _client_or_404(request, pk: int) -> Client:
 
 
 @member_required
-@require_GET
+@require_safe
 def client_list(request):
     clients = Client.objects.for_practice(request.membership.practice).annotate(
         invoice_count=Count("invoices")
@@ -38,7 +38,7 @@ def client_list(request):
 
 
 @member_required
-@require_GET
+@require_safe
 def client_detail(request, pk: int):
     client = _client_or_404(request, pk)
     invoices = Invoice.objects.for_practice(request.membership.practice).filter(client=client)
@@ -60,7 +60,7 @@ def _edit_client(request, client: Client | None):
         back_url, back_label = reverse("web:client-list"), "Back to clients"
     else:
         back_url, back_label = reverse("web:client-detail", args=[client.pk]), f"Back to {client}"
-    if request.method == "GET":
+    if request.method != "POST":
         # Asked before showing a form the member could never save, as the invoice editor does.
         # A POST is not checked here: the service refuses it in its own words.
         try:
@@ -108,12 +108,12 @@ def _edit_client(request, client: Client | None):
 
 
 @member_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def client_new(request):
     return _edit_client(request, None)
 
 
 @member_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def client_edit(request, pk: int):
     return _edit_client(request, _client_or_404(request, pk))

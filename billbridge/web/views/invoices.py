@@ -8,7 +8,7 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from billbridge.core.errors import InvalidInput, ServiceError
 from billbridge.invoicing import services
@@ -71,7 +71,7 @@ def _render_invoice(request, invoice: Invoice, *, error: str = "", status: int =
 
 
 @member_required
-@require_GET
+@require_safe
 def invoice_detail(request, pk: int):
     return _render_invoice(request, invoice_or_404(request.membership, pk))
 
@@ -143,7 +143,7 @@ def _edit_invoice(request, invoice: Invoice | None):
     else:
         back_url = reverse("web:invoice-detail", args=[invoice.pk])
         back_label = f"Back to invoice {invoice.number}"
-    if request.method == "GET":
+    if request.method != "POST":
         # Asked before showing a form the member could never save. A POST is not checked
         # here: the service refuses it in its own words.
         refused = _why_not_editable(membership, invoice)
@@ -248,19 +248,19 @@ def _edit_invoice(request, invoice: Invoice | None):
 
 
 @member_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def invoice_new(request):
     return _edit_invoice(request, None)
 
 
 @member_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def invoice_edit(request, pk: int):
     return _edit_invoice(request, invoice_or_404(request.membership, pk))
 
 
 @member_required
-@require_GET
+@require_safe
 def invoice_line_row(request):
     """One more empty line row for the editor (htmx's "Add line"), and the formset's new
     total, swapped out of band."""

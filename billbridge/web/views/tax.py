@@ -15,7 +15,7 @@ from billbridge.web.forms import TaxSettingsForm, show_service_errors
 
 
 @member_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def tax_settings(request):
     membership = request.membership
     may_manage = membership.has(Permission.MANAGE_SETTINGS)
