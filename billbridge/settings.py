@@ -190,6 +190,10 @@ if PRODUCTION:
     if env_bool("BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# The invoice editor posts seven fields a line row and allows 220 rows (the 200 lines an invoice
+# may have, and spares); Django's default of 1,000 fields cut a save off at about 140 lines.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
 # Billing list page size; a page costs a fixed number of queries whatever this is.
 BILLING_LIST_PAGE_SIZE = env_int("BILLING_LIST_PAGE_SIZE", 50)
 

@@ -311,3 +311,19 @@ def test_the_invoice_page_costs_the_same_queries_whatever_its_size(alice, admin_
         services.revert_to_draft(admin_member, big.pk)
     assert big.timeline.count() > 20
     assert queries(big) == queries(small)
+
+
+def test_a_draft_with_as_many_lines_as_allowed_can_be_saved_from_the_editor(
+    alice, admin_member, client_a
+):
+    # Each line row posts seven fields: the most lines an invoice may have must fit in what
+    # Django accepts in one request (DATA_UPLOAD_MAX_NUMBER_FIELDS).
+    lines = [{**BOOKKEEPING, "description": f"Line {n}"} for n in range(services.MAX_LINES)]
+    for line in lines:
+        line.update({"service_name": "", "primary_taxable": "on", "secondary_taxable": ""})
+    data = editor_data(client_a, lines=lines)
+    response = alice.post(reverse("web:invoice-new"), data)
+    assert response.status_code == 302
+    invoice = Invoice.objects.get()
+    assert invoice.lines.count() == services.MAX_LINES
+    assert alice.get(reverse("web:invoice-edit", args=[invoice.pk])).status_code == 200
