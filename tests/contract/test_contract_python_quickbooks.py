@@ -20,6 +20,7 @@ from quickbooks.exceptions import (
     AuthorizationException,
     ObjectNotFoundException,
     QuickbooksException,
+    SevereException,
     ValidationException,
 )
 from quickbooks.objects.account import Account
@@ -379,7 +380,7 @@ def test_injected_429_is_a_library_exception(qbo, connected):
         json={"path": f"/v3/company/{client.company_id}/query", "status": 429},
         timeout=5,
     ).raise_for_status()
-    with pytest.raises(QuickbooksException) as throttled:
+    with pytest.raises(ValidationException) as throttled:  # the library's class for 2000-4999
         Customer.all(qb=client)
     assert throttled.value.error_code == 3001
     assert Customer.all(qb=client) == []
@@ -443,8 +444,9 @@ def test_injected_server_errors_are_library_exceptions(qbo, connected, status):
         json={"path": f"/v3/company/{client.company_id}/customer", "status": status},
         timeout=5,
     ).raise_for_status()
-    with pytest.raises(QuickbooksException):
+    with pytest.raises(SevereException) as failed:  # code 10000, as QBO's SystemFault
         new_customer(client, "Not Yet")
+    assert failed.value.error_code == 10000
     assert new_customer(client, "Not Yet").Id
 
 
