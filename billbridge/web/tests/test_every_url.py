@@ -1,13 +1,15 @@
 """A crawler over the whole URLconf. Every pattern in billbridge.urls (pages, the API, the
-profile, log-in and the admin) is visited by each kind of caller, with every method, with real,
-foreign, zero and out-of-range ids, with a hostile query string and hostile htmx headers, and
-with a hostile form or JSON body. Whatever is sent:
+profile, log-in and the admin) is visited by each kind of caller, with GET, HEAD, POST, PUT,
+PATCH and DELETE, with real, foreign, zero and out-of-range ids, with a hostile query string and
+hostile htmx headers, and with a hostile form or JSON body. Whatever is sent:
 
 - nothing answers a 5xx;
 - each kind of caller gets the answer its kind should (log-in page, 403, 401, 404...);
 - another practice's ids answer exactly like ids that do not exist, and no page names what
   belongs to another practice;
-- no request changes anything: none of these callers may, and the hostile bodies are refused.
+- no request changes anything, unless its caller may do everything (anonymous visitors,
+  inactive users, users outside any practice, members without permissions, another practice's
+  members, and requests without the CSRF token may not).
 """
 
 import json
