@@ -181,15 +181,13 @@ def control_routes(runtime: Runtime) -> list[Route]:
         preferences = body.get("preferences") or {}
         if not isinstance(preferences, dict):
             raise BadInput("preferences must be an object")
-        with emulator.lock:
-            emulator.remove_company(old.realm_id)
-            fresh = emulator.create_company(
-                name=_string(body, "name") or old.name,
-                country=_string(body, "country") or old.country,
-                seed=_string(body, "seed") or "sample",
-                realm_id=old.realm_id,
-                **preferences,
-            )
+        fresh = emulator.replace_company(
+            old.realm_id,
+            name=_string(body, "name") or old.name,
+            country=_string(body, "country") or old.country,
+            seed=_string(body, "seed") or "sample",
+            **preferences,
+        )
         return describe(fresh)
 
     async def set_preferences(request, body):

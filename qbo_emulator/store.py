@@ -137,6 +137,9 @@ class Emulator:
         unknown = set(preferences) - set(PREFERENCE_KEYS) - {"time_zone"}
         if unknown:
             raise ValueError(f"unknown preferences: {sorted(unknown)}")
+        for key, value in preferences.items():
+            if key not in ("book_close_date", "time_zone") and not isinstance(value, bool):
+                raise ValueError(f"{key} must be true or false")
         time_zone = preferences.pop("time_zone", None) or seeding.time_zone(country.upper())
         try:
             ZoneInfo(time_zone)
@@ -173,6 +176,17 @@ class Emulator:
     def remove_company(self, realm_id: str) -> None:
         with self.lock:
             del self._companies[realm_id]
+
+    def replace_company(self, realm_id: str, **kwargs) -> "Company":
+        """Create a company afresh under an existing realm id (arguments as `create_company`);
+        if the new one is refused, the old one stays."""
+        with self.lock:
+            old = self._companies.pop(realm_id)
+            try:
+                return self.create_company(realm_id=realm_id, **kwargs)
+            except BaseException:
+                self._companies[realm_id] = old
+                raise
 
     def reset(self) -> None:
         """Forget every company (listeners, clock and switches stay)."""

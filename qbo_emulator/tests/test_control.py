@@ -101,6 +101,19 @@ def test_reset_company_reseeds_under_the_same_realm(edge):
     assert "Temporary" not in names
 
 
+@pytest.mark.parametrize(
+    "body",
+    [{"seed": "nope"}, {"preferences": {"nope": True}}, {"preferences": {"sales_tax": "x"}},
+     {"preferences": {"time_zone": "Mars/Olympus"}}, {"preferences": {"book_close_date": "x"}}],
+)  # fmt: skip
+def test_a_refused_reset_keeps_the_company(edge, body):
+    edge.create_customer("Survivor")
+    response = edge.client.post(f"/_emulator/companies/{edge.realm}/reset", json=body)
+    assert response.status_code == 400
+    names = [c["DisplayName"] for c in edge.emulator.company(edge.realm).list("Customer")]
+    assert "Survivor" in names
+
+
 def test_state_lists_objects_with_exact_money(edge):
     listed = edge.client.get(f"/_emulator/companies/{edge.realm}/invoice").json()["objects"]
     assert {i["TotalAmt"] for i in listed} >= {"306.00", "198.60"}
