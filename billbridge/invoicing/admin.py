@@ -33,4 +33,18 @@ class InvoiceAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.register(TaxSettings)
+@admin.register(TaxSettings)
+class TaxSettingsAdmin(admin.ModelAdmin):
+    """Read-only: the rates are checked by billbridge.invoicing.services.update_tax_settings,
+    behind Settings ▸ Time ▸ Tax, which the admin would bypass."""
+
+    list_display = ("practice", "primary_name", "primary_rate", "secondary_name", "secondary_rate")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

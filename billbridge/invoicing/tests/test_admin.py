@@ -1,12 +1,13 @@
-"""The admin shows invoices but never changes them: every change, deleting included, goes
-through billbridge.invoicing.services."""
+"""The admin shows invoices and tax settings but never changes them: every change, deleting
+included, goes through billbridge.invoicing.services."""
 
 from django.contrib.auth import get_user_model
 from django.test import Client as Browser
 from django.urls import reverse
 
 from billbridge.core import testing
-from billbridge.invoicing.models import Invoice
+from billbridge.invoicing import services
+from billbridge.invoicing.models import Invoice, TaxSettings
 
 
 def test_staff_can_read_an_invoice_but_not_change_or_delete_it(admin_member, client_a):
@@ -27,3 +28,16 @@ def test_staff_can_read_an_invoice_but_not_change_or_delete_it(admin_member, cli
     )
     assert response.status_code in (200, 302)
     assert Invoice.objects.filter(pk=invoice.pk, status="finalized").exists()
+
+
+def test_staff_can_read_the_tax_settings_but_not_bypass_their_checks(practice, admin_member):
+    tax = services.tax_settings_for(practice)
+    superuser = get_user_model().objects.create_superuser("root", password="x-long-password-1")
+    browser = Browser()
+    browser.force_login(superuser)
+    url = reverse("admin:invoicing_taxsettings_change", args=[tax.pk])
+    assert browser.get(url).status_code == 200
+    fields = {"practice": practice.pk, "primary_name": "Tax", "primary_rate": "150"}
+    fields.update({"secondary_name": "Other", "secondary_rate": "0"})
+    assert browser.post(url, fields).status_code == 403
+    assert TaxSettings.objects.get(pk=tax.pk).primary_rate == 0
