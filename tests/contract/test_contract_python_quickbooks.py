@@ -478,3 +478,13 @@ def test_change_data_capture_reports_a_deleted_invoice_as_a_tombstone(connected)
     assert set(by_id) == {kept.Id, gone.Id}
     assert by_id[gone.Id].status == "Deleted" and not getattr(by_id[gone.Id], "Line", None)
     assert getattr(by_id[kept.Id], "status", None) is None
+
+
+def test_a_realm_the_token_is_not_for_is_refused_by_the_gateway(qbo, connected):
+    client, _ = connected
+    other = qbo.emulator.create_company(name="Not Connected Co", seed="empty").realm_id
+    client.company_id = other
+    # Intuit's 403 body is the gateway's lower-case `fault`, which the library does not parse.
+    with pytest.raises(QuickbooksException) as refused:
+        Customer.all(qb=client)
+    assert "403" in refused.value.message and '"code":"3100"' in refused.value.message
