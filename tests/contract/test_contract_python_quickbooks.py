@@ -27,10 +27,16 @@ from quickbooks.objects.account import Account
 from quickbooks.objects.company_info import CompanyInfo
 from quickbooks.objects.customer import Customer
 from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
+from quickbooks.objects.employee import Employee
 from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.item import Item
 from quickbooks.objects.payment import Payment, PaymentLine
+from quickbooks.objects.paymentmethod import PaymentMethod
 from quickbooks.objects.preferences import Preferences
+from quickbooks.objects.taxagency import TaxAgency
+from quickbooks.objects.taxcode import TaxCode
+from quickbooks.objects.taxrate import TaxRate
+from quickbooks.objects.term import Term
 from quickbooks.objects.vendor import Vendor
 
 from qbo_emulator.config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URI
@@ -488,3 +494,32 @@ def test_a_realm_the_token_is_not_for_is_refused_by_the_gateway(qbo, connected):
     with pytest.raises(QuickbooksException) as refused:
         Customer.all(qb=client)
     assert "403" in refused.value.message and '"code":"3100"' in refused.value.message
+
+
+def test_list_entities_through_the_library(connected):
+    client, _ = connected
+    income = Account.filter(AccountType="Income", qb=client)[0]
+    item = Item()
+    item.Name, item.Type, item.UnitPrice = "Widget", "Service", Decimal("12.50")
+    item.IncomeAccountRef = income.to_ref()
+    item = item.save(qb=client)
+    item.UnitPrice = Decimal("20")
+    assert Decimal(str(item.save(qb=client).UnitPrice)) == 20
+    account = Account()
+    account.Name, account.AccountType = "Consulting Income", "Income"
+    assert account.save(qb=client).Classification == "Revenue"
+    term = Term()
+    term.Name, term.DueDays = "Net 45", 45
+    assert term.save(qb=client).DueDays == 45
+    employee = Employee()
+    employee.GivenName, employee.FamilyName = "Jane", "Doe"
+    assert employee.save(qb=client).DisplayName == "Jane Doe"
+    method = PaymentMethod()
+    method.Name, method.Type = "Crypto", "NON_CREDIT_CARD"
+    assert method.save(qb=client).Id
+    agency = TaxAgency()
+    agency.DisplayName = "State Board"
+    assert agency.save(qb=client).Id
+    assert [a.DisplayName for a in TaxAgency.all(qb=client)] == ["State Board"]
+    assert {c.Name for c in TaxCode.all(qb=client)} >= {"TAX", "NON"}
+    assert TaxRate.all(qb=client) == []  # a new company has no rates until sales tax is set up
