@@ -200,7 +200,9 @@ BILLING_LIST_PAGE_SIZE = env_int("BILLING_LIST_PAGE_SIZE", 50)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Whatever slips into a message, a token or an OAuth secret is blanked out before it is written.
+    "filters": {"redact_secrets": {"()": "billbridge.core.log_redaction.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
