@@ -411,7 +411,12 @@ class Gateway:
         started = time.perf_counter()
         try:
             await self._guarded(
-                lambda *args: self._serve(*args, realm), scope, receive, send_stamped, outcome
+                lambda *args: self._serve(*args, realm),
+                scope,
+                receive,
+                send_stamped,
+                outcome,
+                realm,
             )
         finally:
             self.runtime.requests.record(
@@ -424,7 +429,14 @@ class Gateway:
                 intuit_tid=tid,
             )
 
-    async def _guarded(self, app, scope, receive, send, outcome: dict):
+    def _now(self, realm: str | None) -> datetime:
+        """A fault's `time` in its company's zone, as the data API writes it (UTC without one)."""
+        try:
+            return self.runtime.emulator.company(realm).local_now()
+        except KeyError:
+            return self.runtime.emulator.clock.now()
+
+    async def _guarded(self, app, scope, receive, send, outcome: dict, realm: str | None = None):
         """An unexpected error becomes QBO's 500 SystemFault (with an intuit_tid), not a bare
         text page, so clients see the shape they would at Intuit; the error is logged."""
         try:
@@ -433,8 +445,7 @@ class Gateway:
             logger.exception("unhandled error serving %s %s", scope["method"], scope["path"])
             if outcome["status"] is not None:
                 raise  # the response has begun: nothing sensible can be sent any more
-            now = self.runtime.emulator.clock.now()
-            await render_fault(STATUS_DEFAULTS[500](), now)(scope, receive, send)
+            await render_fault(STATUS_DEFAULTS[500](), self._now(realm))(scope, receive, send)
 
     async def _serve(self, scope, receive, send, realm: str | None):
         runtime = self.runtime
@@ -448,24 +459,21 @@ class Gateway:
                 await asyncio.sleep(options.latency_ms / 1000)
         fault = runtime.faults.take(scope["method"], scope["path"], realm)
         if fault is not None and fault.kind in ("status", "fault"):
-            response = render_fault(
-                fault.qbo_fault(), runtime.emulator.clock.now(), fault.body_format
-            )
+            response = render_fault(fault.qbo_fault(), self._now(realm), fault.body_format)
             await response(scope, receive, send)
             return
         if fault is not None and fault.kind == "hang" and not fault.after_commit:
             # Nothing is applied: a client patient enough to wait sees the gateway give up.
             await self._hang(fault.seconds)
-            now = runtime.emulator.clock.now()
-            await render_fault(STATUS_DEFAULTS[504](), now)(scope, receive, send)
+            await render_fault(STATUS_DEFAULTS[504](), self._now(realm))(scope, receive, send)
             return
         throttled = realm is not None and options.throttle
         if throttled and not runtime.throttle.admit(realm, scope["path"].endswith("/batch")):
-            await render_fault(throttle_fault(), runtime.emulator.clock.now())(scope, receive, send)
+            await render_fault(throttle_fault(), self._now(realm))(scope, receive, send)
             return
         try:
             if fault is not None and fault.kind == "drop":
-                await self._commit_then_drop(scope, receive, send, fault)
+                await self._commit_then_drop(scope, receive, send, fault, realm)
             elif fault is not None and fault.kind == "hang":
                 await self._commit_then_hang(scope, receive, send, fault.seconds)
             else:
@@ -497,14 +505,16 @@ class Gateway:
             )
         return None
 
-    async def _commit_then_drop(self, scope, receive, send, fault: InjectedFault):
+    async def _commit_then_drop(
+        self, scope, receive, send, fault: InjectedFault, realm: str | None
+    ):
         async def discard(message):
             pass
 
         await self.app(scope, receive, discard)
         if fault.status is not None:
-            now = self.runtime.emulator.clock.now()
-            await render_fault(fault.qbo_fault(), now, fault.body_format)(scope, receive, send)
+            response = render_fault(fault.qbo_fault(), self._now(realm), fault.body_format)
+            await response(scope, receive, send)
             return
         # A status line and a body shorter than announced, then the app returns: the server closes
         # the connection and the client sees a broken response, not the outcome.

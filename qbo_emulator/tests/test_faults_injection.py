@@ -55,6 +55,8 @@ def test_server_errors_have_a_system_fault_body(edge, status):
     response = create_customer(edge, edge.bearer(), "A")
     assert response.status_code == status
     assert response.json()["Fault"]["type"] == "SystemFault"
+    # `time` in the company's zone, as every data API answer has it (US sample: Pacific).
+    assert response.json()["time"].endswith(("-08:00", "-07:00"))
     assert customer_names(edge.emulator, edge.realm) == []
 
 
