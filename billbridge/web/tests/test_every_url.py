@@ -145,9 +145,9 @@ def everything():
     )
 
 
-def hostile_body(path: str, world: World) -> tuple[str, str]:
+def hostile_body(path: str, world: World, foreign_client: int) -> tuple[str, str]:
     """A body that every form and operation should refuse or find nothing in: our practice's
-    ids (foreign to the outsider, beyond the viewer's permissions), another practice's client,
+    ids (foreign to the outsider, beyond the viewer's permissions), a client of another practice,
     ids beyond any key, NUL bytes, overlong and out-of-range values, and a formset whose
     management form is absurd. Its bulk finalize names a real draft of ours, so that the CSRF
     check has something to protect."""
@@ -155,7 +155,7 @@ def hostile_body(path: str, world: World) -> tuple[str, str]:
         "action": "finalize",
         "reason": "paid\x00",
         "name": "ü" * 300,
-        "client": world.elsewhere_ids[0],
+        "client": foreign_client,
         "issue_date": "2026-02-30",
         "primary_rate": "1e999",
         "token": "9" * 30,
@@ -177,9 +177,11 @@ def carries_input(method: str, path: str) -> bool:
     return method in ("GET", "POST") or (kind_of(path) == "api" and method in ("PUT", "PATCH"))
 
 
-def visit(browser: Browser, method: str, path: str, world: World, *, hostile: bool):
-    body, content_type = hostile_body(path, world) if hostile else ("", "")
-    query = urlencode(HOSTILE_QUERY) if hostile else ""
+def visit(browser: Browser, method: str, path: str, world: World, foreign_client: int | None):
+    """One request; hostile when given a client of another practice to slip in."""
+    hostile = foreign_client is not None
+    body, content_type = hostile_body(path, world, foreign_client) if hostile else ("", "")
+    query = urlencode({**HOSTILE_QUERY, "client": foreign_client}) if hostile else ""
     return browser.generic(
         method,
         f"{path}?{query}" if query else path,
@@ -284,13 +286,16 @@ def crawl(caller: Caller, world: World, judge, *, methods=METHODS, **browser_opt
     # has: zero and one past the largest key.
     outsider = caller.membership is not None and caller.membership.practice == world.elsewhere
     ids = [*world.ours_ids, *([] if outsider else world.elsewhere_ids[:2]), 0, MAX_ID + 1]
+    foreign_client = world.ours_ids[0] if outsider else world.elsewhere_ids[0]
     browser = browser_of(caller, **browser_options)
     problems = []
     for route in route_patterns():
         for path in concrete_paths(route, ids):
             for method in methods:
                 for hostile in (False, True) if carries_input(method, path) else (False,):
-                    response = visit(browser, method, path, world, hostile=hostile)
+                    response = visit(
+                        browser, method, path, world, foreign_client if hostile else None
+                    )
                     where = f"{caller.name} {method} {path}{' (hostile)' if hostile else ''}"
                     why = judge(caller, method, path, response)
                     if why:
