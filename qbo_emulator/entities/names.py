@@ -62,8 +62,8 @@ class PersonList(EntityType):
         # Blank counts as absent: a name of spaces alone is no name.
         display = (text(body, "DisplayName", LENGTHS["DisplayName"]) or "").strip()
         if not display:
-            display = " ".join(str(body.get(p) or "").strip() for p in NAME_PARTS).strip()
-            display = " ".join(display.split())
+            parts = (str(body.get(p) or "").strip() for p in NAME_PARTS)
+            display = " ".join(part for part in parts if part)
         if not display:
             raise faults.required("DisplayName")
         for field in ("DisplayName", "CompanyName", "GivenName", "FamilyName"):
@@ -77,7 +77,7 @@ class PersonList(EntityType):
         record["Active"] = boolean(body, "Active", True)
         for field in OBJECT_FIELDS:
             mapping(body.get(field), field)
-        email = mapping(body.get("PrimaryEmailAddr"), "PrimaryEmailAddr").get("Address")
+        email = (body.get("PrimaryEmailAddr") or {}).get("Address")
         if email is not None and not isinstance(email, str):
             raise faults.invalid_value("PrimaryEmailAddr", "PrimaryEmailAddr.Address must be text")
         for field, entity in self.extra_refs.items():
