@@ -3,6 +3,11 @@
 import threading
 from datetime import UTC, datetime, timedelta
 
+# The years the clock may show: token lifetimes (up to a 5-year hard expiry) and company
+# time zones are added to "now", which must stay inside what datetime can represent.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
 
 class Clock:
     """Thread-safe source of "now" for every timestamp the emulator writes or checks."""
@@ -22,7 +27,7 @@ class Clock:
         """Jump to `when` (naive values are taken as UTC); a frozen clock stays frozen there."""
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
-        when = when.astimezone(UTC)
+        when = _within_range(when.astimezone(UTC))
         with self._lock:
             if self._frozen_at is not None:
                 self._frozen_at = when
@@ -33,8 +38,9 @@ class Clock:
         step = timedelta(seconds=seconds)
         with self._lock:
             if self._frozen_at is not None:
-                self._frozen_at += step
+                self._frozen_at = _within_range(self._frozen_at + step)
             else:
+                _within_range(datetime.now(UTC) + self._offset + step)
                 self._offset += step
 
     def freeze(self, frozen: bool = True) -> None:
@@ -49,3 +55,9 @@ class Clock:
     @property
     def frozen(self) -> bool:
         return self._frozen_at is not None
+
+
+def _within_range(when: datetime) -> datetime:
+    if not EARLIEST <= when < LATEST:
+        raise ValueError(f"the clock must stay between {EARLIEST.year} and {LATEST.year}")
+    return when
