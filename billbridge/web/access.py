@@ -6,19 +6,34 @@ start every query from `request.membership.practice`, so another practice's rows
 
 from functools import wraps
 
-from django.contrib.auth.decorators import login_required
-from django.http import Http404
-from django.shortcuts import render
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpResponse
+from django.shortcuts import render, resolve_url
+from django.utils.http import urlencode
 
 from billbridge.invoicing import services
 from billbridge.invoicing.models import Invoice
 from billbridge.practice.models import Membership
 
 
+def _to_login(request):
+    """Send a signed-out visitor to the login page. An htmx request (a session that expired
+    while the page was open) is told to load the login page whole, coming back to the page it
+    was on; a plain redirect would be swapped into the table."""
+    if request.htmx:
+        page = request.htmx.current_url_abs_path or request.get_full_path()
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': page})}"
+        return response
+    return redirect_to_login(request.get_full_path())
+
+
 def member_required(view):
-    @login_required
     @wraps(view)
     def checked(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return _to_login(request)
         try:
             # Reading it through the user caches it there, so base.html reuses it for free.
             request.membership = request.user.membership

@@ -123,3 +123,14 @@ def test_head_answers_like_get_on_every_page(
     browser = alice if who == "alice" else browser_for(testing.make_member(practice, "vera"))
     answers = {url: (browser.head(url).status_code, browser.get(url).status_code) for url in urls}
     assert {url: head for url, (head, get) in answers.items() if head != get} == {}
+
+
+def test_an_expired_session_sends_htmx_to_the_login_page_whole(db):
+    response = Browser().get(
+        reverse("web:billing-list") + "?page=2",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/?client=7"},
+    )
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/login/?next=%2F%3Fclient%3D7"
+    plain = Browser().get(reverse("web:billing-list"))
+    assert (plain.status_code, plain["Location"]) == (302, "/login/?next=/")

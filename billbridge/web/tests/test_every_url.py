@@ -223,6 +223,9 @@ def browser_of(caller: Caller, **options) -> Browser:
 
 
 def redirected_to(response, prefix: str) -> bool:
+    if response.status_code == 204 and "HX-Redirect" in response:
+        # htmx is told to load the page whole rather than swap a redirect into the table.
+        return response["HX-Redirect"].startswith(prefix)
     return response.status_code == 302 and response["Location"].startswith(prefix)
 
 
