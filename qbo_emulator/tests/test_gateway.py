@@ -183,3 +183,68 @@ def test_concurrent_clients_on_several_companies_get_consistent_ids():
     for realm in realms:
         ids = [customer_id for r, _, customer_id in results if r == realm]
         assert sorted(ids, key=int) == [str(n) for n in range(1, 31)]
+
+
+def test_payments_over_http_and_by_the_qbo_user_at_once_keep_balances_consistent():
+    """Clients paying invoices over HTTP while the QBO user receives payments directly (another
+    thread): every invoice's Balance stays TotalAmt minus what is applied to it, and every
+    customer's Balance the sum of its invoices'."""
+    import contextlib
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    from decimal import Decimal
+
+    import httpx
+
+    from qbo_emulator.faults import QboFault
+    from qbo_emulator.testing import running_emulator
+
+    with running_emulator() as qbo:
+        company = qbo.emulator.create_company(name="Busy Co", seed="sample")
+        url = f"{qbo.api_url}/company/{company.realm_id}"
+        headers = {"Authorization": f"Bearer {qbo.connect(company.realm_id)['access_token']}"}
+
+        def invoice_and_pay(n: int) -> set[int]:
+            customer = {"value": str(n % 13 + 1)}
+            line = {"Amount": 10, "DetailType": "SalesItemLineDetail",
+                    "SalesItemLineDetail": {"ItemRef": {"value": "1"}}}  # fmt: skip
+            with httpx.Client(headers=headers, timeout=10) as client:
+                made = client.post(f"{url}/invoice", json={"CustomerRef": customer, "Line": [line]})
+                link = {"TxnId": made.json()["Invoice"]["Id"], "TxnType": "Invoice"}
+                paid = client.post(
+                    f"{url}/payment",
+                    json={"CustomerRef": customer, "TotalAmt": 4,
+                          "Line": [{"Amount": 4, "LinkedTxn": [link]}]},
+                )  # fmt: skip
+                return {made.status_code, paid.status_code}
+
+        stop = threading.Event()
+
+        def qbo_user():
+            while not stop.is_set():
+                for invoice in company.list("Invoice"):
+                    # The list is a moment old: a client may have paid the rest meanwhile.
+                    with contextlib.suppress(QboFault):
+                        company.receive_payment(invoice["Id"], Decimal("1"))
+
+        user = threading.Thread(target=qbo_user)
+        user.start()
+        try:
+            with ThreadPoolExecutor(max_workers=6) as pool:
+                statuses = set().union(*pool.map(invoice_and_pay, range(48)))
+        finally:
+            stop.set()
+            user.join()
+        applied: dict[str, Decimal] = {}
+        for payment in company.list("Payment"):
+            for line in payment.get("Line", []):
+                for link in line["LinkedTxn"]:
+                    applied[link["TxnId"]] = applied.get(link["TxnId"], 0) + line["Amount"]
+        owed: dict[str, Decimal] = {}
+        for invoice in company.list("Invoice"):
+            assert invoice["Balance"] == invoice["TotalAmt"] - applied.get(invoice["Id"], 0)
+            customer_id = invoice["CustomerRef"]["value"]
+            owed[customer_id] = owed.get(customer_id, 0) + invoice["Balance"]
+        for customer in company.list("Customer"):
+            assert customer["Balance"] == owed.get(customer["Id"], 0)
+    assert 200 in statuses and statuses <= {200, 400}  # 400: the QBO user paid it off first
