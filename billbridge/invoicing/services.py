@@ -7,7 +7,7 @@ commands and (later) QuickBooks tasks call these functions; nothing else assigns
 
 import datetime
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -158,17 +158,7 @@ def _apply_content(invoice: Invoice, data: DraftInput, client: Client) -> None:
         ) from exc
     invoice.lines.all().delete()
     InvoiceLine.objects.bulk_create(
-        InvoiceLine(
-            invoice=invoice,
-            position=position,
-            description=line.description,
-            service_name=line.service_name,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            amount=line.amount,
-            primary_taxable=line.primary_taxable,
-            secondary_taxable=line.secondary_taxable,
-        )
+        InvoiceLine(invoice=invoice, position=position, amount=line.amount, **asdict(line))
         for position, line in enumerate(data.lines, start=1)
     )
 
@@ -186,17 +176,7 @@ def _refresh_totals(invoice: Invoice, lines: Iterable[LineInput], tax: TaxSettin
 
 
 def _line_inputs(invoice: Invoice) -> list[LineInput]:
-    return [
-        LineInput(
-            description=line.description,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            service_name=line.service_name,
-            primary_taxable=line.primary_taxable,
-            secondary_taxable=line.secondary_taxable,
-        )
-        for line in invoice.lines.all()
-    ]
+    return [LineInput.of(line) for line in invoice.lines.all()]
 
 
 def _record(

@@ -1,7 +1,7 @@
 """Invoice totals, by the rounding rule in billbridge.core.money."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from billbridge.core.money import line_amount, tax_on
@@ -19,6 +19,12 @@ class LineInput:
     @property
     def amount(self) -> Decimal:
         return line_amount(self.quantity, self.unit_price)
+
+    @classmethod
+    def of(cls, line) -> "LineInput":
+        """The content of anything that has a line's fields: a stored line, a line sent to
+        the API."""
+        return cls(**{field.name: getattr(line, field.name) for field in fields(cls)})
 
 
 @dataclass(frozen=True)

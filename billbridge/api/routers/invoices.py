@@ -42,18 +42,6 @@ def _invoice_out(membership: Membership, invoice_id: int) -> Invoice:
     )
 
 
-def _line_input(line) -> LineInput:
-    """A service line from a line sent by the caller or a line already on the invoice."""
-    return LineInput(
-        description=line.description,
-        quantity=line.quantity,
-        unit_price=line.unit_price,
-        service_name=line.service_name,
-        primary_taxable=line.primary_taxable,
-        secondary_taxable=line.secondary_taxable,
-    )
-
-
 def _draft_input(payload: InvoiceIn) -> services.DraftInput:
     return services.DraftInput(
         client_id=payload.client,
@@ -61,7 +49,7 @@ def _draft_input(payload: InvoiceIn) -> services.DraftInput:
         due_date=payload.due_date,
         memo=payload.memo,
         number=payload.number,
-        lines=[_line_input(line) for line in payload.lines],
+        lines=[LineInput.of(line) for line in payload.lines],
     )
 
 
@@ -136,7 +124,7 @@ def update_invoice(request: HttpRequest, invoice_id: int, payload: InvoicePatch)
         due_date=changes.get("due_date", current.due_date),
         memo=changes.get("memo", current.memo),
         number=changes.get("number"),
-        lines=[_line_input(line) for line in lines],
+        lines=[LineInput.of(line) for line in lines],
     )
     # The merge above read `current`; a change committed since then must not be overwritten.
     services.update_draft(request.auth, invoice_id, data, expected_version=current.version)
