@@ -56,7 +56,7 @@ wrk:
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 bench: venv chromium wrk
-	$(VENV)/bin/pytest -q -m "bench or soak" bench
+	$(VENV)/bin/pytest -q -s -m "bench or soak" bench
 
 lint: venv
 	$(VENV)/bin/ruff check .
