@@ -156,16 +156,7 @@ def _tax_lines(rates: list[tuple[dict, Decimal]], base: Decimal, override: Decim
             amounts[-1] = override
         total = override
     lines = [
-        {
-            "Amount": amount,
-            "DetailType": "TaxLineDetail",
-            "TaxLineDetail": {
-                "TaxRateRef": {"value": rate["Id"], "name": rate["Name"]},
-                "PercentBased": True,
-                "TaxPercent": percent,
-                "NetAmountTaxable": base,
-            },
-        }
+        tax_line(rate, percent, amount, base)
         for (rate, percent), amount in zip(rates, amounts, strict=True)
     ]
     return lines, total
@@ -247,18 +238,21 @@ def _global_tax(company, invoice: dict, lines: list[TaxableLine], sent: dict) ->
         else:
             amount = cents(base * percent / 100)
         total += amount
-        tax_lines.append(
-            {
-                "Amount": amount,
-                "DetailType": "TaxLineDetail",
-                "TaxLineDetail": {
-                    "TaxRateRef": {"value": rate["Id"], "name": rate["Name"]},
-                    "PercentBased": True,
-                    "TaxPercent": percent,
-                    "NetAmountTaxable": base,
-                },
-            }
-        )
+        tax_lines.append(tax_line(rate, percent, amount, base))
     invoice["TxnTaxDetail"] = {"TotalTax": total, "TaxLine": tax_lines}
     # Tax-inclusive line amounts already contain the tax.
     return Decimal("0") if calculation == "TaxInclusive" else total
+
+
+def tax_line(rate: dict, percent: Decimal, amount: Decimal, base: Decimal) -> dict:
+    """One TaxLine of TxnTaxDetail: what one rate added, on what taxable amount."""
+    return {
+        "Amount": amount,
+        "DetailType": "TaxLineDetail",
+        "TaxLineDetail": {
+            "TaxRateRef": {"value": rate["Id"], "name": rate["Name"]},
+            "PercentBased": True,
+            "TaxPercent": percent,
+            "NetAmountTaxable": base,
+        },
+    }
