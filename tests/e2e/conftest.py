@@ -41,8 +41,11 @@ def chromium():
 
 @pytest.fixture
 def open_page(chromium, live_server):
-    """A new page in a fresh context; pass javascript=False for a browser without it."""
-    contexts = []
+    """A new page in a fresh context; pass javascript=False for a browser without it.
+
+    Every test that uses it also checks that the browser reported no breach of the Content
+    Security Policy: a blocked script or style would break a page without failing its test."""
+    contexts, breaches = [], []
 
     def opened(*, javascript: bool = True):
         context = chromium.new_context(
@@ -52,11 +55,19 @@ def open_page(chromium, live_server):
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda message: (
+                breaches.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
+        return page
 
     yield opened
     for context in contexts:
         context.close()
+    assert breaches == []
 
 
 @pytest.fixture

@@ -49,3 +49,12 @@ def test_money_rates_and_waits_read_plainly():
     assert rate(Decimal("0.000")) == "0 %"
     assert duration(datetime.timedelta(minutes=15)) == "15 minutes"
     assert duration(datetime.timedelta(hours=2)) == "2 hours"
+
+
+def test_pages_carry_a_content_security_policy(admin_member):
+    browser = Browser()
+    browser.force_login(admin_member.user)
+    policy = browser.get(reverse("web:billing-list"))["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy
