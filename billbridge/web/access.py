@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render, resolve_url
 from django.utils.http import urlencode
 
+from billbridge.core.errors import ServiceError
 from billbridge.invoicing import services
 from billbridge.invoicing.models import Invoice
 from billbridge.practice.models import Membership
@@ -58,4 +59,11 @@ def refusal(request, message: str, *, status: int, back_url: str, back_label: st
         "web/refused.html",
         {"message": message, "back_url": back_url, "back_label": back_label},
         status=status,
+    )
+
+
+def refused_by(request, error: ServiceError, *, back_url: str, back_label: str):
+    """The refusal page for a service's refusal, in the service's words and status."""
+    return refusal(
+        request, error.message, status=error.status_code, back_url=back_url, back_label=back_label
     )

@@ -13,7 +13,7 @@ from billbridge.core.errors import InvalidInput, ServiceError
 from billbridge.invoicing.models import Invoice
 from billbridge.practice.models import Permission
 from billbridge.practice.permissions import require
-from billbridge.web.access import member_required, refusal
+from billbridge.web.access import member_required, refused_by
 from billbridge.web.forms import ClientForm, show_service_errors
 
 # The client page shows the newest invoices; the Billing list, filtered to the client, has all.
@@ -66,13 +66,7 @@ def _edit_client(request, client: Client | None):
         try:
             require(membership, Permission.PROCESS_TIME)
         except ServiceError as exc:
-            return refusal(
-                request,
-                exc.message,
-                status=exc.status_code,
-                back_url=back_url,
-                back_label=back_label,
-            )
+            return refused_by(request, exc, back_url=back_url, back_label=back_label)
     status = 200
     if request.method == "POST":
         form = ClientForm(request.POST)
@@ -85,13 +79,7 @@ def _edit_client(request, client: Client | None):
             except InvalidInput as exc:
                 show_service_errors(form, exc)
             except ServiceError as exc:
-                return refusal(
-                    request,
-                    exc.message,
-                    status=exc.status_code,
-                    back_url=back_url,
-                    back_label=back_label,
-                )
+                return refused_by(request, exc, back_url=back_url, back_label=back_label)
             else:
                 messages.success(request, f"{client} is saved.")
                 return redirect("web:client-detail", pk=client.pk)

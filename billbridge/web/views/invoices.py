@@ -10,12 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from billbridge.core.errors import InvalidInput, ServiceError
+from billbridge.core.errors import InvalidInput, ServiceError, TransitionRefused
 from billbridge.invoicing import services
 from billbridge.invoicing.models import Invoice, InvoiceStatus
 from billbridge.practice.models import Membership, Permission
 from billbridge.practice.permissions import is_client_owner, require
-from billbridge.web.access import invoice_or_404, member_required, refusal
+from billbridge.web.access import invoice_or_404, member_required, refusal, refused_by
 from billbridge.web.forms import (
     LINES_PREFIX,
     MAX_LINE_ROWS,
@@ -108,16 +108,15 @@ def _number_help(membership: Membership, invoice: Invoice | None) -> str:
     )
 
 
-def _why_not_editable(membership: Membership, invoice: Invoice | None) -> tuple[str, int] | None:
+def _why_not_editable(membership: Membership, invoice: Invoice | None) -> ServiceError | None:
     try:
         require(membership, Permission.PROCESS_TIME)
     except ServiceError as exc:
-        return exc.message, exc.status_code
+        return exc
     if invoice is not None and not invoice.is_draft:
-        return (
+        return TransitionRefused(
             f"Invoice {invoice.number} is {invoice.get_status_display()}, so it cannot be "
-            "edited. Only drafts can be edited: revert it to Draft first.",
-            409,
+            "edited. Only drafts can be edited: revert it to Draft first."
         )
     return None
 
@@ -148,9 +147,7 @@ def _edit_invoice(request, invoice: Invoice | None):
         # here: the service refuses it in its own words.
         refused = _why_not_editable(membership, invoice)
         if refused:
-            return refusal(
-                request, refused[0], status=refused[1], back_url=back_url, back_label=back_label
-            )
+            return refused_by(request, refused, back_url=back_url, back_label=back_label)
 
     number_help = _number_help(membership, invoice)
     hide_errors, line_errors, status = False, [], 200
@@ -189,13 +186,7 @@ def _edit_invoice(request, invoice: Invoice | None):
                 line_errors = exc.field_errors.get("lines", [])
                 status = 400
             except ServiceError as exc:
-                return refusal(
-                    request,
-                    exc.message,
-                    status=exc.status_code,
-                    back_url=back_url,
-                    back_label=back_label,
-                )
+                return refused_by(request, exc, back_url=back_url, back_label=back_label)
             else:
                 messages.success(request, f"Invoice {saved.number} is saved as a draft.")
                 return redirect("web:invoice-detail", pk=saved.pk)

@@ -10,7 +10,7 @@ from billbridge.core.errors import InvalidInput, ServiceError
 from billbridge.invoicing import services
 from billbridge.invoicing.services import TAX_FIELDS
 from billbridge.practice.models import Permission
-from billbridge.web.access import member_required, refusal
+from billbridge.web.access import member_required, refused_by
 from billbridge.web.forms import TaxSettingsForm, show_service_errors
 
 
@@ -29,10 +29,9 @@ def tax_settings(request):
             except InvalidInput as exc:
                 show_service_errors(form, exc)
             except ServiceError as exc:
-                return refusal(
+                return refused_by(
                     request,
-                    exc.message,
-                    status=exc.status_code,
+                    exc,
                     back_url=reverse("web:tax-settings"),
                     back_label="Back to the tax settings",
                 )
