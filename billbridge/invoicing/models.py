@@ -46,6 +46,30 @@ class InvoiceQuerySet(models.QuerySet):
     def for_practice(self, practice):
         return self.filter(practice=practice)
 
+    def narrowed(
+        self,
+        *,
+        client_id: int | None = None,
+        status: str = "",
+        include_closed: bool = False,
+        search: str = "",
+    ):
+        """The Billing list's filters, the same for pages and API. Closed invoices are done
+        with: they stay out of the way unless asked for, by the flag or by their status."""
+        invoices = self
+        if client_id is not None:
+            invoices = invoices.filter(client_id=client_id)
+        if status:
+            invoices = invoices.filter(status=status)
+        elif not include_closed:
+            invoices = invoices.exclude(status=InvoiceStatus.CLOSED)
+        search = search.strip()
+        if search:
+            invoices = invoices.filter(
+                models.Q(number__icontains=search) | models.Q(client__name__icontains=search)
+            )
+        return invoices
+
 
 class Invoice(TimeStampedModel):
     practice = models.ForeignKey(

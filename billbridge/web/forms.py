@@ -5,7 +5,6 @@ values and shows the errors the service gives back (`show_service_errors`)."""
 from decimal import Decimal
 
 from django import forms
-from django.db.models import Q
 
 from billbridge.clients.models import Client
 from billbridge.clients.services import EDITABLE_FIELDS as CLIENT_FIELDS
@@ -56,19 +55,13 @@ class BillingFilterForm(forms.Form):
         shown as an error next to its field)."""
         self.is_valid()
         data = self.cleaned_data
-        if data.get("client"):
-            invoices = invoices.filter(client=data["client"])
-        if data.get("status"):
-            invoices = invoices.filter(status=data["status"])
-        elif not data.get("show_closed"):
-            # Closed invoices are done with; they stay out of the way unless asked for.
-            invoices = invoices.exclude(status=InvoiceStatus.CLOSED)
-        search = data.get("q", "").strip()
-        if search:
-            invoices = invoices.filter(
-                Q(number__icontains=search) | Q(client__name__icontains=search)
-            )
-        return invoices
+        client = data.get("client")
+        return invoices.narrowed(
+            client_id=client.pk if client else None,
+            status=data.get("status", ""),
+            include_closed=bool(data.get("show_closed")),
+            search=data.get("q", ""),
+        )
 
 
 class DateInput(forms.DateInput):

@@ -3,7 +3,7 @@ through billbridge.invoicing.services, which looks the invoice up in the caller'
 (another practice's is "not found"), then checks permissions and guards; this module only
 translates."""
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
@@ -22,7 +22,7 @@ from billbridge.api.schemas import (
     ReasonIn,
 )
 from billbridge.invoicing import services
-from billbridge.invoicing.models import Invoice, InvoiceStatus, TimelineEvent
+from billbridge.invoicing.models import Invoice, TimelineEvent
 from billbridge.invoicing.totals import LineInput
 from billbridge.practice.models import Membership
 
@@ -61,17 +61,16 @@ def _draft_input(payload: InvoiceIn) -> services.DraftInput:
     "`status=closed` is asked for.",
 )
 def list_invoices(request: HttpRequest, filters: Query[InvoiceFilters], page: Query[PageQuery]):
-    invoices = Invoice.objects.for_practice(request.auth.practice).select_related("client")
-    if filters.client is not None:
-        invoices = invoices.filter(client_id=filters.client)
-    if filters.status is not None:
-        invoices = invoices.filter(status=filters.status)
-    elif not filters.include_closed:
-        invoices = invoices.exclude(status=InvoiceStatus.CLOSED)
-    if filters.search:
-        invoices = invoices.filter(
-            Q(number__icontains=filters.search) | Q(client__name__icontains=filters.search)
+    invoices = (
+        Invoice.objects.for_practice(request.auth.practice)
+        .select_related("client")
+        .narrowed(
+            client_id=filters.client,
+            status=filters.status or "",
+            include_closed=filters.include_closed,
+            search=filters.search,
         )
+    )
     return paginate(invoices, page)
 
 
