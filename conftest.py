@@ -25,3 +25,9 @@ def client_a(practice, admin_member):
 def fast_password_hashing(settings):
     """Tests create many users; the production hasher is deliberately slow."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def immediate_tasks(settings):
+    """Tasks run at once, in the test's process; tests of the worker itself choose otherwise."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -69,10 +69,13 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "billbridge.core",
     "billbridge.practice",
     "billbridge.clients",
     "billbridge.invoicing",
+    "billbridge.quickbooks",
     "billbridge.api",
     "billbridge.web",
 ]
@@ -216,6 +219,74 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 # Billing list page size; a page costs a fixed number of queries whatever this is.
 BILLING_LIST_PAGE_SIZE = env_int("BILLING_LIST_PAGE_SIZE", 50)
+
+# ---- background work: Django's Tasks API, the database as the queue (manage.py db_worker) ----
+TASKS = {
+    "default": {
+        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
+# ---- QuickBooks Online ------------------------------------------------------------------------
+# QBO_ENVIRONMENT picks Intuit's production or sandbox hosts, or the local emulator; every URL
+# can still be set on its own. The client id, secret and redirect URI are the Intuit app's.
+QBO_ENVIRONMENT = env_str("QBO_ENVIRONMENT", "emulator")
+_QBO_HOSTS = {
+    "emulator": {
+        "authorize": "http://127.0.0.1:8085/connect/oauth2",
+        "token": "http://127.0.0.1:8085/oauth2/v1/tokens/bearer",
+        "revoke": "http://127.0.0.1:8085/v2/oauth2/tokens/revoke",
+        "api": "http://127.0.0.1:8085/v3",
+        "app": "http://127.0.0.1:8085/_emulator/ui",
+    },
+    "sandbox": {
+        "authorize": "https://appcenter.intuit.com/connect/oauth2",
+        "token": "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
+        "revoke": "https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
+        "api": "https://sandbox-quickbooks.api.intuit.com/v3",
+        "app": "https://app.sandbox.qbo.intuit.com/app",
+    },
+    "production": {
+        "authorize": "https://appcenter.intuit.com/connect/oauth2",
+        "token": "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
+        "revoke": "https://developer.api.intuit.com/v2/oauth2/tokens/revoke",
+        "api": "https://quickbooks.api.intuit.com/v3",
+        "app": "https://app.qbo.intuit.com/app",
+    },
+}
+if QBO_ENVIRONMENT not in _QBO_HOSTS:
+    raise ImproperlyConfigured(
+        f"QBO_ENVIRONMENT must be one of {', '.join(_QBO_HOSTS)}, not {QBO_ENVIRONMENT!r}."
+    )
+_qbo_hosts = _QBO_HOSTS[QBO_ENVIRONMENT]
+QBO_AUTHORIZE_URL = env_str("QBO_AUTHORIZE_URL", _qbo_hosts["authorize"])
+QBO_TOKEN_URL = env_str("QBO_TOKEN_URL", _qbo_hosts["token"])
+QBO_REVOKE_URL = env_str("QBO_REVOKE_URL", _qbo_hosts["revoke"])
+QBO_API_URL = env_str("QBO_API_URL", _qbo_hosts["api"]).rstrip("/")
+# Where a person opens a QBO invoice: {app}/invoice?txnId=<id> at Intuit, the emulator's view here.
+QBO_APP_URL = env_str("QBO_APP_URL", _qbo_hosts["app"]).rstrip("/")
+_emulated = QBO_ENVIRONMENT == "emulator"
+QBO_CLIENT_ID = env_str("QBO_CLIENT_ID", "emulator-client" if _emulated else "")
+QBO_CLIENT_SECRET = env_str("QBO_CLIENT_SECRET", "emulator-secret" if _emulated else "")
+QBO_REDIRECT_URI = env_str(
+    "QBO_REDIRECT_URI", "http://127.0.0.1:8000/settings/integrations/quickbooks/callback"
+)
+QBO_MINOR_VERSION = env_int("QBO_MINOR_VERSION", 75)
+QBO_TIMEOUT_SECONDS = env_int("QBO_TIMEOUT_SECONDS", 30)
+# Fernet keys for tokens at rest, newest first (comma-separated). Development gets a fixed key
+# so `make run` works out of the box; production must bring its own.
+if PRODUCTION:
+    _token_keys = env_str("QBO_TOKEN_KEYS")
+else:
+    _token_keys = os.environ.get("QBO_TOKEN_KEYS", "ZGV2LW9ubHktaW5zZWN1cmUtdG9rZW4ta2V5LTMyYnk=")
+QBO_TOKEN_KEYS = [k.strip() for k in _token_keys.split(",") if k.strip()]
+# Intuit's published limits per company (QBO.md §2.12); the limiter keeps under them.
+QBO_REQUESTS_PER_MINUTE = env_int("QBO_REQUESTS_PER_MINUTE", 500)
+QBO_REQUESTS_PER_SECOND = env_int("QBO_REQUESTS_PER_SECOND", 10)
+QBO_BATCH_REQUESTS_PER_MINUTE = env_int("QBO_BATCH_REQUESTS_PER_MINUTE", 40)
+QBO_BATCH_SIZE = env_int("QBO_BATCH_SIZE", 30)
+QBO_COMPANY_MAX_AGE_SECONDS = env_int("QBO_COMPANY_MAX_AGE_SECONDS", 600)
+QBO_EXPORT_MAX_ATTEMPTS = env_int("QBO_EXPORT_MAX_ATTEMPTS", 8)
 
 LOGGING = {
     "version": 1,

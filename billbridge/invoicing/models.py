@@ -95,6 +95,9 @@ class Invoice(TimeStampedModel):
     total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
     # Bumped by every change of content or status, so an export can tell which version it sent.
     version = models.PositiveIntegerField(default=1)
+    # Bumped only when a draft's content is edited: an exported invoice whose content version
+    # moved on is "Changed since export" (status changes alone change nothing in QBO).
+    content_version = models.PositiveIntegerField(default=1)
 
     objects = InvoiceQuerySet.as_manager()
 

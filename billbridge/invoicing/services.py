@@ -240,6 +240,7 @@ def update_draft(
     if data.number is not None:
         invoice.number = data.number.strip()
     invoice.version += 1
+    invoice.content_version += 1
     _apply_content(invoice, data, client)
     _record(invoice, membership, "edited")
     return invoice

@@ -1,0 +1,290 @@
+"""What Billbridge keeps about a practice's QuickBooks Online company and its exports.
+
+The export rows (`InvoiceExport`) are the record of truth of every export: each holds the frozen
+QBO body it sends, the `requestid` every retry reuses, its state, attempts and the last outcome in
+plain words. The task queue only wakes workers up; a lost task is found again by the sweep.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from billbridge.core.models import TimeStampedModel
+from billbridge.quickbooks import crypto
+
+
+class ConnectionStatus(models.TextChoices):
+    CONNECTED = "connected", "Connected"
+    RECONNECT = "reconnect", "Reconnect required"
+
+
+class AstTaxHandling(models.TextChoices):
+    """With automated sales tax on, whose tax amount the QBO invoice carries (R7c)."""
+
+    ACCEPT_QBO = "accept_qbo", "Accept the amount QuickBooks calculates (warn when it differs)"
+    SEND_OURS = "send_ours", "Send our amount as an override"
+
+
+class QboConnection(TimeStampedModel):
+    """The practice's link to one QBO company (realm). Its row is also the lock under which
+    tokens refresh: one refresh at a time per connection."""
+
+    practice = models.OneToOneField(
+        "practice.Practice", on_delete=models.CASCADE, related_name="qbo_connection"
+    )
+    realm_id = models.CharField(max_length=32)
+    status = models.CharField(
+        max_length=12, choices=ConnectionStatus.choices, default=ConnectionStatus.CONNECTED
+    )
+    status_reason = models.CharField(max_length=500, blank=True)
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # Encrypted with MultiFernet under QBO_TOKEN_KEYS; read and written through the properties.
+    access_token_encrypted = models.TextField(blank=True)
+    refresh_token_encrypted = models.TextField(blank=True)
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
+    last_refreshed_at = models.DateTimeField(null=True, blank=True)
+    # What the company looks like (preferences, tax codes, items), read at connect, on "Test
+    # connection" and before a run when older than QBO_COMPANY_MAX_AGE: see company.py.
+    company = models.JSONField(default=dict, blank=True)
+    company_read_at = models.DateTimeField(null=True, blank=True)
+    default_item_id = models.CharField(max_length=32, blank=True)
+    default_item_name = models.CharField(max_length=100, blank=True)
+    ast_tax_handling = models.CharField(
+        max_length=12, choices=AstTaxHandling.choices, default=AstTaxHandling.ACCEPT_QBO
+    )
+    # After a 429 QBO asks for a minute's rest: no request to this company before this time.
+    paused_until = models.DateTimeField(null=True, blank=True)
+    last_tested_at = models.DateTimeField(null=True, blank=True)
+    last_test_outcome = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["realm_id"], name="one_practice_per_realm")]
+
+    def __str__(self) -> str:
+        return f"{self.practice} ↔ QBO {self.realm_id}"
+
+    @property
+    def access_token(self) -> str:
+        return crypto.decrypt(self.access_token_encrypted)
+
+    @access_token.setter
+    def access_token(self, value: str) -> None:
+        self.access_token_encrypted = crypto.encrypt(value)
+
+    @property
+    def refresh_token(self) -> str:
+        return crypto.decrypt(self.refresh_token_encrypted)
+
+    @refresh_token.setter
+    def refresh_token(self, value: str) -> None:
+        self.refresh_token_encrypted = crypto.encrypt(value)
+
+    @property
+    def is_connected(self) -> bool:
+        return self.status == ConnectionStatus.CONNECTED
+
+
+class QboRequest(models.Model):
+    """One request sent (or about to be sent) to a company: the shared record the per-company
+    limiter counts, whichever worker or process made it (limiter.py)."""
+
+    realm_id = models.CharField(max_length=32)
+    at = models.DateTimeField()
+    is_batch = models.BooleanField(default=False)
+    is_read = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["realm_id", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.realm_id} at {self.at:%H:%M:%S.%f}"
+
+
+class CustomerLink(TimeStampedModel):
+    """The remembered QBO customer of a client (R3)."""
+
+    class How(models.TextChoices):
+        MATCHED = "matched", "Matched by name"
+        CREATED = "created", "Created by Billbridge"
+        LINKED_BY_HAND = "by_hand", "Linked by hand"
+
+    client = models.OneToOneField(
+        "clients.Client", on_delete=models.CASCADE, related_name="qbo_customer"
+    )
+    realm_id = models.CharField(max_length=32)
+    qbo_customer_id = models.CharField(max_length=32)
+    display_name = models.CharField(max_length=500)
+    how = models.CharField(max_length=10, choices=How.choices)
+
+    def __str__(self) -> str:
+        return f"{self.client} → QBO customer {self.qbo_customer_id}"
+
+
+class ItemMapping(TimeStampedModel):
+    """Which QBO item (product/service) a line's service name is exported as."""
+
+    practice = models.ForeignKey(
+        "practice.Practice", on_delete=models.CASCADE, related_name="qbo_item_mappings"
+    )
+    service_name = models.CharField(max_length=100)
+    qbo_item_id = models.CharField(max_length=32)
+    qbo_item_name = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "service_name"], name="one_item_per_service_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_name} → {self.qbo_item_name}"
+
+
+class QboInvoiceLink(TimeStampedModel):
+    """The QBO twin of an exported invoice: every later export updates this same QBO invoice
+    (R4) until it is removed from QBO."""
+
+    class State(models.TextChoices):
+        IN_QBO = "in_qbo", "In QuickBooks"
+        REMOVED = "removed", "Removed from QBO by Billbridge"
+        DELETED_IN_QBO = "deleted", "Deleted in QuickBooks"
+
+    invoice = models.OneToOneField(
+        "invoicing.Invoice", on_delete=models.CASCADE, related_name="qbo_link"
+    )
+    realm_id = models.CharField(max_length=32)
+    qbo_invoice_id = models.CharField(max_length=32)
+    sync_token = models.CharField(max_length=32)
+    doc_number = models.CharField(max_length=32, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.IN_QBO)
+    exported_version = models.PositiveIntegerField()
+    exported_content_version = models.PositiveIntegerField()
+    exported_total = models.DecimalField(max_digits=14, decimal_places=2)
+    qbo_total = models.DecimalField(max_digits=14, decimal_places=2)
+    qbo_tax = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    qbo_balance = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["realm_id", "qbo_invoice_id"], name="one_local_invoice_per_qbo_invoice"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice} ↔ QBO invoice {self.qbo_invoice_id}"
+
+
+class ExportBatch(TimeStampedModel):
+    """One request to check or export a set of invoices (the Billing list's selection, an API
+    call or the command). Its progress is the count of its rows in each state."""
+
+    class Kind(models.TextChoices):
+        CHECK = "check", "Check"
+        EXPORT = "export", "Export"
+
+    practice = models.ForeignKey(
+        "practice.Practice", on_delete=models.CASCADE, related_name="qbo_batches"
+    )
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # Invoices refused before any row was made (not finalized, not found): [{id, number, message}]
+    refused = models.JSONField(default=list, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} batch {self.pk}"
+
+
+class ExportState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Exporting"
+    UNKNOWN = "unknown", "Exporting (checking QuickBooks)"
+    EXPORTED = "exported", "Exported"
+    FAILED = "failed", "Error"
+    NEEDS_REVIEW = "review", "Needs review"
+    CONFIRM = "confirm", "Removed from QBO"
+
+
+# States in which a worker may pick a row up, once its next_attempt_at has come.
+DUE_STATES = (ExportState.QUEUED, ExportState.UNKNOWN)
+# States that end an export: the user reads the outcome; nothing more happens by itself.
+FINISHED_STATES = (
+    ExportState.EXPORTED,
+    ExportState.FAILED,
+    ExportState.NEEDS_REVIEW,
+    ExportState.CONFIRM,
+)
+
+
+class InvoiceExport(TimeStampedModel):
+    """The export of one version of one invoice (RELIABILITY.md §1.8)."""
+
+    invoice = models.ForeignKey(
+        "invoicing.Invoice", on_delete=models.CASCADE, related_name="qbo_exports"
+    )
+    invoice_version = models.PositiveIntegerField()
+    batch = models.ForeignKey(
+        ExportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="exports"
+    )
+    practice = models.ForeignKey("practice.Practice", on_delete=models.CASCADE)
+    realm_id = models.CharField(max_length=32)
+    state = models.CharField(max_length=10, choices=ExportState.choices, default=ExportState.QUEUED)
+    # The JSON body, frozen at the first send and reused byte for byte by every retry, with the
+    # same request id. Text, not JSONField, so that money stays Decimal (simplejson use_decimal).
+    payload = models.TextField(blank=True)
+    request_id = models.CharField(max_length=36)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # The user confirmed that a new QBO invoice may replace one deleted in QBO.
+    replace_confirmed = models.BooleanField(default=False)
+    # The outcome, for the QuickBooks Export column: Intuit's code, plain words, what to do.
+    error_code = models.CharField(max_length=20, blank=True)
+    message = models.CharField(max_length=1000, blank=True)
+    advice = models.CharField(max_length=500, blank=True)
+    warning = models.CharField(max_length=1000, blank=True)
+    intuit_tid = models.CharField(max_length=100, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "invoice_version"], name="one_export_per_invoice_version"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["realm_id", "state", "next_attempt_at"]),
+            models.Index(fields=["invoice", "-id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Export of invoice {self.invoice_id} v{self.invoice_version}: {self.state}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in FINISHED_STATES
+
+
+class ExportCheck(models.Model):
+    """The outcome of "Check selected invoices" for one invoice: nothing written to QBO."""
+
+    batch = models.ForeignKey(ExportBatch, on_delete=models.CASCADE, related_name="checks")
+    invoice = models.ForeignKey(
+        "invoicing.Invoice", on_delete=models.CASCADE, related_name="qbo_checks"
+    )
+    invoice_version = models.PositiveIntegerField()
+    at = models.DateTimeField(auto_now_add=True)
+    ok = models.BooleanField()
+    # Plain-words findings: [{"tone": "ok|warning|error", "text": "..."}]
+    findings = models.JSONField(default=list)
+
+    class Meta:
+        indexes = [models.Index(fields=["invoice", "-id"])]
+
+    def __str__(self) -> str:
+        return f"Check of invoice {self.invoice_id}: {'ready' if self.ok else 'problems'}"
