@@ -287,6 +287,10 @@ QBO_BATCH_REQUESTS_PER_MINUTE = env_int("QBO_BATCH_REQUESTS_PER_MINUTE", 40)
 QBO_BATCH_SIZE = env_int("QBO_BATCH_SIZE", 30)
 QBO_COMPANY_MAX_AGE_SECONDS = env_int("QBO_COMPANY_MAX_AGE_SECONDS", 600)
 QBO_EXPORT_MAX_ATTEMPTS = env_int("QBO_EXPORT_MAX_ATTEMPTS", 8)
+# After a send with an unknown outcome, wait this long before looking for it in QBO: whether a
+# fresh create shows in QBO's queries at once is undocumented (RELIABILITY.md §1.8).
+QBO_LOOKUP_DELAY_SECONDS = env_int("QBO_LOOKUP_DELAY_SECONDS", 30)
+QBO_SWEEP_SECONDS = env_int("QBO_SWEEP_SECONDS", 60)
 
 LOGGING = {
     "version": 1,

@@ -27,6 +27,7 @@ from billbridge.invoicing.models import (
 from billbridge.invoicing.totals import LineInput, compute_totals
 from billbridge.practice.models import Membership, Permission, Practice
 from billbridge.practice.permissions import require, require_client_owner
+from billbridge.quickbooks.services import remove_before_revert
 
 MAX_LINES = 200
 MAX_ID = 2**63 - 1  # the largest primary key a BigAutoField holds
@@ -334,6 +335,8 @@ def revert_to_draft(membership: Membership, invoice_id: int, reason: str = "") -
     invoice = _locked(membership, invoice_id)
     _require_owner_who_processes_time(membership, invoice)
     _refuse_unless(invoice, InvoiceStatus.FINALIZED, "reverted to Draft")
+    # R8: an exported invoice leaves QBO first; if QBO refuses, this raises and nothing changes.
+    remove_before_revert(invoice)
     return _transition(invoice, membership, InvoiceStatus.DRAFT, "reverted to draft", reason=reason)
 
 

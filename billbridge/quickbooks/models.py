@@ -195,6 +195,7 @@ class ExportBatch(TimeStampedModel):
     )
     # Invoices refused before any row was made (not finalized, not found): [{id, number, message}]
     refused = models.JSONField(default=list, blank=True)
+    size = models.PositiveIntegerField(default=0)  # invoices taken on (the selection less refusals)
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} batch {self.pk}"
@@ -250,6 +251,8 @@ class InvoiceExport(TimeStampedModel):
     warning = models.CharField(max_length=1000, blank=True)
     intuit_tid = models.CharField(max_length=100, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # A row that needed more than one try is searched for twins in QBO once by the sweep.
+    duplicates_checked = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

@@ -1,0 +1,648 @@
+"""The export worker: drains a company's due export rows, up to QBO_BATCH_SIZE at a time.
+
+Per chunk (RELIABILITY.md §1.8):
+1. rows whose earlier send has an unknown outcome are looked up in QBO first (by DocNumber, or by
+   customer and date, then by our marker); a failed look-up leaves them unknown (fail closed);
+2. the clients' QBO customers are found by name or created, in one query and one batch;
+3. each invoice's QBO body is planned (payloads.plan_invoice) and frozen in its row;
+4. first sends go in one batch request; re-sends after a look-up go one by one with the row's
+   own requestid; each row is marked SENDING, and committed, before its request leaves;
+5. QBO's answers are recorded in one transaction: the link to the QBO invoice, its number,
+   total and tax, and any warning.
+
+Nothing here retries by looping: a row that cannot finish now gets a `next_attempt_at`, and the
+next drain (or the sweep) picks it up again.
+"""
+
+import hashlib
+import logging
+import random
+import uuid
+from dataclasses import dataclass, field
+from functools import cached_property
+from datetime import timedelta
+from decimal import Decimal
+
+import simplejson
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from billbridge.clients.models import Client
+from billbridge.quickbooks import payloads
+from billbridge.quickbooks.client import (
+    QboAuthFailed,
+    QboClient,
+    QboError,
+    QboFault,
+    QboThrottled,
+    QboUnavailable,
+    quote,
+)
+from billbridge.quickbooks.client.api import dumps
+from billbridge.quickbooks.company import Company
+from billbridge.quickbooks.connection import client_for, fresh_company
+from billbridge.quickbooks.faults import advice_for, describe
+from billbridge.quickbooks.limiter import DatabaseLimiter
+from billbridge.quickbooks.models import (
+    ConnectionStatus,
+    CustomerLink,
+    ExportState,
+    InvoiceExport,
+    ItemMapping,
+    QboConnection,
+    QboInvoiceLink,
+)
+from billbridge.quickbooks.tokens import ReconnectRequired, mark_reconnect_required
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+BACKOFF_BASE = 2.0
+BACKOFF_CAP = 300.0
+
+
+def drain(realm_id: str, *, limiter: DatabaseLimiter | None = None) -> int:
+    """Export every due row of the company; returns how many rows were worked on."""
+    connection = QboConnection.objects.filter(realm_id=realm_id).first()
+    if connection is None or connection.status != ConnectionStatus.CONNECTED:
+        return 0
+    worked = 0
+    with client_for(connection, limiter) as client:
+        company = None
+        while rows := claim(realm_id, settings.QBO_BATCH_SIZE):
+            worked += len(rows)
+            try:
+                company = company or fresh_company(connection, client)
+                Chunk(connection, client, company, rows).run()
+            except (ReconnectRequired, QboAuthFailed) as exc:
+                _pause_for_reconnect(connection, exc)
+                release(rows)
+                break
+            except QboThrottled:
+                release(rows, delay=60)
+            except QboError as exc:
+                # Reading the company failed: nothing was sent, try the rows again later.
+                log.warning("QBO %s: could not prepare an export chunk: %s", realm_id, exc)
+                release(rows, delay=_backoff(1))
+                break
+    return worked
+
+
+def _pause_for_reconnect(connection: QboConnection, exc: Exception) -> None:
+    connection.refresh_from_db()
+    if connection.status == ConnectionStatus.CONNECTED:
+        mark_reconnect_required(
+            connection,
+            f"QuickBooks refused Billbridge's access ({exc}). Reconnect in Settings ▸ "
+            "Integrations ▸ QuickBooks Online; queued exports wait until then.",
+        )
+
+
+def claim(realm_id: str, limit: int) -> list[InvoiceExport]:
+    """Take up to `limit` due rows under a lease. SKIP LOCKED lets workers on PostgreSQL claim
+    side by side; an expired lease (a worker that died) makes a row claimable again, and a
+    row that died while SENDING comes back as unknown: its send must be looked up first."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            InvoiceExport.objects.select_for_update(skip_locked=True)
+            .filter(realm_id=realm_id)
+            .filter(
+                Q(state__in=[ExportState.QUEUED, ExportState.UNKNOWN], next_attempt_at__lte=now)
+                | Q(state=ExportState.SENDING)
+            )
+            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+            .order_by("next_attempt_at", "id")
+            .values_list("id", flat=True)[:limit]
+        )
+        InvoiceExport.objects.filter(id__in=ids, state=ExportState.SENDING).update(
+            state=ExportState.UNKNOWN
+        )
+        InvoiceExport.objects.filter(id__in=ids).update(lease_until=now + LEASE)
+    return list(
+        InvoiceExport.objects.filter(id__in=ids)
+        .select_related("invoice__client", "invoice__qbo_link")
+        .prefetch_related("invoice__lines")
+        .order_by("id")
+    )
+
+
+def release(rows: list[InvoiceExport], *, delay: float = 0) -> None:
+    """Give rows back untouched (nothing was sent for them) to be picked up after `delay`."""
+    InvoiceExport.objects.filter(id__in=[row.pk for row in rows]).update(
+        lease_until=None, next_attempt_at=timezone.now() + timedelta(seconds=delay)
+    )
+
+
+def _backoff(attempts: int) -> float:
+    """Capped exponential back-off with full jitter (RELIABILITY.md §4.3)."""
+    return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempts))  # noqa: S311
+
+
+def link_of(invoice) -> QboInvoiceLink | None:
+    try:
+        return invoice.qbo_link
+    except QboInvoiceLink.DoesNotExist:
+        return None
+
+
+@dataclass
+class Chunk:
+    connection: QboConnection
+    client: QboClient
+    company: Company
+    rows: list[InvoiceExport]
+    customers: dict[int, str] = field(default_factory=dict)  # client id -> QBO customer id
+    customer_notes: dict[int, str] = field(default_factory=dict)  # client id -> warning
+
+    @property
+    def realm_id(self) -> str:
+        return self.connection.realm_id
+
+    def run(self) -> None:
+        pending = []
+        for row in self.rows:
+            if row.state == ExportState.UNKNOWN:
+                if self._look_up(row):
+                    pending.append(row)
+            else:
+                pending.append(row)
+        fresh = [row for row in pending if not row.payload]
+        resend = [row for row in pending if row.payload]
+        if fresh:
+            self._find_customers({row.invoice.client for row in fresh})
+            fresh = [row for row in fresh if self._plan(row)]
+            self._send_batch(fresh)
+        for row in resend:
+            self._send_one(row)
+
+    # ---- 1. look before re-sending ----------------------------------------------------------
+
+    def _look_up(self, row: InvoiceExport) -> bool:
+        """Settle a row whose last send may have reached QBO. Returns True when QBO does not
+        have it (send again), False when it is settled or still uncertain."""
+        body = payloads_from(row)
+        try:
+            if "Id" in body:
+                found = [self.client.read("Invoice", body["Id"])]
+            elif body.get("DocNumber"):
+                found = self.client.query(
+                    f"select * from Invoice where DocNumber = {quote(body['DocNumber'])}"
+                )
+            else:
+                found = self.client.query(
+                    "select * from Invoice where CustomerRef = "
+                    f"{quote(body['CustomerRef']['value'])} and TxnDate = {quote(body['TxnDate'])}"
+                )
+        except QboFault as exc:
+            if exc.code == "610" and "Id" in body:
+                self._record_fault(row, exc)  # the QBO invoice we update was deleted there
+                return False
+            return self._look_up_failed(row, exc)
+        except QboError as exc:
+            return self._look_up_failed(row, exc)
+        note = body.get("PrivateNote", "")
+        marker = payloads.marker(row.invoice_id, row.practice_id)
+        ours = [invoice for invoice in found if marker in invoice.get("PrivateNote", "")]
+        if "Id" in body:
+            # An update reached QBO if QBO now holds our version's note.
+            if ours and ours[0].get("PrivateNote") == note:
+                self._record_success(row, ours[0])
+                return False
+            return True
+        if len(ours) > 1:
+            self._finish(
+                row,
+                ExportState.NEEDS_REVIEW,
+                message="QuickBooks holds more than one invoice made from this one: "
+                f"{', '.join(i['Id'] for i in ours)}.",
+                advice="Void or delete the extra ones in QuickBooks, then export again.",
+            )
+            return False
+        if ours:
+            self._record_success(row, ours[0])
+            return False
+        if found and body.get("DocNumber"):
+            self._finish(
+                row,
+                ExportState.NEEDS_REVIEW,
+                message=f"QuickBooks already has an invoice numbered {body['DocNumber']} that "
+                "Billbridge did not make.",
+                advice="Renumber one of them, then export again.",
+            )
+            return False
+        return True
+
+    def _look_up_failed(self, row: InvoiceExport, exc: QboError) -> bool:
+        # Fail closed: without an answer we cannot know, so nothing is sent.
+        row.attempts += 1
+        self._retry_later(row, ExportState.UNKNOWN, f"Checking QuickBooks failed: {exc}")
+        return False
+
+    # ---- 2. customers -------------------------------------------------------------------------
+
+    def _find_customers(self, clients: set[Client]) -> None:
+        links = {
+            link.client_id: link.qbo_customer_id
+            for link in CustomerLink.objects.filter(client__in=clients, realm_id=self.realm_id)
+        }
+        self.customers.update(links)
+        missing = sorted((c for c in clients if c.pk not in links), key=lambda c: c.pk)
+        if not missing:
+            return
+        by_name = customers_named(self.client, [c.name for c in missing])
+        to_create = []
+        for client in missing:
+            customer = by_name.get(client.name.casefold())
+            if customer:
+                self._remember_customer(client, customer, CustomerLink.How.MATCHED)
+            else:
+                to_create.append(client)
+        if to_create:
+            self._create_customers(to_create)
+
+    def _create_customers(self, clients: list[Client]) -> None:
+        items = [
+            {
+                "bId": f"c{client.pk}",
+                "operation": "create",
+                "Customer": payloads.customer_body(payloads.ClientData.of(client)),
+            }
+            for client in clients
+        ]
+        results = self.client.batch(items, request_id=_derived_id("customers", items))
+        for client in clients:
+            result = results.get(f"c{client.pk}")
+            if result and result.entity:
+                self._remember_customer(client, result.entity, CustomerLink.How.CREATED)
+            elif result and result.fault and result.fault.code == "6240":
+                self._inactive_or_clash(client, result.fault)
+            elif result and result.fault:
+                self.customer_notes[client.pk] = (
+                    f"error:QuickBooks refused to create the customer '{client.name}': "
+                    f"{describe(result.fault)}"
+                )
+
+    def _inactive_or_clash(self, client: Client, fault: QboFault) -> None:
+        """6240: the name is taken. By an inactive customer of that name we make it active again
+        (QBO's own screens offer the same); by a vendor or employee it is a clash for a person."""
+        found = self.client.query(
+            f"select * from Customer where Active = false and DisplayName = {quote(client.name)}"
+        )
+        if found:
+            customer = self.client.update(
+                "Customer",
+                {
+                    "Id": found[0]["Id"],
+                    "SyncToken": found[0]["SyncToken"],
+                    "sparse": True,
+                    "Active": True,
+                },  # fmt: skip
+                request_id=uuid.uuid4().hex,
+            )
+            self._remember_customer(client, customer, CustomerLink.How.MATCHED)
+            self.customer_notes[client.pk] = (
+                f"warning:The QuickBooks customer '{client.name}' was inactive; Billbridge made it "
+                "active again to bill it."
+            )
+            return
+        self.customer_notes[client.pk] = (
+            f"error:QuickBooks already uses the name '{client.name}' for a vendor or an employee "
+            f"(code {fault.code}), and a customer cannot share it."
+        )
+
+    def _remember_customer(self, client: Client, customer: dict, how: str) -> None:
+        CustomerLink.objects.update_or_create(
+            client=client,
+            defaults={
+                "realm_id": self.realm_id,
+                "qbo_customer_id": customer["Id"],
+                "display_name": customer["DisplayName"],
+                "how": how,
+            },
+        )
+        self.customers[client.pk] = customer["Id"]
+
+    # ---- 3. plan and freeze -------------------------------------------------------------------
+
+    def _plan(self, row: InvoiceExport) -> bool:
+        invoice = row.invoice
+        if invoice.version != row.invoice_version:
+            self._finish(
+                row,
+                ExportState.FAILED,
+                message=f"Invoice {invoice.number} changed after it was queued (it is now "
+                f"{invoice.get_status_display()}); nothing was sent.",
+                advice="Export it again once it is finalized.",
+            )
+            return False
+        note = self.customer_notes.get(invoice.client_id, "")
+        if note.startswith("error:"):
+            self._finish(
+                row,
+                ExportState.FAILED,
+                code="6240" if "vendor or an employee" in note else "",
+                message=note.removeprefix("error:"),
+                advice="Link this client to an existing QBO customer on the client's page, or "
+                "rename the client.",
+            )
+            return False
+        link = link_of(invoice)
+        existing = None
+        if link and link.state == QboInvoiceLink.State.IN_QBO:
+            existing = (link.qbo_invoice_id, link.sync_token)
+        elif (
+            link and link.state == QboInvoiceLink.State.DELETED_IN_QBO and not row.replace_confirmed
+        ):
+            self._finish(
+                row,
+                ExportState.CONFIRM,
+                message=f"The QBO invoice {link.doc_number or link.qbo_invoice_id} was deleted in "
+                "QuickBooks.",
+                advice="Create a new QBO invoice from this one, or leave it out of QuickBooks.",
+            )
+            return False
+        plan = payloads.plan_invoice(
+            payloads.InvoiceData.of(invoice),
+            self.company,
+            customer_id=self.customers.get(invoice.client_id),
+            items_by_service=self._items,
+            default_item=self._default_item(),
+            ast_handling=self.connection.ast_tax_handling,
+            existing=existing,
+        )
+        if plan.errors:
+            self._finish(
+                row,
+                ExportState.FAILED,
+                message=" ".join(f.text for f in plan.errors),
+                advice=next((f.advice for f in plan.errors if f.advice), ""),
+            )
+            return False
+        warnings = [f.text for f in plan.warnings]
+        if note.startswith("warning:"):
+            warnings.insert(0, note.removeprefix("warning:"))
+        row.payload = dumps(plan.body)
+        row.warning = " ".join(warnings)[:1000]
+        row.save(update_fields=["payload", "warning", "updated_at"])
+        return True
+
+    @cached_property
+    def _items(self) -> dict[str, tuple[str, str]]:
+        return {
+            m.service_name: (m.qbo_item_id, m.qbo_item_name)
+            for m in ItemMapping.objects.filter(practice=self.connection.practice_id)
+        }
+
+    def _default_item(self) -> tuple[str, str] | None:
+        if self.connection.default_item_id:
+            return (self.connection.default_item_id, self.connection.default_item_name)
+        return None
+
+    # ---- 4. send ------------------------------------------------------------------------------
+
+    def _mark_sending(self, rows: list[InvoiceExport]) -> None:
+        """Committed before the request leaves: a worker that dies now leaves SENDING rows,
+        which the next claim treats as unknown and looks up before any re-send."""
+        for row in rows:
+            row.state = ExportState.SENDING
+            row.attempts += 1
+        InvoiceExport.objects.filter(id__in=[r.pk for r in rows]).update(
+            state=ExportState.SENDING, attempts=F("attempts") + 1
+        )
+
+    def _send_batch(self, rows: list[InvoiceExport]) -> None:
+        if not rows:
+            return
+        items = []
+        for row in rows:
+            body = payloads_from(row)
+            items.append(
+                {
+                    "bId": str(row.pk),
+                    "operation": "update" if "Id" in body else "create",
+                    "Invoice": body,
+                }  # fmt: skip
+            )
+        self._mark_sending(rows)
+        try:
+            results = self.client.batch(items, request_id=_derived_id("invoices", items))
+        except QboError as exc:
+            self._send_failed(rows, exc)
+            return
+        stale = []
+        with transaction.atomic():
+            for row in rows:
+                result = results.get(str(row.pk))
+                if result is None:
+                    self._retry_later(row, ExportState.UNKNOWN, "QuickBooks did not answer for it.")
+                elif result.entity:
+                    self._record_success(row, result.entity)
+                elif result.fault.code == "5010":
+                    stale.append(row)
+                else:
+                    self._record_fault(row, result.fault)
+        for row in stale:
+            self._reapply(row)
+
+    def _send_one(self, row: InvoiceExport) -> None:
+        body = payloads_from(row)
+        self._mark_sending([row])
+        try:
+            if "Id" in body:
+                entity = self.client.update("Invoice", body, request_id=row.request_id)
+            else:
+                entity = self.client.create("Invoice", body, request_id=row.request_id)
+        except QboFault as exc:
+            if exc.code == "5010":
+                self._reapply(row)
+            else:
+                self._record_fault(row, exc)
+            return
+        except QboError as exc:
+            self._send_failed([row], exc)
+            return
+        self._record_success(row, entity)
+
+    def _reapply(self, row: InvoiceExport) -> None:
+        """5010: someone changed the QBO invoice since our last export (a payment, an edit).
+        Read it once, and send our version again on its current SyncToken."""
+        body = payloads_from(row)
+        try:
+            current = self.client.read("Invoice", body["Id"])
+        except QboFault as exc:
+            self._record_fault(row, exc)
+            return
+        except QboError as exc:
+            self._retry_later(row, ExportState.QUEUED, f"QuickBooks could not be read: {exc}")
+            return
+        body["SyncToken"] = current["SyncToken"]
+        row.payload = dumps(body)
+        # The first request failed for sure; a new id keeps QBO from replaying that failure.
+        row.request_id = uuid.uuid4().hex
+        row.save(update_fields=["payload", "request_id", "updated_at"])
+        try:
+            entity = self.client.update("Invoice", body, request_id=row.request_id)
+        except QboFault as exc:
+            self._record_fault(row, exc)
+            return
+        except QboError as exc:
+            self._send_failed([row], exc)
+            return
+        self._record_success(row, entity)
+
+    def _send_failed(self, rows: list[InvoiceExport], exc: QboError) -> None:
+        if isinstance(exc, (ReconnectRequired, QboAuthFailed)):
+            _pause_for_reconnect(self.connection, exc)
+        if isinstance(exc, (ReconnectRequired, QboAuthFailed, QboThrottled)):
+            # Refused before anything happened: not a try that counts.
+            for row in rows:
+                row.attempts -= 1
+                self._retry_later(row, ExportState.QUEUED, "", delay=60)
+            return
+        if isinstance(exc, QboFault) and not exc.transient:
+            for row in rows:
+                self._record_fault(row, exc)
+            return
+        state = ExportState.UNKNOWN if exc.ambiguous else ExportState.QUEUED
+        for row in rows:
+            self._retry_later(row, state, f"QuickBooks did not answer clearly ({exc}).")
+
+    # ---- 5. record ----------------------------------------------------------------------------
+
+    def _record_success(self, row: InvoiceExport, entity: dict) -> None:
+        invoice = row.invoice
+        data_total = invoice.total
+        qbo_total = Decimal(str(entity.get("TotalAmt", "0")))
+        qbo_tax = (entity.get("TxnTaxDetail") or {}).get("TotalTax")
+        warnings = [row.warning] if row.warning else []
+        finding = payloads.compare_tax(
+            payloads.InvoiceData.of(invoice), entity, self.company, self.connection.ast_tax_handling
+        )
+        if finding:
+            warnings.append(finding.text)
+        with transaction.atomic():
+            QboInvoiceLink.objects.update_or_create(
+                invoice=invoice,
+                defaults={
+                    "realm_id": self.realm_id,
+                    "qbo_invoice_id": entity["Id"],
+                    "sync_token": entity["SyncToken"],
+                    "doc_number": entity.get("DocNumber", ""),
+                    "state": QboInvoiceLink.State.IN_QBO,
+                    "exported_version": row.invoice_version,
+                    "exported_content_version": invoice.content_version,
+                    "exported_total": data_total,
+                    "qbo_total": qbo_total,
+                    "qbo_tax": Decimal(str(qbo_tax)) if qbo_tax is not None else None,
+                    "qbo_balance": Decimal(str(entity.get("Balance", qbo_total))),
+                },
+            )
+            row.warning = " ".join(warnings)[:1000]
+            self._finish(row, ExportState.EXPORTED, keep_warning=True)
+
+    def _record_fault(self, row: InvoiceExport, fault: QboFault) -> None:
+        if fault.code == "610" and "Id" in payloads_from(row):
+            QboInvoiceLink.objects.filter(invoice=row.invoice).update(
+                state=QboInvoiceLink.State.DELETED_IN_QBO
+            )
+            self._finish(
+                row,
+                ExportState.CONFIRM,
+                code=fault.code,
+                message="The QBO invoice was deleted in QuickBooks.",
+                advice="Create a new QBO invoice from this one, or leave it out of QuickBooks.",
+                tid=fault.intuit_tid,
+            )
+            return
+        if fault.transient:
+            self._retry_later(row, ExportState.UNKNOWN, f"QuickBooks had trouble ({fault}).")
+            return
+        self._finish(
+            row,
+            ExportState.FAILED,
+            code=fault.code,
+            message=describe(fault),
+            advice=advice_for(fault.code),
+            tid=fault.intuit_tid,
+        )
+
+    def _retry_later(
+        self,
+        row: InvoiceExport,
+        state: str,
+        message: str,
+        *,
+        delay: float | None = None,
+    ) -> None:
+        if row.attempts >= settings.QBO_EXPORT_MAX_ATTEMPTS:
+            self._finish(
+                row,
+                ExportState.NEEDS_REVIEW,
+                message=f"After {row.attempts} tries Billbridge cannot tell whether QuickBooks "
+                f"has this invoice. {message}",
+                advice="Look for it in QuickBooks; if it is there, tell your administrator; if "
+                "not, export it again.",
+            )
+            return
+        if delay is None:
+            delay = _backoff(row.attempts)
+            if state == ExportState.UNKNOWN:
+                delay = max(delay, settings.QBO_LOOKUP_DELAY_SECONDS)
+        row.state = state
+        row.message = message[:1000]
+        row.lease_until = None
+        row.next_attempt_at = timezone.now() + timedelta(seconds=delay)
+        row.save(
+            update_fields=[
+                "state", "message", "lease_until", "next_attempt_at", "attempts", "updated_at"
+            ]
+        )  # fmt: skip
+
+    def _finish(
+        self,
+        row: InvoiceExport,
+        state: str,
+        *,
+        code: str = "",
+        message: str = "",
+        advice: str = "",
+        tid: str = "",
+        keep_warning: bool = False,
+    ) -> None:
+        row.state = state
+        row.error_code = code
+        row.message = message[:1000]
+        row.advice = advice[:500]
+        row.intuit_tid = tid
+        if not keep_warning:
+            row.warning = ""
+        row.lease_until = None
+        row.finished_at = timezone.now()
+        row.save()
+
+
+def customers_named(qbo: QboClient, names: list[str]) -> dict[str, dict]:
+    """The active QBO customers with these display names, by casefolded name: one query per 30
+    names (QBO compares names without regard to case)."""
+    found = {}
+    for start in range(0, len(names), 30):
+        listed = ", ".join(quote(name) for name in names[start : start + 30])
+        for customer in qbo.query(
+            f"select * from Customer where DisplayName in ({listed}) maxresults 1000"
+        ):
+            found[customer["DisplayName"].casefold()] = customer
+    return found
+
+
+def payloads_from(row: InvoiceExport) -> dict:
+
+    return simplejson.loads(row.payload, use_decimal=True)
+
+
+def _derived_id(kind: str, items: list[dict]) -> str:
+    """The same set of items gives the same batch requestid, so a resent batch is replayed."""
+    digest = hashlib.sha256(f"{kind}:{dumps(items)}".encode()).hexdigest()
+    return digest[:36]

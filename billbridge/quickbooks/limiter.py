@@ -1,0 +1,98 @@
+"""The per-company request budget, shared by every worker and web process through the database.
+
+QBO allows a company 500 requests a minute, 10 a second and 40 batch requests a minute
+(QBO.md §2.12). Each request is written down (QboRequest) before it is sent, under the
+connection's row lock, and only when the sliding windows have room; a 429 rests the company a
+minute (RELIABILITY.md §4.4). The windows are a second longer than Intuit's so that our clock and
+theirs never disagree about which minute a request fell in: the throttles set the floor of a bulk
+export's time, so the budget is the published limits, not a fraction of them (see
+docs/decisions/0010-qbo-request-budget.md).
+"""
+
+import random
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from billbridge.quickbooks.models import QboConnection, QboRequest
+
+MINUTE = timedelta(seconds=61)
+SECOND = timedelta(seconds=1.05)
+THROTTLE_REST = timedelta(seconds=60)
+KEEP = timedelta(minutes=3)
+
+
+class DatabaseLimiter:
+    """Implements the client's Limiter protocol. `sleep` and `now` are replaceable for tests."""
+
+    def __init__(self, *, sleep=time.sleep, now=timezone.now):
+        self._sleep = sleep
+        self._now = now
+        self.waited = 0.0  # seconds spent waiting for room, for benchmarks and logs
+
+    def acquire(self, realm_id: str, *, is_batch: bool, is_read: bool) -> None:
+        while True:
+            wait = self._try_take(realm_id, is_batch=is_batch, is_read=is_read)
+            if wait <= 0:
+                return
+            self.waited += wait
+            self._sleep(wait)
+
+    def _try_take(self, realm_id: str, *, is_batch: bool, is_read: bool) -> float:
+        """Take a place and return 0, or return how long to wait before asking again."""
+        with transaction.atomic():
+            # The connection row serializes the realm's takers across processes.
+            paused_until = (
+                QboConnection.objects.select_for_update()
+                .filter(realm_id=realm_id)
+                .values_list("paused_until", flat=True)
+                .first()
+            )
+            now = self._now()
+            if paused_until and paused_until > now:
+                return (paused_until - now).total_seconds()
+            recent = list(
+                QboRequest.objects.filter(realm_id=realm_id, at__gt=now - MINUTE)
+                .order_by("at")
+                .values_list("at", "is_batch")
+            )
+            wait = max(
+                _room(
+                    [at for at, _ in recent if at > now - SECOND],
+                    settings.QBO_REQUESTS_PER_SECOND,
+                    SECOND,
+                    now,
+                ),
+                _room([at for at, _ in recent], settings.QBO_REQUESTS_PER_MINUTE, MINUTE, now),
+                _room(
+                    [at for at, batch in recent if batch],
+                    settings.QBO_BATCH_REQUESTS_PER_MINUTE,
+                    MINUTE,
+                    now,
+                )
+                if is_batch
+                else 0.0,
+            )
+            if wait > 0:
+                return wait
+            QboRequest.objects.create(realm_id=realm_id, at=now, is_batch=is_batch, is_read=is_read)
+            if random.random() < 0.02:  # noqa: S311 - housekeeping, not security
+                QboRequest.objects.filter(realm_id=realm_id, at__lt=now - KEEP).delete()
+            return 0.0
+
+    def throttled(self, realm_id: str) -> None:
+        """QBO answered 429: nobody sends to this company for a minute and a little more."""
+        rest = THROTTLE_REST + timedelta(seconds=random.uniform(0, 5))  # noqa: S311
+        QboConnection.objects.filter(realm_id=realm_id).update(paused_until=self._now() + rest)
+
+
+def _room(times, limit: int, window: timedelta, now) -> float:
+    """Seconds until a window holding `times` has room for one more request under `limit`."""
+    if len(times) < limit:
+        return 0.0
+    # The request that must leave the window first is the len-limit+1-th from the end.
+    oldest_blocking = sorted(times)[len(times) - limit]
+    return max((oldest_blocking + window - now).total_seconds(), 0.001)

@@ -1,0 +1,22 @@
+"""Run the QuickBooks sweep every QBO_SWEEP_SECONDS: the clock beside `manage.py db_worker`."""
+
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from billbridge.quickbooks.tasks import sweep
+
+
+class Command(BaseCommand):
+    help = "Queue the QuickBooks sweep periodically (stuck exports, lost wake-ups, duplicates)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="Queue one sweep and stop.")
+
+    def handle(self, *args, once: bool = False, **options):
+        while True:
+            sweep.enqueue()
+            if once:
+                return
+            time.sleep(settings.QBO_SWEEP_SECONDS)

@@ -1,0 +1,416 @@
+"""What pages, the API and commands ask of the QuickBooks integration.
+
+Asking to export or check writes rows and wakes a worker after commit; the work itself happens in
+tasks (exporter.py, checks.py). Three things wait for QBO's answer in the request, because the
+user must see it at once: removing an invoice from QBO when it is reverted to Draft (R8: QBO
+first, then the local change, or nothing), linking a client to a QBO customer by hand, and "Test
+connection" (docs/decisions/0011-when-a-request-waits-for-qbo.md).
+"""
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from billbridge.clients.models import Client
+from billbridge.core.errors import InvalidInput, PermissionRefused, TransitionRefused
+from billbridge.invoicing.models import Invoice, InvoiceStatus
+from billbridge.practice.models import Membership, Permission
+from billbridge.practice.permissions import require
+from billbridge.quickbooks import tasks
+from billbridge.quickbooks.client import QboError, QboFault, quote
+from billbridge.quickbooks.connection import NOT_CONNECTED, client_for, connection_for
+from billbridge.quickbooks.faults import describe
+from billbridge.quickbooks.models import (
+    FINISHED_STATES,
+    CustomerLink,
+    ExportBatch,
+    ExportState,
+    InvoiceExport,
+    QboInvoiceLink,
+)
+from billbridge.quickbooks.tokens import ReconnectRequired
+
+MAX_ID = 2**63 - 1
+
+
+def qbo_invoice_url(realm_id: str, qbo_invoice_id: str) -> str:
+    if settings.QBO_ENVIRONMENT == "emulator":
+        return f"{settings.QBO_APP_URL}/{realm_id}#invoice-{qbo_invoice_id}"
+    return f"{settings.QBO_APP_URL}/invoice?txnId={qbo_invoice_id}"
+
+
+# ---- asking for exports and checks ---------------------------------------------------------
+
+
+def _selected(membership: Membership, invoice_ids) -> tuple[list[int], dict[int, Invoice]]:
+    require(membership, Permission.EXPORT)
+    ids = list(dict.fromkeys(invoice_ids))
+    found = Invoice.objects.for_practice(membership.practice).filter(
+        pk__in=[i for i in ids if 0 < i <= MAX_ID]
+    )
+    return ids, {invoice.pk: invoice for invoice in found}
+
+
+def _refusal(invoice_id: int, invoice: Invoice | None, message: str) -> dict:
+    return {"id": invoice_id, "number": invoice.number if invoice else "", "message": message}
+
+
+def _not_finalized(invoice: Invoice) -> str:
+    return (
+        f"Invoice {invoice.number} is {invoice.get_status_display()}; only finalized invoices "
+        "go to QuickBooks."
+    )
+
+
+@transaction.atomic
+def request_export(membership: Membership, invoice_ids) -> ExportBatch:
+    """Queue the export of each selected finalized invoice (R1, R2). Each other invoice is
+    refused on its own, with the reason, and nothing stops the rest."""
+    ids, invoices = _selected(membership, invoice_ids)
+    connection = connection_for(membership.practice)
+    if connection is None:
+        raise TransitionRefused(NOT_CONNECTED)
+    batch = ExportBatch.objects.create(
+        practice=membership.practice, kind=ExportBatch.Kind.EXPORT, requested_by=membership.user
+    )
+    rows = {
+        (row.invoice_id, row.invoice_version): row
+        for row in InvoiceExport.objects.filter(invoice__in=invoices.values())
+    }
+    links = {
+        link.invoice_id: link
+        for link in QboInvoiceLink.objects.filter(invoice__in=invoices.values())
+    }
+    refused = []
+    for invoice_id in ids:
+        invoice = invoices.get(invoice_id)
+        if invoice is None:
+            refused.append(_refusal(invoice_id, None, "No such invoice."))
+            continue
+        if invoice.status != InvoiceStatus.FINALIZED:
+            refused.append(_refusal(invoice_id, invoice, _not_finalized(invoice)))
+            continue
+        row = rows.get((invoice_id, invoice.version))
+        problem = _queue(row, invoice, links.get(invoice_id), batch, connection.realm_id)
+        if problem:
+            refused.append(_refusal(invoice_id, invoice, problem))
+    batch.refused = refused
+    batch.size = len(ids) - len(refused)
+    batch.save(update_fields=["refused", "size", "updated_at"])
+    tasks.wake_exporter(connection.realm_id)
+    return batch
+
+
+def _queue(row, invoice, link, batch, realm_id) -> str:
+    """Queue this version of the invoice; returns why not, or ""."""
+    now = timezone.now()
+    if row is None:
+        InvoiceExport.objects.create(
+            invoice=invoice,
+            invoice_version=invoice.version,
+            batch=batch,
+            practice_id=invoice.practice_id,
+            realm_id=realm_id,
+            request_id=uuid.uuid4().hex,
+            next_attempt_at=now,
+        )
+        return ""
+    if not row.is_finished:
+        return f"Invoice {invoice.number} is already on its way to QuickBooks."
+    if row.state == ExportState.EXPORTED:
+        number = link.doc_number if link else ""
+        return f"Invoice {invoice.number} is already in QuickBooks{f' as {number}' if number else ''}; nothing changed since."
+    if row.state == ExportState.CONFIRM:
+        return (
+            f"Invoice {invoice.number} was deleted in QuickBooks: choose Create a new QBO "
+            "invoice on it first."
+        )
+    # A failure QBO answered for sure sent nothing: plan again from scratch. A row needing
+    # review may have reached QBO: look for it again before anything is sent.
+    uncertain = row.state == ExportState.NEEDS_REVIEW and bool(row.payload)
+    row.state = ExportState.UNKNOWN if uncertain else ExportState.QUEUED
+    if not uncertain:
+        row.payload = ""
+        row.request_id = uuid.uuid4().hex
+    row.batch = batch
+    row.attempts = 0
+    row.next_attempt_at = now
+    row.error_code = row.message = row.advice = row.warning = row.intuit_tid = ""
+    row.finished_at = None
+    row.save()
+    return ""
+
+
+@transaction.atomic
+def confirm_replacement(membership: Membership, invoice_id: int) -> ExportBatch:
+    """The user agrees that a new QBO invoice replaces the one deleted in QuickBooks."""
+    ids, invoices = _selected(membership, [invoice_id])
+    invoice = invoices.get(invoice_id)
+    if invoice is None:
+        raise Invoice.DoesNotExist
+    row = (
+        InvoiceExport.objects.select_for_update()
+        .filter(invoice=invoice, state=ExportState.CONFIRM)
+        .order_by("-id")
+        .first()
+    )
+    if row is None or row.invoice_version != invoice.version:
+        raise TransitionRefused(
+            f"Invoice {invoice.number} is not waiting for a decision about a deleted QBO invoice."
+        )
+    batch = ExportBatch.objects.create(
+        practice=membership.practice, kind=ExportBatch.Kind.EXPORT, requested_by=membership.user
+    )
+    row.replace_confirmed = True
+    row.state = ExportState.QUEUED
+    row.payload = ""
+    row.request_id = uuid.uuid4().hex
+    row.batch = batch
+    row.attempts = 0
+    row.next_attempt_at = timezone.now()
+    row.error_code = row.message = row.advice = row.warning = ""
+    row.finished_at = None
+    row.save()
+    tasks.wake_exporter(row.realm_id)
+    return batch
+
+
+@transaction.atomic
+def request_check(membership: Membership, invoice_ids) -> ExportBatch:
+    ids, invoices = _selected(membership, invoice_ids)
+    connection = connection_for(membership.practice)
+    if connection is None:
+        raise TransitionRefused(NOT_CONNECTED)
+    refused = []
+    for invoice_id in ids:
+        invoice = invoices.get(invoice_id)
+        if invoice is None:
+            refused.append(_refusal(invoice_id, None, "No such invoice."))
+        elif invoice.status != InvoiceStatus.FINALIZED:
+            refused.append(_refusal(invoice_id, invoice, _not_finalized(invoice)))
+    batch = ExportBatch.objects.create(
+        practice=membership.practice,
+        kind=ExportBatch.Kind.CHECK,
+        requested_by=membership.user,
+        refused=refused,
+        size=len(ids) - len(refused),
+    )
+    to_check = [i for i in ids if i in invoices and invoices[i].status == InvoiceStatus.FINALIZED]
+    if to_check:
+        tasks.check_invoices_later(batch.pk, to_check)
+    return batch
+
+
+def get_batch(membership: Membership, batch_id: int) -> ExportBatch:
+    return ExportBatch.objects.get(practice=membership.practice, pk=batch_id)
+
+
+# ---- progress --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    kind: str
+    total: int
+    queued: int
+    exporting: int
+    exported: int
+    warnings: int
+    errors: int
+    refused: int
+
+    @property
+    def finished(self) -> bool:
+        return self.queued + self.exporting == 0
+
+    def summary(self) -> str:
+        if self.kind == ExportBatch.Kind.CHECK:
+            done = self.exported + self.errors
+            text = f"{done} of {self.total} checked"
+            if self.errors:
+                text += f", {self.errors} with problems"
+        else:
+            text = f"{self.exported} of {self.total} exported"
+            if self.warnings:
+                text += f" ({self.warnings} with warnings)"
+            if self.errors:
+                text += f", {self.errors} with errors"
+            if self.queued:
+                text += f", {self.queued} queued"
+            if self.exporting:
+                text += f", {self.exporting} exporting"
+        if self.refused:
+            text += f"; {self.refused} refused"
+        return text + "."
+
+
+def batch_progress(batch: ExportBatch) -> Progress:
+    refused = len(batch.refused)
+    if batch.kind == ExportBatch.Kind.CHECK:
+        counts = batch.checks.aggregate(done=Count("id"), problems=Count("id", filter=Q(ok=False)))
+        checked = counts["done"]
+        expected = batch.size
+        return Progress(
+            kind=batch.kind,
+            total=expected + refused,
+            queued=max(expected - checked, 0),
+            exporting=0,
+            exported=checked - counts["problems"],
+            warnings=0,
+            errors=counts["problems"],
+            refused=refused,
+        )
+    counts = batch.exports.aggregate(
+        total=Count("id"),
+        queued=Count("id", filter=Q(state=ExportState.QUEUED)),
+        exporting=Count("id", filter=Q(state__in=[ExportState.SENDING, ExportState.UNKNOWN])),
+        exported=Count("id", filter=Q(state=ExportState.EXPORTED)),
+        warnings=Count("id", filter=Q(state=ExportState.EXPORTED) & ~Q(warning="")),
+        errors=Count("id", filter=Q(state__in=FINISHED_STATES) & ~Q(state=ExportState.EXPORTED)),
+    )
+    return Progress(kind=batch.kind, refused=refused, **counts)
+
+
+# ---- customers linked by hand ----------------------------------------------------------------
+
+
+def _may_link(membership: Membership) -> None:
+    if not (membership.has(Permission.EXPORT) or membership.has(Permission.MANAGE_SETTINGS)):
+        raise PermissionRefused(
+            "Linking a client to a QuickBooks customer needs the Export to accounting software "
+            "or the Manage settings permission."
+        )
+
+
+def link_customer_by_hand(
+    membership: Membership, client_id: int, qbo_customer: str
+) -> CustomerLink:
+    """Link a client to an existing QBO customer, given its Id or its exact display name: the
+    way out when QBO refuses the client's name (a vendor or employee has it, or QBO rejects it)."""
+    client = Client.objects.for_practice(membership.practice).get(pk=client_id)
+    _may_link(membership)
+    connection = connection_for(membership.practice)
+    if connection is None:
+        raise TransitionRefused(NOT_CONNECTED)
+    wanted = qbo_customer.strip()
+    if not wanted or len(wanted) > 500:
+        raise InvalidInput(
+            "Give the QBO customer's Id or its exact display name.",
+            {"qbo_customer": ["Needed."]},
+        )
+    try:
+        with client_for(connection) as qbo:
+            if wanted.isdigit():
+                found = [qbo.read("Customer", wanted)]
+            else:
+                found = qbo.query(f"select * from Customer where DisplayName = {quote(wanted)}")
+    except ReconnectRequired as exc:
+        raise TransitionRefused(exc.message) from exc
+    except QboFault as exc:
+        if exc.code in ("610", "2500"):
+            found = []
+        else:
+            raise TransitionRefused(f"QuickBooks refused: {describe(exc)}") from exc
+    except QboError as exc:
+        raise TransitionRefused(
+            f"QuickBooks did not answer ({exc}); nothing changed. Try again."
+        ) from exc
+    if not found:
+        raise InvalidInput(
+            f"QuickBooks has no active customer {wanted!r}.",
+            {"qbo_customer": ["No such customer in QuickBooks."]},
+        )
+    customer = found[0]
+    if customer.get("Active") is False:
+        raise InvalidInput(
+            f"The QuickBooks customer {customer['DisplayName']!r} is inactive: make it active in "
+            "QuickBooks first.",
+            {"qbo_customer": ["Inactive in QuickBooks."]},
+        )
+    link, _ = CustomerLink.objects.update_or_create(
+        client=client,
+        defaults={
+            "realm_id": connection.realm_id,
+            "qbo_customer_id": customer["Id"],
+            "display_name": customer["DisplayName"],
+            "how": CustomerLink.How.LINKED_BY_HAND,
+        },
+    )
+    return link
+
+
+def unlink_customer(membership: Membership, client_id: int) -> None:
+    client = Client.objects.for_practice(membership.practice).get(pk=client_id)
+    _may_link(membership)
+    CustomerLink.objects.filter(client=client).delete()
+
+
+# ---- revert to Draft (R8) --------------------------------------------------------------------
+
+
+def remove_before_revert(invoice: Invoice) -> None:
+    """Called by invoicing.services.revert_to_draft, holding the invoice's lock, after its
+    guards: take the invoice out of QBO first. Raises TransitionRefused, changing nothing
+    locally, when QBO refuses or cannot be asked."""
+    _cancel_queued_export(invoice)
+    link = QboInvoiceLink.objects.filter(invoice=invoice, state=QboInvoiceLink.State.IN_QBO).first()
+    if link is None:
+        return
+    connection = connection_for(invoice.practice)
+    if connection is None or connection.realm_id != link.realm_id:
+        raise TransitionRefused(
+            f"Invoice {invoice.number} is in QuickBooks, which is not connected: reverting it "
+            "must remove it there first. Reconnect QuickBooks Online, then revert."
+        )
+    try:
+        with client_for(connection) as qbo:
+            _delete_unpaid(qbo, invoice, link)
+    except ReconnectRequired as exc:
+        raise TransitionRefused(exc.message) from exc
+    except QboFault as exc:
+        if exc.code != "610":  # 610: it is already gone from QBO, which is what we want
+            raise TransitionRefused(
+                f"QuickBooks refused to remove invoice {invoice.number}: {describe(exc)} "
+                "Nothing changed."
+            ) from exc
+    except QboError as exc:
+        raise TransitionRefused(
+            f"QuickBooks did not answer ({exc}); invoice {invoice.number} was not reverted. "
+            "Try again."
+        ) from exc
+    link.state = QboInvoiceLink.State.REMOVED
+    link.save(update_fields=["state", "updated_at"])
+
+
+def _delete_unpaid(qbo, invoice: Invoice, link: QboInvoiceLink) -> None:
+    current = qbo.read("Invoice", link.qbo_invoice_id)
+    total = Decimal(str(current.get("TotalAmt", "0")))
+    balance = Decimal(str(current.get("Balance", total)))
+    if balance < total:
+        raise TransitionRefused(
+            f"Invoice {invoice.number} has {total - balance} paid in QuickBooks (balance "
+            f"{balance} of {total}): it cannot be removed from QuickBooks, so it was not "
+            "reverted. Unapply or delete the payment in QuickBooks first."
+        )
+    qbo.delete("Invoice", link.qbo_invoice_id, current["SyncToken"], request_id=uuid.uuid4().hex)
+
+
+def _cancel_queued_export(invoice: Invoice) -> None:
+    """An export not yet picked up is cancelled; one a worker holds, or whose outcome is
+    unknown, makes the revert wait: QBO may be about to hold (or already hold) the invoice."""
+    busy = InvoiceExport.objects.filter(invoice=invoice).exclude(state__in=FINISHED_STATES)
+    busy.filter(state=ExportState.QUEUED, lease_until__isnull=True, payload="").update(
+        state=ExportState.FAILED,
+        message="Not sent: the invoice was reverted to Draft before its export started.",
+        finished_at=timezone.now(),
+    )
+    if busy.exists():
+        raise TransitionRefused(
+            f"Invoice {invoice.number} is being exported to QuickBooks right now; revert it when "
+            "the export has finished."
+        )

@@ -1,0 +1,88 @@
+"""The periodic sweep: finds exports nobody is working on, and twins in QBO.
+
+A worker that died leaves its rows leased (or SENDING); a wake-up task can be lost. The sweep
+lists the companies that have due rows so that a drain is queued for each, and searches QBO once
+for twins of every invoice whose export needed more than one try: a duplicate is reported on the
+row for a person to settle, never voided by us (these are the practice's books).
+"""
+
+import logging
+
+from django.db.models import Q
+from django.utils import timezone
+
+from billbridge.quickbooks import payloads
+from billbridge.quickbooks.client import QboError, quote
+from billbridge.quickbooks.connection import client_for
+from billbridge.quickbooks.models import (
+    ConnectionStatus,
+    ExportState,
+    InvoiceExport,
+    QboConnection,
+)
+from billbridge.quickbooks.tokens import ReconnectRequired
+
+log = logging.getLogger(__name__)
+
+
+def sweep() -> dict:
+    now = timezone.now()
+    connected = QboConnection.objects.filter(status=ConnectionStatus.CONNECTED)
+    realms = set(connected.values_list("realm_id", flat=True))
+    unleased = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    due = InvoiceExport.objects.filter(realm_id__in=realms).filter(
+        unleased
+        & (
+            Q(state__in=[ExportState.QUEUED, ExportState.UNKNOWN], next_attempt_at__lte=now)
+            | Q(state=ExportState.SENDING)
+        )
+    )
+    realms_due = sorted(set(due.values_list("realm_id", flat=True)))
+    duplicates = 0
+    for connection in connected:
+        duplicates += _search_twins(connection)
+    if realms_due or duplicates:
+        log.info("QBO sweep: drains for %s; %d duplicates reported", realms_due, duplicates)
+    return {"realms_due": realms_due, "duplicates": duplicates}
+
+
+def _search_twins(connection: QboConnection) -> int:
+    rows = list(
+        InvoiceExport.objects.filter(
+            realm_id=connection.realm_id,
+            state=ExportState.EXPORTED,
+            attempts__gt=1,
+            duplicates_checked=False,
+        ).select_related("invoice__qbo_link", "invoice__client__qbo_customer")[:30]
+    )
+    if not rows:
+        return 0
+    found = 0
+    try:
+        with client_for(connection) as qbo:
+            for row in rows:
+                found += _report_twins(qbo, row)
+    except (QboError, ReconnectRequired) as exc:
+        log.warning("QBO sweep: could not search %s for duplicates: %s", connection.realm_id, exc)
+    return found
+
+
+def _report_twins(qbo, row: InvoiceExport) -> int:
+    link = row.invoice.qbo_link
+    customer = row.invoice.client.qbo_customer
+    candidates = qbo.query(
+        f"select * from Invoice where CustomerRef = {quote(customer.qbo_customer_id)} "
+        f"and TxnDate = {quote(row.invoice.issue_date.isoformat())}"
+    )
+    marker = payloads.marker(row.invoice_id, row.practice_id)
+    twins = sorted(i["Id"] for i in candidates if marker in i.get("PrivateNote", ""))
+    row.duplicates_checked = True
+    if len(twins) > 1:
+        row.state = ExportState.NEEDS_REVIEW
+        row.message = (
+            f"QuickBooks holds {len(twins)} invoices made from this one: {', '.join(twins)} "
+            f"(Billbridge's is {link.qbo_invoice_id})."
+        )
+        row.advice = "Void or delete the extra ones in QuickBooks."
+    row.save()
+    return int(len(twins) > 1)
