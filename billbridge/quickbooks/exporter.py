@@ -19,9 +19,9 @@ import logging
 import random
 import uuid
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import timedelta
 from decimal import Decimal
+from functools import cached_property
 
 import simplejson
 from django.conf import settings
@@ -37,7 +37,6 @@ from billbridge.quickbooks.client import (
     QboError,
     QboFault,
     QboThrottled,
-    QboUnavailable,
     quote,
 )
 from billbridge.quickbooks.client.api import dumps

@@ -123,8 +123,8 @@ def _queue(row, invoice, link, batch, realm_id) -> str:
     if not row.is_finished:
         return f"Invoice {invoice.number} is already on its way to QuickBooks."
     if row.state == ExportState.EXPORTED:
-        number = link.doc_number if link else ""
-        return f"Invoice {invoice.number} is already in QuickBooks{f' as {number}' if number else ''}; nothing changed since."
+        shown = f" as {link.doc_number}" if link and link.doc_number else ""
+        return f"Invoice {invoice.number} is already in QuickBooks{shown}; nothing changed since."
     if row.state == ExportState.CONFIRM:
         return (
             f"Invoice {invoice.number} was deleted in QuickBooks: choose Create a new QBO "
