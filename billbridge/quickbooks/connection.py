@@ -124,7 +124,7 @@ def finish_connect(
         raise TransitionRefused(
             "That QuickBooks company is already connected to another practice."
         ) from exc
-    _read_company_after_connect(connection)
+    read_company_after_connect(connection)
     return connection
 
 
@@ -144,7 +144,8 @@ def _refuse_other_company(practice: Practice, realm_id: str) -> None:
         )
 
 
-def _read_company_after_connect(connection: QboConnection) -> None:
+def read_company_after_connect(connection: QboConnection) -> None:
+    """Read the new company and preset the default item (QBO's 'Services' when it has one)."""
     with client_for(connection) as client:
         try:
             company = read_company(connection, client)

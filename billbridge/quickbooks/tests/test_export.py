@@ -1,0 +1,293 @@
+"""The export engine against the running emulator: exactly one QBO invoice per Billbridge
+invoice, whatever QBO answers (RELIABILITY.md §1.8), customers matched or created (R3), the
+same QBO invoice updated on re-export (R4), and removal from QBO before a revert (R8)."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import httpx
+import pytest
+from django.utils import timezone
+
+from billbridge.core import testing
+from billbridge.core.errors import TransitionRefused
+from billbridge.invoicing import services as invoicing
+from billbridge.invoicing.models import InvoiceStatus
+from billbridge.quickbooks import exporter, services
+from billbridge.quickbooks.models import (
+    ConnectionStatus,
+    CustomerLink,
+    ExportState,
+    InvoiceExport,
+    QboConnection,
+    QboInvoiceLink,
+)
+from billbridge.quickbooks.testing import connect_practice
+
+
+@pytest.fixture
+def setup(db, qbo_settings, emulator, qbo_company, settings):
+    settings.QBO_LOOKUP_DELAY_SECONDS = 0
+    company = emulator.emulator.company(qbo_company)
+    company.set_preferences(custom_txn_numbers=True)
+    practice = testing.make_practice("Export Co")
+    member = testing.make_admin(practice, "exporter")
+    invoicing.update_tax_settings(
+        member, primary_name="Sales tax", primary_rate=Decimal("8"), primary_enabled=True
+    )
+    connection = connect_practice(practice, emulator, qbo_company)
+    return Setup(practice, member, connection, emulator, company)
+
+
+class Setup:
+    def __init__(self, practice, member, connection, qbo, company):
+        self.practice, self.member, self.connection = practice, member, connection
+        self.qbo, self.company, self.realm = qbo, company, connection.realm_id
+
+    def invoice(self, client_name="Harbor Books", status=InvoiceStatus.FINALIZED, **kwargs):
+        client = (
+            testing.make_client(self.practice, client_name)
+            if isinstance(client_name, str)
+            else client_name
+        )
+        testing.assign(self.member, client)
+        return testing.make_invoice(self.member, client, status, **kwargs)
+
+    def qbo_invoices(self) -> list[dict]:
+        return self.company.list("Invoice")
+
+    def ours_in_qbo(self, invoice) -> list[dict]:
+        mark = f"[bb:{invoice.practice_id}:{invoice.pk}]"
+        return [i for i in self.qbo_invoices() if mark in i.get("PrivateNote", "")]
+
+    def export(self, *invoices):
+        batch = services.request_export(self.member, [i.pk for i in invoices])
+        exporter.drain(self.realm)
+        return batch
+
+    def drain_all_due(self):
+        InvoiceExport.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+        QboConnection.objects.update(paused_until=None)
+        exporter.drain(self.realm)
+
+    def fault(self, **fault):
+        httpx.post(f"{self.qbo.control_url}/faults", json=fault).raise_for_status()
+
+
+def row_of(invoice) -> InvoiceExport:
+    return InvoiceExport.objects.filter(invoice=invoice).latest("id")
+
+
+def test_exports_finalized_invoices_once_with_our_numbers_and_totals(setup):
+    first = setup.invoice("Harbor Books")
+    second = setup.invoice("Pine & Sons")
+    draft = setup.invoice("Draft Ltd", status=InvoiceStatus.DRAFT)
+    batch = setup.export(first, second, draft)
+
+    assert batch.refused == [
+        {
+            "id": draft.pk,
+            "number": draft.number,
+            "message": f"Invoice {draft.number} is Draft; only finalized invoices go to "
+            "QuickBooks.",
+        }
+    ]
+    for invoice in (first, second):
+        row = row_of(invoice)
+        assert row.state == ExportState.EXPORTED, row.message
+        [qbo] = setup.ours_in_qbo(invoice)
+        assert qbo["DocNumber"] == invoice.number
+        assert qbo["TotalAmt"] == invoice.total
+        link = QboInvoiceLink.objects.get(invoice=invoice)
+        assert (link.qbo_invoice_id, link.doc_number) == (qbo["Id"], invoice.number)
+        assert link.qbo_total == invoice.total
+        customer = setup.company.find("Customer", qbo["CustomerRef"]["value"])
+        assert customer["DisplayName"] == invoice.client.name
+    assert CustomerLink.objects.get(client=first.client).how == CustomerLink.How.CREATED
+    progress = services.batch_progress(batch)
+    assert (progress.exported, progress.errors, progress.refused, progress.finished) == (
+        2,
+        0,
+        1,
+        True,
+    )
+
+
+def test_an_existing_customer_is_matched_by_name_not_duplicated(setup):
+    existing = next(
+        c for c in setup.company.list("Customer") if c["DisplayName"] == "Amy's Bird Sanctuary"
+    )
+    invoice = setup.invoice("Amy's Bird Sanctuary")
+    customers_before = len(setup.company.list("Customer"))
+    setup.export(invoice)
+    assert row_of(invoice).state == ExportState.EXPORTED
+    assert len(setup.company.list("Customer")) == customers_before
+    link = CustomerLink.objects.get(client=invoice.client)
+    assert (link.qbo_customer_id, link.how) == (existing["Id"], CustomerLink.How.MATCHED)
+
+
+def test_exporting_again_without_a_change_is_refused(setup):
+    invoice = setup.invoice()
+    setup.export(invoice)
+    batch = setup.export(invoice)
+    assert batch.refused[0]["message"] == (
+        f"Invoice {invoice.number} is already in QuickBooks as {invoice.number}; nothing "
+        "changed since."
+    )
+    assert len(setup.ours_in_qbo(invoice)) == 1
+
+
+SAMPLE_CUSTOMERS = ["Amy's Bird Sanctuary", "Bill's Windsurf Shop", "Cool Cars"]
+
+
+def test_a_dropped_invoice_batch_answer_is_looked_up_not_resent(setup):
+    # Clients QBO already knows: the only batch is the invoices'.
+    invoices = [setup.invoice(name) for name in SAMPLE_CUSTOMERS]
+    setup.fault(kind="drop", method="POST", path="/v3/company/*/batch", count=1)
+    setup.export(*invoices)
+    assert {row_of(i).state for i in invoices} == {ExportState.UNKNOWN}
+    assert all(len(setup.ours_in_qbo(i)) == 1 for i in invoices)  # QBO did create them
+    setup.drain_all_due()
+    for invoice in invoices:
+        assert row_of(invoice).state == ExportState.EXPORTED
+        assert len(setup.ours_in_qbo(invoice)) == 1
+
+
+def test_a_dropped_customer_batch_creates_each_customer_once(setup):
+    invoices = [setup.invoice(f"New client {n}") for n in range(3)]
+    setup.fault(kind="drop", method="POST", path="/v3/company/*/batch", count=1)
+    setup.export(*invoices)
+    assert {row_of(i).state for i in invoices} == {ExportState.QUEUED}
+    setup.drain_all_due()
+    names = [c["DisplayName"] for c in setup.company.list("Customer")]
+    for invoice in invoices:
+        assert row_of(invoice).state == ExportState.EXPORTED
+        assert names.count(invoice.client.name) == 1
+        assert len(setup.ours_in_qbo(invoice)) == 1
+
+
+def test_a_failed_look_up_sends_nothing(setup):
+    invoice = setup.invoice(SAMPLE_CUSTOMERS[0])
+    setup.fault(kind="drop", method="POST", path="/v3/company/*/batch", count=1)
+    setup.export(invoice)
+    setup.company.delete_invoice(setup.ours_in_qbo(invoice)[0]["Id"])
+    setup.fault(path="/v3/company/*/query", status=503, count=1)
+    posts_before = _posts(setup)
+    setup.drain_all_due()
+    assert row_of(invoice).state == ExportState.UNKNOWN
+    assert _posts(setup) == posts_before  # the failed query only: no create
+    setup.drain_all_due()
+    assert row_of(invoice).state == ExportState.EXPORTED
+    assert len(setup.ours_in_qbo(invoice)) == 1
+
+
+def _posts(setup) -> int:
+    entries = httpx.get(
+        f"{setup.qbo.control_url}/requests", params={"method": "POST", "limit": 1000}
+    ).json()
+    return len([e for e in entries["requests"] if not e["path"].endswith("/query")])
+
+
+def test_a_throttled_batch_waits_a_minute_and_then_goes(setup):
+    invoice = setup.invoice()
+    setup.fault(method="POST", path="/v3/company/*/batch", status=429, count=1)
+    setup.export(invoice)
+    row = row_of(invoice)
+    assert row.state == ExportState.QUEUED
+    assert row.next_attempt_at > timezone.now() + timedelta(seconds=50)
+    assert QboConnection.objects.get().paused_until > timezone.now() + timedelta(seconds=50)
+    setup.drain_all_due()
+    assert row_of(invoice).state == ExportState.EXPORTED
+
+
+def test_a_revoked_connection_pauses_exports_and_loses_nothing(setup):
+    invoice = setup.invoice()
+    httpx.post(f"{setup.qbo.control_url}/tokens/revoke", json={"realm_id": setup.realm})
+    setup.export(invoice)
+    connection = QboConnection.objects.get()
+    assert connection.status == ConnectionStatus.RECONNECT
+    assert row_of(invoice).state == ExportState.QUEUED
+    assert setup.ours_in_qbo(invoice) == []
+
+
+def test_a_vendor_with_the_clients_name_is_a_clear_error_with_a_way_out(setup):
+    setup.company.create("Vendor", {"DisplayName": "Clash Supplies"})
+    invoice = setup.invoice("Clash Supplies")
+    setup.export(invoice)
+    row = row_of(invoice)
+    assert row.state == ExportState.FAILED
+    assert "vendor or an employee" in row.message
+    assert "Link this client to an existing QBO customer" in row.advice
+    customer = setup.company.create("Customer", {"DisplayName": "Clash Supplies Inc"})
+    services.link_customer_by_hand(setup.member, invoice.client_id, customer["Id"])
+    setup.export(invoice)
+    assert row_of(invoice).state == ExportState.EXPORTED
+    assert setup.ours_in_qbo(invoice)[0]["CustomerRef"]["value"] == customer["Id"]
+
+
+def test_an_inactive_customer_is_made_active_with_a_warning(setup):
+    customer = setup.company.create("Customer", {"DisplayName": "Sleepy Co", "Active": False})
+    invoice = setup.invoice("Sleepy Co")
+    setup.export(invoice)
+    row = row_of(invoice)
+    assert row.state == ExportState.EXPORTED
+    assert "was inactive" in row.warning
+    assert setup.company.find("Customer", customer["Id"])["Active"] is True
+
+
+def test_revert_removes_the_invoice_from_qbo_and_a_new_export_creates_it_again(setup):
+    invoice = setup.invoice()
+    setup.export(invoice)
+    invoicing.revert_to_draft(setup.member, invoice.pk, "fix a line")
+    assert setup.ours_in_qbo(invoice) == []
+    assert QboInvoiceLink.objects.get(invoice=invoice).state == QboInvoiceLink.State.REMOVED
+    invoicing.finalize(setup.member, invoice.pk)
+    invoice.refresh_from_db()
+    setup.export(invoice)
+    assert row_of(invoice).state == ExportState.EXPORTED
+    assert len(setup.ours_in_qbo(invoice)) == 1
+
+
+def test_revert_of_an_invoice_paid_in_qbo_is_refused_and_nothing_changes(setup):
+    invoice = setup.invoice()
+    setup.export(invoice)
+    qbo_id = QboInvoiceLink.objects.get(invoice=invoice).qbo_invoice_id
+    setup.company.receive_payment(qbo_id, Decimal("10.00"))
+    with pytest.raises(TransitionRefused, match="paid in QuickBooks"):
+        invoicing.revert_to_draft(setup.member, invoice.pk, "oops")
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.FINALIZED
+    assert len(setup.ours_in_qbo(invoice)) == 1
+
+
+def test_re_export_updates_the_same_qbo_invoice_even_after_an_edit_in_qbo(setup):
+    invoice = setup.invoice()
+    setup.export(invoice)
+    link = QboInvoiceLink.objects.get(invoice=invoice)
+    setup.company.edit_invoice(link.qbo_invoice_id, {"CustomerMemo": {"value": "edited in QBO"}})
+    invoicing.close(setup.member, invoice.pk, "paid by cheque")
+    invoicing.reopen(setup.member, invoice.pk, "cheque bounced")
+    invoice.refresh_from_db()
+    setup.export(invoice)  # a new version: an update on a stale SyncToken (5010), reapplied
+    assert row_of(invoice).state == ExportState.EXPORTED, row_of(invoice).message
+    [qbo] = setup.ours_in_qbo(invoice)
+    assert qbo["Id"] == link.qbo_invoice_id
+    assert int(qbo["SyncToken"]) >= 2
+
+
+def test_a_qbo_invoice_deleted_there_is_replaced_only_when_confirmed(setup):
+    invoice = setup.invoice()
+    setup.export(invoice)
+    link = QboInvoiceLink.objects.get(invoice=invoice)
+    setup.company.delete_invoice(link.qbo_invoice_id)
+    invoicing.close(setup.member, invoice.pk, "x")
+    invoicing.reopen(setup.member, invoice.pk, "y")
+    invoice.refresh_from_db()
+    setup.export(invoice)
+    assert row_of(invoice).state == ExportState.CONFIRM
+    assert setup.ours_in_qbo(invoice) == []
+    services.confirm_replacement(setup.member, invoice.pk)
+    exporter.drain(setup.realm)
+    assert row_of(invoice).state == ExportState.EXPORTED
+    [qbo] = setup.ours_in_qbo(invoice)
+    assert qbo["Id"] != link.qbo_invoice_id
