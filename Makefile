@@ -32,15 +32,21 @@ migrate: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 
-# The web server and the QBO emulator, both on loopback; Ctrl-C stops both.
+# The QBO emulator, the web server, a task worker and the QuickBooks sweep's clock, all on
+# loopback; Ctrl-C stops them all. Billbridge's QBO settings default to this emulator.
 run: venv migrate
 	$(PY) manage.py seed_demo --if-empty
 	@trap 'kill 0' EXIT; \
+	export QBO_REDIRECT_URI=http://$(HOST):$(PORT)/settings/integrations/quickbooks/callback; \
+	export QBO_EMULATOR_URL=http://$(HOST):$(EMULATOR_PORT); \
 	$(PY) -m qbo_emulator --host $(HOST) --port $(EMULATOR_PORT) \
-		--state var/qbo_emulator.json --seed sample & \
+		--state var/qbo_emulator.json --seed sample --redirect-uri $$QBO_REDIRECT_URI & \
+	$(PY) manage.py db_worker --interval 0.5 & \
+	$(PY) manage.py qbo_scheduler & \
 	echo; \
 	echo "  Billbridge:     http://$(HOST):$(PORT)/   (log in as manager / billbridge-demo)"; \
 	echo "  QBO emulator:   http://$(HOST):$(EMULATOR_PORT)/_emulator/ui/"; \
+	echo "  Connect it in Settings ▸ Integrations ▸ QuickBooks Online."; \
 	echo; \
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
 

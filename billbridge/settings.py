@@ -231,13 +231,14 @@ TASKS = {
 # QBO_ENVIRONMENT picks Intuit's production or sandbox hosts, or the local emulator; every URL
 # can still be set on its own. The client id, secret and redirect URI are the Intuit app's.
 QBO_ENVIRONMENT = env_str("QBO_ENVIRONMENT", "emulator")
+_emulator = env_str("QBO_EMULATOR_URL", "http://127.0.0.1:8085").rstrip("/")
 _QBO_HOSTS = {
     "emulator": {
-        "authorize": "http://127.0.0.1:8085/connect/oauth2",
-        "token": "http://127.0.0.1:8085/oauth2/v1/tokens/bearer",
-        "revoke": "http://127.0.0.1:8085/v2/oauth2/tokens/revoke",
-        "api": "http://127.0.0.1:8085/v3",
-        "app": "http://127.0.0.1:8085/_emulator/ui",
+        "authorize": f"{_emulator}/connect/oauth2",
+        "token": f"{_emulator}/oauth2/v1/tokens/bearer",
+        "revoke": f"{_emulator}/v2/oauth2/tokens/revoke",
+        "api": f"{_emulator}/v3",
+        "app": f"{_emulator}/_emulator/ui",
     },
     "sandbox": {
         "authorize": "https://appcenter.intuit.com/connect/oauth2",

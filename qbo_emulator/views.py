@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .app import Runtime
 
 STYLE = """
+tr:target { background: #fff3b0; }
 body { font: 15px/1.4 system-ui, sans-serif; margin: 2rem auto; max-width: 64rem; color: #222; }
 h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 2rem; }
 table { border-collapse: collapse; width: 100%; }
@@ -191,7 +192,9 @@ def _invoices_table(realm: str, invoices: list[dict]) -> str:
         if status == "Open":  # QBO refuses to void an invoice with payments applied
             actions += " " + _button(realm, "invoices", inv["Id"], "void", "Void")
         rows.append(
-            f"<tr><td>{escape(inv['Id'])}</td><td>{escape(str(inv.get('DocNumber', '')))}</td>"
+            # The anchor lets an app link to one invoice, as Intuit's invoice?txnId= URLs do.
+            f"<tr id='invoice-{escape(inv['Id'])}'><td>{escape(inv['Id'])}</td>"
+            f"<td>{escape(str(inv.get('DocNumber', '')))}</td>"
             f"<td>{escape(_ref_name(inv.get('CustomerRef')))}</td>"
             f"<td>{escape(str(inv.get('TxnDate', '')))}</td>"
             f"<td class='num'>{_money(inv.get('TotalAmt'))}</td>"

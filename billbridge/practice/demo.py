@@ -103,7 +103,8 @@ def seed_demo(invoice_count: int = 200, today: datetime.date | None = None) -> P
     services.update_tax_settings(
         manager,
         primary_name="Sales tax",
-        primary_rate=Decimal("5.5"),
+        # The emulator's sample company (like Intuit's sandbox) has an 8% code: exports match it.
+        primary_rate=Decimal("8"),
         primary_enabled=True,
         secondary_name="Local option tax",
         secondary_rate=Decimal("1"),
