@@ -220,7 +220,14 @@ def plan_invoice(
             _ok(
                 "Customer: the client is matched to a QuickBooks customer, or one is created, "
                 "when the invoice is exported"
-            )  # fmt: skip
+            )
+        )
+    if not data.lines:
+        findings.append(
+            _error(
+                "The invoice has no lines: QuickBooks needs at least one.",
+                "Revert the invoice to Draft and add its lines.",
+            )
         )
     findings.extend(_closed_books(data, company))
     items, item_findings = _line_items(data, company, items_by_service, default_item)
@@ -276,9 +283,9 @@ def compare_tax(
         )
     else:
         advice = (
-            "QuickBooks rounds each of its tax rates separately, or applies them to other lines. "
-            "Check the tax codes of the invoice in QuickBooks; correct the invoice there or in "
-            "Billbridge and export again."
+            "QuickBooks rounds the tax of each of its tax rates on its own, so taxes that map "
+            "onto its codes differently can differ by a cent. Check the tax on the QuickBooks "
+            "invoice; correct it there, or change the invoice in Billbridge and export again."
         )
     return _warning(text, advice)
 

@@ -236,6 +236,8 @@ CASES: dict[str, Case] = {
         replace(US_SAMPLE, items=(*US_SAMPLE.items, Item("11", "Professional", True, "Category"))),
         default_item=("11", "Professional"),
     ),
+    # Nothing to bill: QBO refuses an invoice without lines.
+    "no_lines": Case(invoice([]), US_SAMPLE),
     # Export again after a change: a full update of the same QBO invoice.
     "update_body": Case(
         invoice(TWO_LINES_ONE_TAXED, primary=CA_SALES_TAX), US_SAMPLE, existing=("130", "2")

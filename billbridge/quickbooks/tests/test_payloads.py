@@ -273,7 +273,7 @@ def test_compare_tax_shows_both_amounts():
     assert rounding.text == (
         "QuickBooks calculated tax 18.01 (total 288.51); Billbridge's is 18.00 (total 288.50)."
     )
-    assert rounding.advice.startswith("QuickBooks rounds each of its tax rates separately")
+    assert rounding.advice.startswith("QuickBooks rounds the tax of each of its tax rates")
 
 
 def test_compare_tax_reads_an_invoice_without_tax_detail():
