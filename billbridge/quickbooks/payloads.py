@@ -210,18 +210,12 @@ def plan_invoice(
     """The QBO Invoice body for `data` in `company`, and every finding about it.
 
     `customer_id` None plans for "Check" before the client has a QBO customer: the body then
-    carries CustomerRef "?" and must never be sent. `existing` (QBO Id, SyncToken) makes the body
+    carries CustomerRef "?" and must never be sent. Findings about the customer are the
+    caller's, who knows how it is matched. `existing` (QBO Id, SyncToken) makes the body
     a full update of that invoice, replacing all its lines (R4)."""
     if ast_handling not in AST_HANDLINGS:
         raise ValueError(f"ast_handling must be one of {AST_HANDLINGS}, not {ast_handling!r}")
     findings: list[Finding] = []
-    if customer_id is None:
-        findings.append(
-            _ok(
-                "Customer: the client is matched to a QuickBooks customer, or one is created, "
-                "when the invoice is exported"
-            )
-        )
     if not data.lines:
         findings.append(
             _error(
