@@ -282,3 +282,24 @@ def test_compare_tax_reads_an_invoice_without_tax_detail():
     assert finding.text == (
         "QuickBooks calculated tax 0.00 (total 270.50); Billbridge's is 18.00 (total 288.50)."
     )
+
+
+def test_a_mapped_item_renamed_or_gone_in_qbo():
+    data = invoice([line("Audit", "1", "900.00", "Audit")])
+
+    def item_finding(mapped: tuple[str, str]) -> Finding:
+        plan = plan_invoice(
+            data, US_SAMPLE, customer_id="1", items_by_service={"Audit": mapped},
+            default_item=None, ast_handling=ACCEPT_QBO,
+        )  # fmt: skip
+        return plan.findings[0]
+
+    assert item_finding(("2", "Hourly work")) == Finding(
+        "ok", "Service 'Audit' → QuickBooks item 'Hourly work' (mapped), now named 'Hours' in "
+        "QuickBooks"
+    )  # fmt: skip
+    assert item_finding(("99", "Audit")) == Finding(
+        "error",
+        "The QuickBooks item 'Audit' mapped to service 'Audit' no longer exists in QuickBooks.",
+        "Map 'Audit' to another item in Settings ▸ Integrations ▸ QuickBooks Online.",
+    )
