@@ -179,8 +179,9 @@ def test_a_member_who_may_not_process_time_sees_no_bulk_transitions(browser_for,
     content = browser_for(viewer).get(LIST).content.decode()
     assert 'value="finalize"' not in content
     assert "You need the Process time permission" in content
-    # The export entry is there but cannot be used yet.
-    assert "Export selected invoices to QuickBooks Online</button>" in content
+    # Nor the QuickBooks actions: a note says what is missing, as for the transitions.
+    assert 'value="qbo_export"' not in content
+    assert "You need the Export to accounting software permission" in content
 
 
 def test_a_forged_bulk_finalize_is_refused_by_the_service(browser_for, practice, ledger):
@@ -197,9 +198,10 @@ def test_money_has_two_decimals_and_thousands_separators(alice, admin_member, cl
     assert b"12,345.60" in alice.get(LIST).content
 
 
-# Session, user, membership, practice, the client drop-down, the count, and the page of
-# invoices with their clients: none of them depends on how many rows the page shows.
-QUERIES_PER_PAGE = 7
+# Session, user, membership, practice, the client drop-down, the count, the page of invoices
+# with their clients, and the QuickBooks Export column (the connection, the QBO links, the
+# newest export rows, the newest checks): none of them depends on how many rows the page shows.
+QUERIES_PER_PAGE = 11
 
 
 @pytest.mark.parametrize("page_size", [5, 50])

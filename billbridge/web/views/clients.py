@@ -13,6 +13,7 @@ from billbridge.core.errors import InvalidInput, ServiceError
 from billbridge.invoicing.models import Invoice
 from billbridge.practice.models import Permission
 from billbridge.practice.permissions import require
+from billbridge.quickbooks.models import CustomerLink
 from billbridge.web.access import member_required, refused_by
 from billbridge.web.forms import ClientForm, show_service_errors
 
@@ -41,7 +42,8 @@ def client_list(request):
 @require_safe
 def client_detail(request, pk: int):
     client = _client_or_404(request, pk)
-    invoices = Invoice.objects.for_practice(request.membership.practice).filter(client=client)
+    membership = request.membership
+    invoices = Invoice.objects.for_practice(membership.practice).filter(client=client)
     return render(
         request,
         "web/client_detail.html",
@@ -49,7 +51,10 @@ def client_detail(request, pk: int):
             "client": client,
             "invoices": invoices[:RECENT_INVOICES],
             "invoice_count": invoices.count(),
-            "may_edit": request.membership.has(Permission.PROCESS_TIME),
+            "may_edit": membership.has(Permission.PROCESS_TIME),
+            "qbo_customer": CustomerLink.objects.filter(client=client).first(),
+            "may_link_customer": membership.has(Permission.MANAGE_SETTINGS)
+            or membership.has(Permission.EXPORT),
         },
     )
 

@@ -15,6 +15,10 @@ from billbridge.invoicing import services
 from billbridge.invoicing.models import Invoice, InvoiceStatus
 from billbridge.practice.models import Membership, Permission
 from billbridge.practice.permissions import is_client_owner, require
+from billbridge.quickbooks import services as qbo_services
+from billbridge.quickbooks.column import cells_for
+from billbridge.quickbooks.connection import connection_for
+from billbridge.quickbooks.models import ExportBatch
 from billbridge.web.access import invoice_or_404, member_required, refusal, refused_by
 from billbridge.web.forms import (
     LINES_PREFIX,
@@ -24,7 +28,6 @@ from billbridge.web.forms import (
     filled_lines,
     show_service_errors,
 )
-from billbridge.web.qbo_export import export_cells
 
 
 @dataclass(frozen=True)
@@ -57,15 +60,36 @@ def allowed_transitions(membership: Membership, invoice: Invoice) -> set[str]:
     }[invoice.status]
 
 
+def _followed_batch(request) -> ExportBatch | None:
+    """The export or check this page was sent to follow (?batch=), if it is the practice's."""
+    value = request.GET.get("batch", "")
+    # Beyond a database key the lookup itself would fail.
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
+        return None
+    try:
+        return qbo_services.get_batch(request.membership, int(value))
+    except ExportBatch.DoesNotExist:
+        return None
+
+
 def _render_invoice(request, invoice: Invoice, *, error: str = "", status: int = 200):
     membership = request.membership
+    connection = connection_for(membership.practice)
+    batch = _followed_batch(request)
     context = {
         "invoice": invoice,
         "lines": invoice.lines.all(),
         "timeline": invoice.timeline.select_related("actor"),
-        "export": export_cells([invoice])[invoice.pk],
+        "export": cells_for([invoice], connection=connection)[invoice.pk],
         "allowed": allowed_transitions(membership, invoice),
         "error": error,
+        "connection": connection,
+        "may_export": membership.has(Permission.EXPORT),
+        "offer_export": invoice.status == InvoiceStatus.FINALIZED
+        and membership.has(Permission.EXPORT),
+        "may_manage_settings": membership.has(Permission.MANAGE_SETTINGS),
+        "batch": batch,
+        "progress": qbo_services.batch_progress(batch) if batch else None,
     }
     return render(request, "web/invoice_detail.html", context, status=status)
 

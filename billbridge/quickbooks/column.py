@@ -1,0 +1,183 @@
+"""What the QuickBooks Export column shows for each invoice.
+
+The Billing list, the invoice page and the export progress partial all render
+web/_qbo_export_cell.html with an ExportCell from `cells_for`. It takes a whole page of invoices
+at once, so that the page costs the same few queries however many rows it shows: the QBO links,
+the newest export row and the newest check of each invoice, and the practice's connection.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db.models import Max
+
+from billbridge.invoicing.models import Invoice
+from billbridge.quickbooks.models import (
+    ExportCheck,
+    ExportState,
+    InvoiceExport,
+    QboConnection,
+    QboInvoiceLink,
+)
+from billbridge.quickbooks.services import qbo_invoice_url
+
+# The action a cell offers: the QBO invoice was deleted there, and only the user may decide
+# that a new one should replace it (a second invoice in their books otherwise surprises them).
+CONFIRM_REPLACEMENT = "confirm_replacement"
+
+
+@dataclass(frozen=True)
+class Finding:
+    tone: str  # ok, warning or error
+    text: str
+
+
+@dataclass(frozen=True)
+class ExportCell:
+    label: str
+    tone: str = "muted"  # muted, busy, ok, warning or error: the CSS class of the cell
+    detail: str = ""
+    code: str = ""  # Intuit's error code, when QBO refused
+    advice: str = ""  # what to do next
+    url: str = ""  # the invoice in QBO
+    number: str = ""  # the QBO invoice's number (DocNumber), or its Id when it has none
+    action: str = ""  # CONFIRM_REPLACEMENT, or nothing
+    findings: tuple[Finding, ...] = ()  # a check's findings
+
+    @property
+    def in_progress(self) -> bool:
+        return self.tone == "busy"
+
+
+NOT_EXPORTED = ExportCell("Not exported")
+
+# When the caller has no connection at hand, cells_for reads it.
+_READ_IT = object()
+
+
+def _newest_per_invoice(model, invoice_ids: list[int]):
+    """The newest row of `model` for each invoice, in one query (a subquery picks the ids)."""
+    newest_ids = (
+        model.objects.filter(invoice_id__in=invoice_ids)
+        .values("invoice_id")
+        .annotate(newest=Max("id"))
+        .values("newest")
+    )
+    return {row.invoice_id: row for row in model.objects.filter(id__in=newest_ids)}
+
+
+def _exported(invoice: Invoice, row: InvoiceExport | None, link: QboInvoiceLink | None):
+    """The cell of an invoice whose latest export went through, or that has a QBO twin."""
+    if link is None:
+        # The row says exported but the link is gone: nothing in QBO to point at.
+        return ExportCell("Exported", "ok", detail=row.warning if row else "")
+    number = link.doc_number or link.qbo_invoice_id
+    url = qbo_invoice_url(link.realm_id, link.qbo_invoice_id)
+    if link.state == QboInvoiceLink.State.REMOVED:
+        return ExportCell(
+            "Removed from QBO",
+            "muted",
+            detail="Reverted to draft: the QuickBooks invoice was removed.",
+            advice="Export it again once it is finalized.",
+        )
+    if link.state == QboInvoiceLink.State.DELETED_IN_QBO:
+        return ExportCell(
+            "Removed from QBO",
+            "warning",
+            detail=f"QuickBooks invoice {number} was deleted in QuickBooks.",
+            advice="Create a new QBO invoice if it should be in QuickBooks again.",
+            action=CONFIRM_REPLACEMENT,
+        )
+    if link.exported_content_version != invoice.content_version:
+        return ExportCell(
+            "Changed since export",
+            "warning",
+            detail=f"QuickBooks invoice {number} shows the invoice as it was exported.",
+            advice="Export it again to update the QuickBooks invoice.",
+            url=url,
+            number=number,
+        )
+    if row is not None and row.warning:
+        return ExportCell("Warning", "warning", detail=row.warning, url=url, number=number)
+    return ExportCell("Exported", "ok", url=url, number=number)
+
+
+def _finished(invoice: Invoice, row: InvoiceExport, link: QboInvoiceLink | None) -> ExportCell:
+    if row.state == ExportState.EXPORTED:
+        return _exported(invoice, row, link)
+    if row.state == ExportState.CONFIRM:
+        return ExportCell(
+            "Removed from QBO",
+            "warning",
+            detail=row.message or "The QuickBooks invoice was deleted in QuickBooks.",
+            advice=row.advice or "Create a new QBO invoice if it should be in QuickBooks again.",
+            action=CONFIRM_REPLACEMENT,
+        )
+    label, tone = {
+        ExportState.FAILED: ("Error", "error"),
+        ExportState.NEEDS_REVIEW: ("Needs review", "warning"),
+    }[row.state]
+    return ExportCell(label, tone, detail=row.message, code=row.error_code, advice=row.advice)
+
+
+def _in_progress(row: InvoiceExport, connection: QboConnection | None) -> ExportCell:
+    if row.state != ExportState.QUEUED:
+        return ExportCell(row.get_state_display(), "busy")
+    if connection is None or not connection.is_connected:
+        return ExportCell(
+            "Queued",
+            "warning",
+            detail="Paused: reconnect QuickBooks.",
+            advice="It is sent once QuickBooks Online is connected again.",
+        )
+    return ExportCell("Queued", "busy")
+
+
+def _checked(check: ExportCheck) -> ExportCell:
+    findings = tuple(Finding(item["tone"], item["text"]) for item in check.findings)
+    if check.ok:
+        return ExportCell("Checked: ready", "ok", findings=findings)
+    return ExportCell("Checked: problems", "error", findings=findings)
+
+
+def _cell(invoice, row, check, link, connection) -> ExportCell:
+    if row is not None and not row.is_finished:
+        return _in_progress(row, connection)
+    # A check made after the last export (and of the invoice as it is now) is the newer news.
+    if (
+        check is not None
+        and check.invoice_version == invoice.version
+        and (row is None or check.at > (row.finished_at or row.created_at))
+    ):
+        return _checked(check)
+    if row is not None:
+        return _finished(invoice, row, link)
+    if link is not None:
+        return _exported(invoice, None, link)
+    return NOT_EXPORTED
+
+
+def cells_for(
+    invoices: Iterable[Invoice], *, connection: QboConnection | None = _READ_IT
+) -> dict[int, ExportCell]:
+    """Each invoice's cell, keyed by its id. All invoices are of one practice; pass its
+    connection (or None) when the caller has already read it, to spare the query."""
+    invoices: Sequence[Invoice] = list(invoices)
+    if not invoices:
+        return {}
+    ids = [invoice.pk for invoice in invoices]
+    if connection is _READ_IT:
+        connection = QboConnection.objects.filter(practice_id=invoices[0].practice_id).first()
+    links = {link.invoice_id: link for link in QboInvoiceLink.objects.filter(invoice_id__in=ids)}
+    rows = _newest_per_invoice(InvoiceExport, ids)
+    checks = _newest_per_invoice(ExportCheck, ids)
+    return {
+        invoice.pk: _cell(
+            invoice,
+            rows.get(invoice.pk),
+            checks.get(invoice.pk),
+            links.get(invoice.pk),
+            connection,
+        )
+        for invoice in invoices
+    }

@@ -1,0 +1,261 @@
+"""Settings ▸ Integrations ▸ QuickBooks Online, and the QuickBooks actions of the other pages:
+export progress, exporting one invoice, replacing a QBO invoice deleted in QuickBooks, and a
+client's QBO customer.
+
+Every change goes through billbridge.quickbooks' services, which check the permissions; the
+pages only decide what to offer."""
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST, require_safe
+
+from billbridge.clients.models import Client
+from billbridge.core.errors import ServiceError
+from billbridge.invoicing.models import Invoice
+from billbridge.practice.models import Permission
+from billbridge.practice.permissions import require
+from billbridge.quickbooks import connection as qbo_connection
+from billbridge.quickbooks import services as qbo_services
+from billbridge.quickbooks.column import cells_for
+from billbridge.quickbooks.models import AstTaxHandling, ExportBatch, ItemMapping
+from billbridge.web.access import invoice_or_404, member_required, refused_by
+
+SETTINGS_BACK = "Back to the QuickBooks Online settings"
+
+
+def _to_settings(request, error: ServiceError):
+    return refused_by(
+        request, error, back_url=reverse("web:quickbooks-settings"), back_label=SETTINGS_BACK
+    )
+
+
+def company_or_none(connection):
+    """What the connection knows of its company; nothing when it could not be read yet."""
+    return qbo_connection.company_of(connection) if connection and connection.company else None
+
+
+@member_required
+@require_safe
+def quickbooks_settings(request):
+    membership = request.membership
+    try:
+        require(membership, Permission.MANAGE_SETTINGS)
+    except ServiceError as exc:
+        return refused_by(
+            request, exc, back_url=reverse("web:billing-list"), back_label="Back to Billing"
+        )
+    connection = qbo_connection.connection_for(membership.practice)
+    company = company_or_none(connection)
+    items = [item for item in company.items if item.active] if company else []
+    context = {
+        "connection": connection,
+        "company": company,
+        "items": items,
+        "ast_choices": AstTaxHandling.choices,
+        "mappings": ItemMapping.objects.filter(practice=membership.practice).order_by(
+            "service_name"
+        ),
+    }
+    return render(request, "web/quickbooks_settings.html", context)
+
+
+@member_required
+@require_POST
+def quickbooks_connect(request):
+    try:
+        authorization_url = qbo_connection.start_connect(request.membership, request.session)
+    except ServiceError as exc:
+        return _to_settings(request, exc)
+    return redirect(authorization_url)
+
+
+@member_required
+@require_safe
+def quickbooks_callback(request):
+    """Where Intuit sends the browser back, with the code, the state and the company's id."""
+    try:
+        connection = qbo_connection.finish_connect(
+            request.membership,
+            request.session,
+            code=request.GET.get("code", ""),
+            state=request.GET.get("state", ""),
+            realm_id=request.GET.get("realmId", ""),
+            error=request.GET.get("error", ""),
+        )
+    except ServiceError as exc:
+        return _to_settings(request, exc)
+    company = company_or_none(connection)
+    name = company.name if company else f"company {connection.realm_id}"
+    messages.success(request, f"QuickBooks Online is connected to {name}.")
+    return redirect("web:quickbooks-settings")
+
+
+def _settings_action(run):
+    """A POST that runs one connection service, then shows the settings page again with what
+    `run` says was done."""
+
+    @member_required
+    @require_POST
+    def view(request):
+        try:
+            done = run(request)
+        except ServiceError as exc:
+            return _to_settings(request, exc)
+        messages.success(request, done)
+        return redirect("web:quickbooks-settings")
+
+    return view
+
+
+def _disconnect(request) -> str:
+    qbo_connection.disconnect(request.membership)
+    return "QuickBooks Online is disconnected: Billbridge no longer holds its tokens."
+
+
+def _test(request) -> str:
+    return qbo_connection.test_connection(request.membership).last_test_outcome
+
+
+def _save_settings(request) -> str:
+    qbo_connection.update_settings(
+        request.membership,
+        default_item_id=request.POST.get("default_item_id") or None,
+        ast_tax_handling=request.POST.get("ast_tax_handling") or None,
+    )
+    return "The export settings are saved."
+
+
+def _change_mapping(request) -> str:
+    service_name = request.POST.get("service_name", "")
+    if request.POST.get("remove"):
+        qbo_connection.remove_item_mapping(request.membership, service_name)
+        return f"Lines of “{service_name}” are exported with the default item again."
+    mapping = qbo_connection.set_item_mapping(
+        request.membership, service_name, request.POST.get("qbo_item_id", "")
+    )
+    return f"Lines of “{mapping.service_name}” are exported as “{mapping.qbo_item_name}”."
+
+
+quickbooks_disconnect = _settings_action(_disconnect)
+quickbooks_test = _settings_action(_test)
+quickbooks_save_settings = _settings_action(_save_settings)
+quickbooks_items = _settings_action(_change_mapping)
+
+
+# ---- exports ---------------------------------------------------------------------------------
+
+
+def batch_or_404(membership, batch_id: int) -> ExportBatch:
+    try:
+        return qbo_services.get_batch(membership, batch_id)
+    except ExportBatch.DoesNotExist as exc:
+        raise Http404("No such export.") from exc
+
+
+def progress_context(batch: ExportBatch) -> dict:
+    return {"batch": batch, "progress": qbo_services.batch_progress(batch)}
+
+
+@member_required
+@require_safe
+def export_progress(request, batch_id: int):
+    """The progress line, polled by htmx while the batch runs, with the batch's invoices'
+    QuickBooks Export cells swapped in out of band."""
+    batch = batch_or_404(request.membership, batch_id)
+    invoices = list(
+        Invoice.objects.for_practice(request.membership.practice).filter(
+            Q(pk__in=batch.exports.values("invoice_id"))
+            | Q(pk__in=batch.checks.values("invoice_id"))
+        )
+    )
+    cells = cells_for(invoices)
+    context = {
+        **progress_context(batch),
+        "oob_cells": [(invoice, cells[invoice.pk]) for invoice in invoices],
+        "may_export": request.membership.has(Permission.EXPORT),
+    }
+    return render(request, "web/_export_progress.html", context)
+
+
+def _after_export(request, invoice: Invoice, batch: ExportBatch):
+    """Back to the invoice page, which follows the batch's progress. An htmx request (the
+    button in the Billing list's cell) is told to load that page whole."""
+    url = f"{reverse('web:invoice-detail', args=[invoice.pk])}?{urlencode({'batch': batch.pk})}"
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def _invoice_refusal(request, invoice: Invoice, error: ServiceError):
+    return refused_by(
+        request,
+        error,
+        back_url=reverse("web:invoice-detail", args=[invoice.pk]),
+        back_label=f"Back to invoice {invoice.number}",
+    )
+
+
+@member_required
+@require_POST
+def invoice_export(request, pk: int):
+    invoice = invoice_or_404(request.membership, pk)
+    try:
+        batch = qbo_services.request_export(request.membership, [invoice.pk])
+    except ServiceError as exc:
+        return _invoice_refusal(request, invoice, exc)
+    for refused in batch.refused:
+        messages.error(request, refused["message"])
+    return _after_export(request, invoice, batch)
+
+
+@member_required
+@require_POST
+def invoice_confirm_replacement(request, pk: int):
+    invoice = invoice_or_404(request.membership, pk)
+    try:
+        batch = qbo_services.confirm_replacement(request.membership, invoice.pk)
+    except ServiceError as exc:
+        return _invoice_refusal(request, invoice, exc)
+    messages.success(request, f"A new QuickBooks invoice is being created for {invoice.number}.")
+    return _after_export(request, invoice, batch)
+
+
+# ---- a client's QBO customer -----------------------------------------------------------------
+
+
+def _client_action(run, done: str):
+    @member_required
+    @require_POST
+    def view(request, pk: int):
+        client = get_object_or_404(Client.objects.for_practice(request.membership.practice), pk=pk)
+        try:
+            run(request, client)
+        except ServiceError as exc:
+            return refused_by(
+                request,
+                exc,
+                back_url=reverse("web:client-detail", args=[client.pk]),
+                back_label=f"Back to {client}",
+            )
+        messages.success(request, done.format(client=client))
+        return redirect("web:client-detail", pk=client.pk)
+
+    return view
+
+
+client_link_customer = _client_action(
+    lambda request, client: qbo_services.link_customer_by_hand(
+        request.membership, client.pk, request.POST.get("qbo_customer", "")
+    ),
+    "{client} is linked to the QuickBooks customer.",
+)
+client_unlink_customer = _client_action(
+    lambda request, client: qbo_services.unlink_customer(request.membership, client.pk),
+    "{client} is no longer linked to a QuickBooks customer.",
+)
