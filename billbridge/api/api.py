@@ -9,11 +9,12 @@ from ninja.parser import Parser
 
 from billbridge.api.auth import PracticeSessionAuth, TokenAuth
 from billbridge.api.errors import install_error_handlers
-from billbridge.api.routers import clients, invoices, tax_settings
+from billbridge.api.routers import clients, exports, invoices, tax_settings
 
 DESCRIPTION = """\
-Billbridge's REST API: clients, invoices and their status transitions, and tax settings, for
-the practice of the token's owner. The same rules and permissions apply as in the pages.
+Billbridge's REST API: clients, invoices and their status transitions, tax settings, and
+exports of invoices to QuickBooks Online, for the practice of the token's owner. The same rules
+and permissions apply as in the pages.
 
 **Authentication**: make a personal API token on your profile page (or with
 `manage.py create_api_token`) and send it as `Authorization: Bearer <token>`.
@@ -62,3 +63,5 @@ install_error_handlers(api)
 api.add_router("/clients", clients.router)
 api.add_router("/invoices", invoices.router)
 api.add_router("/tax-settings", tax_settings.router)
+# Its paths sit under /invoices (the actions) and /exports (the batches they start).
+api.add_router("", exports.router)
