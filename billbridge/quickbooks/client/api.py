@@ -33,7 +33,8 @@ class TokenSource(Protocol):
     def access_token(self) -> str: ...
 
     def refreshed_after_401(self, rejected: str) -> str:
-        """Refresh (or pick up a peer's refresh) and return the new access token."""
+        """Refresh (or pick up a peer's refresh) and return the new access token. Whatever it
+        raises (e.g. the connection needs the user to reconnect) reaches the client's caller."""
         ...
 
 
@@ -172,7 +173,7 @@ class QboClient:
         )
 
     def batch(self, items: list[dict], *, request_id: str) -> dict[str, BatchResult]:
-        # A batch of queries only changes nothing, so it is as safe to resend as any read.
+        # A batch of queries changes nothing: losing its answer is no more ambiguous than a read.
         writes = any("operation" in item for item in items)
         response, tid = self._call(
             _Request(
