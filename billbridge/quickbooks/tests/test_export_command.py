@@ -49,6 +49,18 @@ def test_exports_the_named_invoices_and_lists_the_refused_draft(qbo):
     assert "2/2" in err  # the progress bar's last redraw
 
 
+def test_when_every_invoice_is_refused_there_is_nothing_to_wait_for(qbo):
+    invoice = qbo.invoice()
+    qbo.export(invoice)
+    out, err = run(invoice.number)
+    assert out.splitlines() == [
+        "0 of 0 exported; 1 refused.",
+        f"{invoice.number}  Refused  Invoice {invoice.number} is already in QuickBooks as "
+        f"{invoice.number}; nothing changed since.",
+    ]
+    assert err == ""  # no progress bar
+
+
 def test_all_finalized_takes_each_one_not_yet_in_qbo_once(qbo):
     exported = qbo.invoice("Harbor Books")
     qbo.export(exported)

@@ -47,7 +47,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--all-finalized",
             action="store_true",
-            help="Every finalized invoice not already in QuickBooks as it is now.",
+            help="Every finalized invoice not already in QuickBooks as it is now (nor on its way).",
         )
         parser.add_argument(
             "--no-wait",
@@ -121,8 +121,10 @@ class Command(BaseCommand):
     def _work(self, batch: ExportBatch) -> services.Progress:
         """Drain until the batch is finished, or until QuickBooks needs reconnecting (then no
         drain can make progress: the rows wait, queued, for the reconnection)."""
-        realm_id = QboConnection.objects.get(practice_id=batch.practice_id).realm_id
         progress = services.batch_progress(batch)
+        if progress.finished:  # every invoice was refused: nothing to wait for
+            return progress
+        realm_id = QboConnection.objects.get(practice_id=batch.practice_id).realm_id
         # The bar writes to the raw stream: Django's wrapper would end each redraw with a newline.
         with tqdm(total=progress.total, unit="invoice", file=self.stderr._out) as bar:
             while True:
