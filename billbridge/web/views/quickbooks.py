@@ -5,6 +5,9 @@ client's QBO customer.
 Every change goes through billbridge.quickbooks' services, which check the permissions; the
 pages only decide what to offer."""
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpResponse
@@ -60,7 +63,13 @@ def quickbooks_settings(request):
             "service_name"
         ),
     }
-    return render(request, "web/quickbooks_settings.html", context)
+    response = render(request, "web/quickbooks_settings.html", context)
+    # Connect posts to us and is redirected to Intuit's consent page; the browser holds that
+    # redirect to the page's form-action, so Intuit's origin joins 'self' on this page only.
+    # (What csp_update sets, decided per request: the URL is a setting.)
+    authorize = urlsplit(settings.QBO_AUTHORIZE_URL)
+    response._csp_update = {"form-action": [f"{authorize.scheme}://{authorize.netloc}"]}
+    return response
 
 
 @member_required

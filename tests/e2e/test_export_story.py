@@ -1,0 +1,141 @@
+"""The export story in a real browser against the running emulator: a manager connects the
+practice to QuickBooks through the emulator's consent page, selects finalized invoices on the
+Billing list, exports them and sees the QuickBooks Export column fill with QBO numbers; an
+invoice reverted to Draft leaves QuickBooks (checked through the emulator's control API)."""
+
+import datetime
+from decimal import Decimal
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from billbridge.core import testing
+from billbridge.invoicing import services
+from billbridge.invoicing.totals import LineInput
+from billbridge.quickbooks.models import QboConnection, QboInvoiceLink
+from qbo_emulator.testing import running_emulator
+
+pytestmark = pytest.mark.browser
+COMPANY = "Harbor Books QBO"
+CALLBACK = "/settings/integrations/quickbooks/callback"
+
+
+@pytest.fixture
+def qbo(live_server, settings):
+    """The emulator with one US sample company (its California rate is 8 %), Billbridge pointed
+    at it, and the live server's callback registered with the emulator's app."""
+    with running_emulator() as qbo:
+        base = qbo.base_url
+        settings.QBO_ENVIRONMENT = "emulator"
+        settings.QBO_AUTHORIZE_URL = f"{base}/connect/oauth2"
+        settings.QBO_TOKEN_URL = f"{base}/oauth2/v1/tokens/bearer"
+        settings.QBO_REVOKE_URL = f"{base}/v2/oauth2/tokens/revoke"
+        settings.QBO_API_URL = f"{base}/v3"
+        settings.QBO_APP_URL = f"{base}/_emulator/ui"
+        settings.QBO_CLIENT_ID = "emulator-client"
+        settings.QBO_CLIENT_SECRET = "emulator-secret"
+        settings.QBO_REDIRECT_URI = f"{live_server.url}{CALLBACK}"
+        settings.QBO_LOOKUP_DELAY_SECONDS = 0
+        httpx.patch(
+            f"{qbo.control_url}/apps/emulator-client",
+            json={"redirect_uris": [settings.QBO_REDIRECT_URI]},
+        ).raise_for_status()
+        company = qbo.emulator.create_company(name=COMPANY, seed="sample")
+        company.set_preferences(custom_txn_numbers=True)
+        qbo.realm = company.realm_id
+        yield qbo
+
+
+@pytest.fixture
+def practice_to_export(transactional_db):
+    """Alice manages everything and owns every client; four finalized invoices and a draft,
+    taxed at the sample company's 8 %."""
+    practice = testing.make_practice("Ledger & Co")
+    alice = testing.make_admin(practice, "alice")
+    services.update_tax_settings(
+        alice, primary_name="Sales tax", primary_rate=Decimal("8"), primary_enabled=True
+    )
+    invoices = []
+    for position, name in enumerate(["Acme Widgets", "Birch & Sons", "Cedar Dental Group"]):
+        client = testing.make_client(practice, name)
+        testing.assign(alice, client)
+        for status in ("finalized", "finalized", "draft")[: 2 if position else 3]:
+            invoices.append(
+                testing.make_invoice(
+                    alice,
+                    client,
+                    status,
+                    number=f"EX-{len(invoices) + 1}",
+                    issue_date=datetime.date(2026, 10, 1) + datetime.timedelta(days=len(invoices)),
+                    lines=[
+                        LineInput("Monthly bookkeeping", Decimal("3"), Decimal("95.00"), "", True),
+                        LineInput("Payroll", Decimal("1.5"), Decimal("80.00")),
+                    ],
+                )
+            )
+    return {"practice": practice, "invoices": invoices}
+
+
+def qbo_invoices(qbo) -> dict[str, dict]:
+    """The emulator company's invoices by Id, read through the control API."""
+    answer = httpx.get(f"{qbo.control_url}/companies/{qbo.realm}/invoice")
+    answer.raise_for_status()
+    return {invoice["Id"]: invoice for invoice in answer.json()["objects"]}
+
+
+def test_connect_export_and_revert_remove_from_qbo(open_page, log_in, qbo, practice_to_export):
+    invoices = practice_to_export["invoices"]
+    finalized = [invoice for invoice in invoices if invoice.status == "finalized"][:3]
+    page = open_page()
+    log_in(page, "alice")
+
+    # Settings ▸ Integrations ▸ QuickBooks Online: Connect, through the consent page.
+    page.get_by_role("link", name="Integrations").click()
+    page.get_by_role("button", name="Connect to QuickBooks Online").click()
+    page.wait_for_url(f"{qbo.base_url}/connect/oauth2**")
+    page.get_by_label(COMPANY, exact=False).check()
+    page.get_by_role("button", name="Connect", exact=True).click()
+    page.wait_for_url("**/settings/integrations/quickbooks/")
+    expect(page.locator(".messages")).to_contain_text(
+        f"QuickBooks Online is connected to {COMPANY}."
+    )
+    expect(page.locator("[data-qbo-status]")).to_contain_text(qbo.realm)
+    assert QboConnection.objects.get().realm_id == qbo.realm
+
+    # The Billing list: select three finalized invoices and export them.
+    page.get_by_role("link", name="Billing", exact=True).click()
+    for invoice in finalized:
+        page.get_by_label(f"Select invoice {invoice.number}", exact=True).check()
+    page.get_by_text("More actions").click()
+    page.get_by_role("button", name="Export selected invoices to QuickBooks Online").click()
+    results = page.locator(".results")
+    expect(results).to_contain_text("Export to QuickBooks Online")
+    expect(results.locator("[data-progress]")).to_have_text("3 of 3 exported.")
+
+    in_qbo = qbo_invoices(qbo)
+    for invoice in finalized:
+        link = QboInvoiceLink.objects.get(invoice=invoice)
+        assert in_qbo[link.qbo_invoice_id]["DocNumber"] == invoice.number
+        cell = page.locator(f"#export-cell-{invoice.pk}")
+        expect(cell.locator(".export")).to_have_text("Exported")
+        expect(cell.get_by_role("link", name=f"QBO invoice {invoice.number}")).to_have_attribute(
+            "href", f"{qbo.base_url}/_emulator/ui/{qbo.realm}#invoice-{link.qbo_invoice_id}"
+        )
+    untouched = next(i for i in invoices if i.status == "finalized" and i not in finalized)
+    expect(page.locator(f"#export-cell-{untouched.pk} .export")).to_have_text("Not exported")
+
+    # Revert one to Draft: the invoice service removes it from QuickBooks first.
+    reverted = finalized[0]
+    removed_id = QboInvoiceLink.objects.get(invoice=reverted).qbo_invoice_id
+    page.get_by_role("link", name=reverted.number, exact=True).click()
+    page.get_by_label("Why revert it? (optional)").fill("A line was billed twice")
+    page.get_by_role("button", name="Revert to draft").click()
+    draft_again = f"Invoice {reverted.number} is a draft again."
+    expect(page.locator(".messages")).to_contain_text(draft_again)
+    expect(page.locator(f"#export-cell-{reverted.pk} .export")).to_have_text("Removed from QBO")
+    still = qbo_invoices(qbo)
+    assert removed_id not in still
+    assert {QboInvoiceLink.objects.get(invoice=i).qbo_invoice_id for i in finalized[1:]} <= set(
+        still
+    )
