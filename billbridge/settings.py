@@ -292,6 +292,8 @@ QBO_EXPORT_MAX_ATTEMPTS = env_int("QBO_EXPORT_MAX_ATTEMPTS", 8)
 # fresh create shows in QBO's queries at once is undocumented (RELIABILITY.md §1.8).
 QBO_LOOKUP_DELAY_SECONDS = env_int("QBO_LOOKUP_DELAY_SECONDS", 30)
 QBO_SWEEP_SECONDS = env_int("QBO_SWEEP_SECONDS", 60)
+# Threads per drain of a company's exports: a second one works while the first waits for QBO.
+QBO_EXPORT_THREADS = env_int("QBO_EXPORT_THREADS", 2)
 
 LOGGING = {
     "version": 1,

@@ -18,6 +18,8 @@ import hashlib
 import logging
 import random
 import uuid
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -25,8 +27,9 @@ from functools import cached_property
 
 import simplejson
 from django.conf import settings
+from django.db import connection as db
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from billbridge.clients.models import Client
@@ -58,12 +61,39 @@ from billbridge.quickbooks.tokens import ReconnectRequired, mark_reconnect_requi
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
+ROW_OUTCOME_FIELDS = [
+    "state", "error_code", "message", "advice", "warning", "intuit_tid", "lease_until",
+    "finished_at", "updated_at",
+]  # fmt: skip
+LINK_FIELDS = [
+    f for f in QboInvoiceLink._meta.concrete_fields if f.name not in ("id", "invoice", "created_at")
+]
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = 300.0
 
 
 def drain(realm_id: str, *, limiter: DatabaseLimiter | None = None) -> int:
-    """Export every due row of the company; returns how many rows were worked on."""
+    """Export every due row of the company; returns how many rows were worked on.
+
+    With QBO_EXPORT_THREADS > 1, that many threads drain side by side, each claiming its own
+    chunks: one prepares and records in the database while another waits for QBO's answer.
+    The shared limiter keeps them, together, within the company's budget."""
+    threads = settings.QBO_EXPORT_THREADS
+    if threads <= 1:
+        return _drain(realm_id, limiter)
+    with ThreadPoolExecutor(threads) as pool:
+        futures = [pool.submit(_drain_in_thread, realm_id, limiter) for _ in range(threads)]
+    return sum(future.result() for future in futures)
+
+
+def _drain_in_thread(realm_id: str, limiter: DatabaseLimiter | None) -> int:
+    try:
+        return _drain(realm_id, limiter)
+    finally:
+        db.close()  # the thread's own database connection
+
+
+def _drain(realm_id: str, limiter: DatabaseLimiter | None) -> int:
     connection = QboConnection.objects.filter(realm_id=realm_id).first()
     if connection is None or connection.status != ConnectionStatus.CONNECTED:
         return 0
@@ -155,6 +185,9 @@ class Chunk:
     rows: list[InvoiceExport]
     customers: dict[int, str] = field(default_factory=dict)  # client id -> QBO customer id
     customer_notes: dict[int, str] = field(default_factory=dict)  # client id -> warning
+    # Written together at the end of each step: one transaction, not one per invoice.
+    new_links: list[CustomerLink] = field(default_factory=list)
+    exported: list[tuple[InvoiceExport, QboInvoiceLink]] = field(default_factory=list)
 
     @property
     def realm_id(self) -> str:
@@ -172,10 +205,10 @@ class Chunk:
         resend = [row for row in pending if row.payload]
         if fresh:
             self._find_customers({row.invoice.client for row in fresh})
-            fresh = [row for row in fresh if self._plan(row)]
-            self._send_batch(fresh)
+            self._send_batch([row for row in fresh if self._plan(row)])
         for row in resend:
             self._send_one(row)
+        self._save_exported()
 
     # ---- 1. look before re-sending ----------------------------------------------------------
 
@@ -261,6 +294,7 @@ class Chunk:
                 to_create.append(client)
         if to_create:
             self._create_customers(to_create)
+        self._save_customers()
 
     def _create_customers(self, clients: list[Client]) -> None:
         items = [
@@ -313,16 +347,25 @@ class Chunk:
         )
 
     def _remember_customer(self, client: Client, customer: dict, how: str) -> None:
-        CustomerLink.objects.update_or_create(
-            client=client,
-            defaults={
-                "realm_id": self.realm_id,
-                "qbo_customer_id": customer["Id"],
-                "display_name": customer["DisplayName"],
-                "how": how,
-            },
+        self.new_links.append(
+            CustomerLink(
+                client=client,
+                realm_id=self.realm_id,
+                qbo_customer_id=customer["Id"],
+                display_name=customer["DisplayName"],
+                how=how,
+            )
         )
         self.customers[client.pk] = customer["Id"]
+
+    def _save_customers(self) -> None:
+        CustomerLink.objects.bulk_create(
+            self.new_links,
+            update_conflicts=True,
+            unique_fields=["client"],
+            update_fields=["realm_id", "qbo_customer_id", "display_name", "how", "updated_at"],
+        )
+        self.new_links.clear()
 
     # ---- 3. plan and freeze -------------------------------------------------------------------
 
@@ -364,7 +407,7 @@ class Chunk:
             )
             return False
         plan = payloads.plan_invoice(
-            payloads.InvoiceData.of(invoice),
+            self._data(invoice),
             self.company,
             customer_id=self.customers.get(invoice.client_id),
             items_by_service=self._items,
@@ -385,7 +428,7 @@ class Chunk:
             warnings.insert(0, note.removeprefix("warning:"))
         row.payload = dumps(plan.body)
         row.warning = " ".join(warnings)[:1000]
-        row.save(update_fields=["payload", "warning", "updated_at"])
+        row.updated_at = timezone.now()
         return True
 
     @cached_property
@@ -403,14 +446,24 @@ class Chunk:
     # ---- 4. send ------------------------------------------------------------------------------
 
     def _mark_sending(self, rows: list[InvoiceExport]) -> None:
-        """Committed before the request leaves: a worker that dies now leaves SENDING rows,
-        which the next claim treats as unknown and looks up before any re-send."""
+        """Freeze each row's body and mark it SENDING, committed before the request leaves: a
+        worker that dies now leaves SENDING rows, which the next claim treats as unknown and
+        looks up before any re-send. One statement for the chunk (executemany)."""
+        now = timezone.now()
         for row in rows:
             row.state = ExportState.SENDING
             row.attempts += 1
-        InvoiceExport.objects.filter(id__in=[r.pk for r in rows]).update(
-            state=ExportState.SENDING, attempts=F("attempts") + 1
-        )
+            row.updated_at = now
+        table = InvoiceExport._meta.db_table
+        with transaction.atomic(), db.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET state = %s, attempts = %s, payload = %s, "  # noqa: S608
+                "warning = %s, request_id = %s, updated_at = %s WHERE id = %s",
+                [
+                    (row.state, row.attempts, row.payload, row.warning, row.request_id, now, row.pk)
+                    for row in rows
+                ],
+            )
 
     def _send_batch(self, rows: list[InvoiceExport]) -> None:
         if not rows:
@@ -511,36 +564,70 @@ class Chunk:
 
     # ---- 5. record ----------------------------------------------------------------------------
 
+    def _data(self, invoice) -> payloads.InvoiceData:
+        if not hasattr(invoice, "_qbo_data"):
+            invoice._qbo_data = payloads.InvoiceData.of(invoice)
+        return invoice._qbo_data
+
     def _record_success(self, row: InvoiceExport, entity: dict) -> None:
+        """Keep QBO's answer for _save_exported: the link to the QBO invoice, and a warning
+        when QBO's tax or total differ from ours (R7c)."""
         invoice = row.invoice
-        data_total = invoice.total
         qbo_total = Decimal(str(entity.get("TotalAmt", "0")))
         qbo_tax = (entity.get("TxnTaxDetail") or {}).get("TotalTax")
         warnings = [row.warning] if row.warning else []
         finding = payloads.compare_tax(
-            payloads.InvoiceData.of(invoice), entity, self.company, self.connection.ast_tax_handling
+            self._data(invoice), entity, self.company, self.connection.ast_tax_handling
         )
         if finding:
             warnings.append(finding.text)
+        link = QboInvoiceLink(
+            invoice=invoice,
+            realm_id=self.realm_id,
+            qbo_invoice_id=entity["Id"],
+            sync_token=entity["SyncToken"],
+            doc_number=entity.get("DocNumber", ""),
+            state=QboInvoiceLink.State.IN_QBO,
+            exported_version=row.invoice_version,
+            exported_content_version=invoice.content_version,
+            exported_total=invoice.total,
+            qbo_total=qbo_total,
+            qbo_tax=Decimal(str(qbo_tax)) if qbo_tax is not None else None,
+            qbo_balance=Decimal(str(entity.get("Balance", qbo_total))),
+        )
+        row.warning = " ".join(warnings)[:1000]
+        self._finish(row, ExportState.EXPORTED, keep_warning=True, save=False)
+        self.exported.append((row, link))
+
+    def _save_exported(self) -> None:
+        if not self.exported:
+            return
+        rows, links = zip(*self.exported, strict=True)
+        by_warning = defaultdict(list)
+        for row in rows:
+            by_warning[row.warning].append(row.pk)
+        now = timezone.now()
         with transaction.atomic():
-            QboInvoiceLink.objects.update_or_create(
-                invoice=invoice,
-                defaults={
-                    "realm_id": self.realm_id,
-                    "qbo_invoice_id": entity["Id"],
-                    "sync_token": entity["SyncToken"],
-                    "doc_number": entity.get("DocNumber", ""),
-                    "state": QboInvoiceLink.State.IN_QBO,
-                    "exported_version": row.invoice_version,
-                    "exported_content_version": invoice.content_version,
-                    "exported_total": data_total,
-                    "qbo_total": qbo_total,
-                    "qbo_tax": Decimal(str(qbo_tax)) if qbo_tax is not None else None,
-                    "qbo_balance": Decimal(str(entity.get("Balance", qbo_total))),
-                },
+            QboInvoiceLink.objects.bulk_create(
+                links,
+                update_conflicts=True,
+                unique_fields=["invoice"],
+                update_fields=[f.name for f in LINK_FIELDS],
             )
-            row.warning = " ".join(warnings)[:1000]
-            self._finish(row, ExportState.EXPORTED, keep_warning=True)
+            # Rows differ only by their warning: one UPDATE per distinct warning.
+            for warning, ids in by_warning.items():
+                InvoiceExport.objects.filter(pk__in=ids).update(
+                    state=ExportState.EXPORTED,
+                    warning=warning,
+                    error_code="",
+                    message="",
+                    advice="",
+                    intuit_tid="",
+                    lease_until=None,
+                    finished_at=now,
+                    updated_at=now,
+                )
+        self.exported.clear()
 
     def _record_fault(self, row: InvoiceExport, fault: QboFault) -> None:
         if fault.code == "610" and "Id" in payloads_from(row):
@@ -610,6 +697,7 @@ class Chunk:
         advice: str = "",
         tid: str = "",
         keep_warning: bool = False,
+        save: bool = True,
     ) -> None:
         row.state = state
         row.error_code = code
@@ -619,8 +707,9 @@ class Chunk:
         if not keep_warning:
             row.warning = ""
         row.lease_until = None
-        row.finished_at = timezone.now()
-        row.save()
+        row.finished_at = row.updated_at = timezone.now()
+        if save:
+            row.save(update_fields=ROW_OUTCOME_FIELDS)
 
 
 def customers_named(qbo: QboClient, names: list[str]) -> dict[str, dict]:

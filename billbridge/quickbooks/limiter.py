@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from billbridge.quickbooks.models import QboConnection, QboRequest
@@ -54,28 +55,26 @@ class DatabaseLimiter:
             now = self._now()
             if paused_until and paused_until > now:
                 return (paused_until - now).total_seconds()
-            recent = list(
-                QboRequest.objects.filter(realm_id=realm_id, at__gt=now - MINUTE)
-                .order_by("at")
-                .values_list("at", "is_batch")
+            recent = QboRequest.objects.filter(realm_id=realm_id, at__gt=now - MINUTE)
+            counts = recent.aggregate(
+                minute=Count("id"),
+                second=Count("id", filter=Q(at__gt=now - SECOND)),
+                batch=Count("id", filter=Q(is_batch=True)),
             )
-            wait = max(
-                _room(
-                    [at for at, _ in recent if at > now - SECOND],
-                    settings.QBO_REQUESTS_PER_SECOND,
-                    SECOND,
-                    now,
-                ),
-                _room([at for at, _ in recent], settings.QBO_REQUESTS_PER_MINUTE, MINUTE, now),
-                _room(
-                    [at for at, batch in recent if batch],
-                    settings.QBO_BATCH_REQUESTS_PER_MINUTE,
-                    MINUTE,
-                    now,
+            windows = [
+                (counts["second"], settings.QBO_REQUESTS_PER_SECOND, SECOND, recent),
+                (counts["minute"], settings.QBO_REQUESTS_PER_MINUTE, MINUTE, recent),
+            ]
+            if is_batch:
+                windows.append(
+                    (
+                        counts["batch"],
+                        settings.QBO_BATCH_REQUESTS_PER_MINUTE,
+                        MINUTE,
+                        recent.filter(is_batch=True),
+                    )
                 )
-                if is_batch
-                else 0.0,
-            )
+            wait = max(_room(*window, now) for window in windows)
             if wait > 0:
                 return wait
             QboRequest.objects.create(realm_id=realm_id, at=now, is_batch=is_batch, is_read=is_read)
@@ -89,10 +88,12 @@ class DatabaseLimiter:
         QboConnection.objects.filter(realm_id=realm_id).update(paused_until=self._now() + rest)
 
 
-def _room(times, limit: int, window: timedelta, now) -> float:
-    """Seconds until a window holding `times` has room for one more request under `limit`."""
-    if len(times) < limit:
+def _room(count: int, limit: int, window: timedelta, requests, now) -> float:
+    """Seconds until a window holding `count` requests has room for one more under `limit`."""
+    if count < limit:
         return 0.0
-    # The request that must leave the window first is the len-limit+1-th from the end.
-    oldest_blocking = sorted(times)[len(times) - limit]
+    # The request that must leave the window first: the (count - limit + 1)-th oldest in it.
+    oldest_blocking = (
+        requests.filter(at__gt=now - window).order_by("at").values_list("at", flat=True)
+    )[count - limit]
     return max((oldest_blocking + window - now).total_seconds(), 0.001)

@@ -86,7 +86,7 @@ def request_export(membership: Membership, invoice_ids) -> ExportBatch:
         link.invoice_id: link
         for link in QboInvoiceLink.objects.filter(invoice__in=invoices.values())
     }
-    refused = []
+    refused, new_rows = [], []
     for invoice_id in ids:
         invoice = invoices.get(invoice_id)
         if invoice is None:
@@ -96,9 +96,13 @@ def request_export(membership: Membership, invoice_ids) -> ExportBatch:
             refused.append(_refusal(invoice_id, invoice, _not_finalized(invoice)))
             continue
         row = rows.get((invoice_id, invoice.version))
-        problem = _queue(row, invoice, links.get(invoice_id), batch, connection.realm_id)
+        if row is None:
+            new_rows.append(_new_row(invoice, batch, connection.realm_id))
+            continue
+        problem = _queue_again(row, invoice, links.get(invoice_id), batch)
         if problem:
             refused.append(_refusal(invoice_id, invoice, problem))
+    InvoiceExport.objects.bulk_create(new_rows)
     batch.refused = refused
     batch.size = len(ids) - len(refused)
     batch.save(update_fields=["refused", "size", "updated_at"])
@@ -106,20 +110,20 @@ def request_export(membership: Membership, invoice_ids) -> ExportBatch:
     return batch
 
 
-def _queue(row, invoice, link, batch, realm_id) -> str:
-    """Queue this version of the invoice; returns why not, or ""."""
-    now = timezone.now()
-    if row is None:
-        InvoiceExport.objects.create(
-            invoice=invoice,
-            invoice_version=invoice.version,
-            batch=batch,
-            practice_id=invoice.practice_id,
-            realm_id=realm_id,
-            request_id=uuid.uuid4().hex,
-            next_attempt_at=now,
-        )
-        return ""
+def _new_row(invoice: Invoice, batch: ExportBatch, realm_id: str) -> InvoiceExport:
+    return InvoiceExport(
+        invoice=invoice,
+        invoice_version=invoice.version,
+        batch=batch,
+        practice_id=invoice.practice_id,
+        realm_id=realm_id,
+        request_id=uuid.uuid4().hex,
+        next_attempt_at=timezone.now(),
+    )
+
+
+def _queue_again(row, invoice, link, batch) -> str:
+    """Queue this version of the invoice once more; returns why not, or ""."""
     if not row.is_finished:
         return f"Invoice {invoice.number} is already on its way to QuickBooks."
     if row.state == ExportState.EXPORTED:
@@ -139,7 +143,7 @@ def _queue(row, invoice, link, batch, realm_id) -> str:
         row.request_id = uuid.uuid4().hex
     row.batch = batch
     row.attempts = 0
-    row.next_attempt_at = now
+    row.next_attempt_at = timezone.now()
     row.error_code = row.message = row.advice = row.warning = row.intuit_tid = ""
     row.finished_at = None
     row.save()
