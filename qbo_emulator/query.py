@@ -325,20 +325,35 @@ def _known(name: str) -> bool:
 
 
 def _candidates(company, kind, conditions: list[Condition]):
-    """Use a unique index for `DocNumber = x` / `DisplayName = x` / `Name = x` / `Id = x`
-    instead of scanning the table."""
+    """Use a unique index for `Id`, `DocNumber`, `DisplayName` or `Name` compared with `=` or
+    `IN` instead of scanning the table. Name keys fold case and spaces more than the query's
+    comparison does, so what they miss cannot match; DocNumber keys keep case, which the
+    query ignores, so a DocNumber miss still scans."""
     table = company.tables[kind.name]
     for condition in conditions:
-        if condition.op != "=" or not isinstance(condition.value, (str, Decimal)):
+        if condition.op == "=":
+            values = [condition.value]
+        elif condition.op == "in":
+            values = list(condition.value)
+        else:
             continue
-        value = str(condition.value)
+        if not all(isinstance(v, (str, Decimal)) for v in values):
+            continue
+        values = [str(v) for v in values]
         if condition.field == "Id":
-            return [table[value]] if value in table else []
+            return [table[v] for v in dict.fromkeys(values) if v in table]
         index = {"DocNumber": "DocNumber:" + kind.name, "Name": kind.name + ".Name",
                  "DisplayName": "DisplayName"}.get(condition.field)  # fmt: skip
-        if index and index in company.indexes:
-            key = value if condition.field == "DocNumber" else name_key(value)
-            holders = company.index_lookup(index, key)
-            if holders:
-                return [table[i] for e, i in holders if e == kind.name and i in table]
+        if not index or index not in company.indexes:
+            continue
+        by_name = condition.field != "DocNumber"
+        holders = set()
+        for value in values:
+            found = company.index_lookup(index, name_key(value) if by_name else value)
+            if not found and not by_name:
+                holders = None  # a DocNumber differing only in case: scan
+                break
+            holders |= found
+        if holders is not None:
+            return [table[i] for e, i in sorted(holders) if e == kind.name and i in table]
     return table.values()
