@@ -78,7 +78,8 @@ def fresh_company(connection: QboConnection, client: QboClient) -> Company:
     """The kept company, read again first when older than QBO_COMPANY_MAX_AGE_SECONDS: an
     export must not use a tax code or preference that changed an hour ago."""
     max_age = timedelta(seconds=settings.QBO_COMPANY_MAX_AGE_SECONDS)
-    if connection.company and connection.company_read_at > timezone.now() - max_age:
+    read_at = connection.company_read_at
+    if connection.company and read_at and read_at > timezone.now() - max_age:
         return company_of(connection)
     return read_company(connection, client)
 
