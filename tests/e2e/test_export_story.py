@@ -13,7 +13,9 @@ from playwright.sync_api import expect
 from billbridge.core import testing
 from billbridge.invoicing import services
 from billbridge.invoicing.totals import LineInput
+from billbridge.quickbooks import exporter
 from billbridge.quickbooks.models import QboConnection, QboInvoiceLink
+from billbridge.quickbooks.testing import connect_practice
 from qbo_emulator.testing import running_emulator
 
 pytestmark = pytest.mark.browser
@@ -139,3 +141,42 @@ def test_connect_export_and_revert_remove_from_qbo(open_page, log_in, qbo, pract
     assert {QboInvoiceLink.objects.get(invoice=i).qbo_invoice_id for i in finalized[1:]} <= set(
         still
     )
+
+
+def test_the_column_fills_as_the_worker_exports(
+    open_page, log_in, qbo, practice_to_export, settings
+):
+    """With a real queue the export waits for a worker: the progress line asks for itself
+    every second and brings the cells along once the worker is done."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    connect_practice(practice_to_export["practice"], qbo, qbo.realm)
+    chosen = [i for i in practice_to_export["invoices"] if i.status == "finalized"][:2]
+    page = open_page()
+    log_in(page, "alice")
+    # Polls wait in the browser while this thread plays the worker: the live server shares
+    # this test's database connection, so the two must not use it at once.
+    held = []
+    page.route("**/exports/*/progress/", lambda route: held.append(route))
+    for invoice in chosen:
+        page.get_by_label(f"Select invoice {invoice.number}", exact=True).check()
+    page.get_by_text("More actions").click()
+    page.get_by_role("button", name="Export selected invoices to QuickBooks Online").click()
+    progress = page.locator("[data-progress]")
+    expect(progress).to_have_text("0 of 2 exported, 2 queued.")
+    for invoice in chosen:
+        expect(page.locator(f"#export-cell-{invoice.pk} .export")).to_have_text("Queued")
+    with page.expect_request("**/exports/*/progress/"):
+        pass  # the next poll, within a second
+
+    assert exporter.drain(qbo.realm) == 2
+    page.unroute("**/exports/*/progress/")
+    for poll in held:
+        poll.continue_()
+    expect(progress).to_have_text("2 of 2 exported.")
+    for invoice in chosen:
+        number = QboInvoiceLink.objects.get(invoice=invoice).doc_number
+        cell = page.locator(f"#export-cell-{invoice.pk}")
+        expect(cell.locator(".export")).to_have_text("Exported")
+        expect(cell.get_by_role("link", name=f"QBO invoice {number}")).to_be_visible()
+    # Done: nothing asks for the progress any more.
+    expect(page.locator("[hx-get*='/progress/']")).to_have_count(0)
