@@ -32,6 +32,7 @@ from billbridge.quickbooks.tests.conftest import (  # noqa: F401 (fixtures)
     qbo_company,
     qbo_settings,
 )
+from billbridge.web.tests.test_accessibility import problems_in
 
 SETTINGS_PAGE = reverse("web:quickbooks-settings")
 LIST = reverse("web:billing-list")
@@ -441,3 +442,51 @@ def test_linking_needs_export_or_manage_settings(browser_for, practice, connecte
     )
     assert response.status_code == 403
     assert not CustomerLink.objects.exists()
+
+
+# ---- without JavaScript, and the accessibility basics ----------------------------------------
+
+
+def test_without_javascript_the_progress_is_a_page_of_the_batchs_invoices(
+    alice, connected, admin_member, client_a, django_capture_on_commit_callbacks
+):
+    invoice = testing.make_invoice(admin_member, client_a, "finalized", number="N-1")
+    with django_capture_on_commit_callbacks() as wake_ups:
+        listing = alice.post(LIST, {"action": "qbo_export", "invoice": [invoice.pk]})
+    batch = ExportBatch.objects.get()
+    progress_url = reverse("web:export-progress", args=[batch.pk])
+    # The poller is a form whose button, shown only without JavaScript, opens the page.
+    assert f'<form method="get" action="{progress_url}"' in listing.content.decode()
+    assert "See how far it got" in text_of(listing)
+    page = alice.get(progress_url)
+    assert "Export for QuickBooks Online" in text_of(page)
+    assert cell_text(page, invoice) == "Queued"
+    for wake_up in wake_ups:
+        wake_up()
+    page = alice.get(progress_url)
+    assert "1 of 1 exported." in text_of(page)
+    assert cell_text(page, invoice) == "Exported QBO invoice N-1"
+    assert "See how far it got" not in text_of(page)
+
+
+def test_the_quickbooks_pages_have_labels_names_and_work_without_javascript(
+    alice, connected, admin_member, client_a, django_capture_on_commit_callbacks
+):
+    invoice = testing.make_invoice(admin_member, client_a, "finalized")
+    with django_capture_on_commit_callbacks():
+        listing = alice.post(LIST, {"action": "qbo_export", "invoice": [invoice.pk]})
+    batch = ExportBatch.objects.get()
+    ItemMapping.objects.create(
+        practice=connected.practice, service_name="Payroll", qbo_item_id="1", qbo_item_name="X"
+    )
+    pages = {
+        "settings": alice.get(SETTINGS_PAGE),
+        "billing list, export running": listing,
+        "progress page": alice.get(reverse("web:export-progress", args=[batch.pk])),
+        "invoice page": alice.get(
+            reverse("web:invoice-detail", args=[invoice.pk]), {"batch": batch.pk}
+        ),
+        "client page": alice.get(reverse("web:client-detail", args=[client_a.pk])),
+    }
+    found = {name: problems_in(page.content.decode()) for name, page in pages.items()}
+    assert {name: problems for name, problems in found.items() if problems} == {}

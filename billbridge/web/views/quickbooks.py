@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
 
@@ -172,22 +173,29 @@ def progress_context(batch: ExportBatch) -> dict:
 @member_required
 @require_safe
 def export_progress(request, batch_id: int):
-    """The progress line, polled by htmx while the batch runs, with the batch's invoices'
-    QuickBooks Export cells swapped in out of band."""
+    """A batch's progress. To htmx (polling while the batch runs): the progress line, with
+    the batch's invoices' QuickBooks Export cells swapped in out of band. To a browser without
+    JavaScript: a page of the batch's invoices with their cells."""
     batch = batch_or_404(request.membership, batch_id)
     invoices = list(
-        Invoice.objects.for_practice(request.membership.practice).filter(
+        Invoice.objects.for_practice(request.membership.practice)
+        .filter(
             Q(pk__in=batch.exports.values("invoice_id"))
             | Q(pk__in=batch.checks.values("invoice_id"))
         )
+        .select_related("client")
     )
     cells = cells_for(invoices)
     context = {
         **progress_context(batch),
-        "oob_cells": [(invoice, cells[invoice.pk]) for invoice in invoices],
+        "rows": [(invoice, cells[invoice.pk]) for invoice in invoices],
         "may_export": request.membership.has(Permission.EXPORT),
     }
-    return render(request, "web/_export_progress.html", context)
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "web/_export_progress.html" if partial else "web/export_progress.html"
+    response = render(request, template, {**context, "oob": partial})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _after_export(request, invoice: Invoice, batch: ExportBatch):
