@@ -68,19 +68,18 @@ def _newest_per_invoice(model, invoice_ids: list[int]):
 
 def _exported(invoice: Invoice, row: InvoiceExport | None, link: QboInvoiceLink | None):
     """The cell of an invoice whose latest export went through, or that has a QBO twin."""
-    if link is None:
-        # The row says exported but the link is gone: nothing in QBO to point at.
-        return ExportCell("Exported", "ok", detail=row.warning if row else "")
-    number = link.doc_number or link.qbo_invoice_id
-    url = qbo_invoice_url(link.realm_id, link.qbo_invoice_id)
-    if link.state == QboInvoiceLink.State.REMOVED:
+    number = url = ""
+    if link is not None:
+        number = link.doc_number or link.qbo_invoice_id
+        url = qbo_invoice_url(link.realm_id, link.qbo_invoice_id)
+    if link is not None and link.state == QboInvoiceLink.State.REMOVED:
         return ExportCell(
             "Removed from QBO",
             "muted",
             detail="Reverted to draft: the QuickBooks invoice was removed.",
             advice="Export it again once it is finalized.",
         )
-    if link.state == QboInvoiceLink.State.DELETED_IN_QBO:
+    if link is not None and link.state == QboInvoiceLink.State.DELETED_IN_QBO:
         return ExportCell(
             "Removed from QBO",
             "warning",
@@ -88,7 +87,7 @@ def _exported(invoice: Invoice, row: InvoiceExport | None, link: QboInvoiceLink 
             advice="Create a new QBO invoice if it should be in QuickBooks again.",
             action=CONFIRM_REPLACEMENT,
         )
-    if link.exported_content_version != invoice.content_version:
+    if link is not None and link.exported_content_version != invoice.content_version:
         return ExportCell(
             "Changed since export",
             "warning",
