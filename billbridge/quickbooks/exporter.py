@@ -188,27 +188,31 @@ class Chunk:
     # Written together at the end of each step: one transaction, not one per invoice.
     new_links: list[CustomerLink] = field(default_factory=list)
     exported: list[tuple[InvoiceExport, QboInvoiceLink]] = field(default_factory=list)
+    invoice_data: dict[int, payloads.InvoiceData] = field(default_factory=dict)
 
     @property
     def realm_id(self) -> str:
         return self.connection.realm_id
 
     def run(self) -> None:
-        pending = []
-        for row in self.rows:
-            if row.state == ExportState.UNKNOWN:
-                if self._look_up(row):
+        try:
+            pending = []
+            for row in self.rows:
+                if row.state == ExportState.UNKNOWN:
+                    if self._look_up(row):
+                        pending.append(row)
+                else:
                     pending.append(row)
-            else:
-                pending.append(row)
-        fresh = [row for row in pending if not row.payload]
-        resend = [row for row in pending if row.payload]
-        if fresh:
-            self._find_customers({row.invoice.client for row in fresh})
-            self._send_batch([row for row in fresh if self._plan(row)])
-        for row in resend:
-            self._send_one(row)
-        self._save_exported()
+            fresh = [row for row in pending if not row.payload]
+            resend = [row for row in pending if row.payload]
+            if fresh:
+                self._find_customers({row.invoice.client for row in fresh})
+                self._send_batch([row for row in fresh if self._plan(row)])
+            for row in resend:
+                self._send_one(row)
+        finally:
+            # What QBO already answered is kept even when a later step of the chunk fails.
+            self._save_exported()
 
     # ---- 1. look before re-sending ----------------------------------------------------------
 
@@ -565,9 +569,9 @@ class Chunk:
     # ---- 5. record ----------------------------------------------------------------------------
 
     def _data(self, invoice) -> payloads.InvoiceData:
-        if not hasattr(invoice, "_qbo_data"):
-            invoice._qbo_data = payloads.InvoiceData.of(invoice)
-        return invoice._qbo_data
+        if invoice.pk not in self.invoice_data:
+            self.invoice_data[invoice.pk] = payloads.InvoiceData.of(invoice)
+        return self.invoice_data[invoice.pk]
 
     def _record_success(self, row: InvoiceExport, entity: dict) -> None:
         """Keep QBO's answer for _save_exported: the link to the QBO invoice, and a warning
