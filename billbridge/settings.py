@@ -230,7 +230,7 @@ TASKS = {
 # ---- QuickBooks Online ------------------------------------------------------------------------
 # QBO_ENVIRONMENT picks Intuit's production or sandbox hosts, or the local emulator; every URL
 # can still be set on its own. The client id, secret and redirect URI are the Intuit app's.
-QBO_ENVIRONMENT = env_str("QBO_ENVIRONMENT", "emulator")
+QBO_ENVIRONMENT = env_str("QBO_ENVIRONMENT", "production" if PRODUCTION else "emulator")
 _emulator = env_str("QBO_EMULATOR_URL", "http://127.0.0.1:8085").rstrip("/")
 _QBO_HOSTS = {
     "emulator": {
@@ -278,6 +278,8 @@ QBO_TIMEOUT_SECONDS = env_int("QBO_TIMEOUT_SECONDS", 30)
 # so `make run` works out of the box; production must bring its own.
 if PRODUCTION:
     _token_keys = env_str("QBO_TOKEN_KEYS")
+    if not _token_keys.strip():
+        raise ImproperlyConfigured("QBO_TOKEN_KEYS must hold at least one Fernet key.")
 else:
     _token_keys = os.environ.get("QBO_TOKEN_KEYS", "ZGV2LW9ubHktaW5zZWN1cmUtdG9rZW4ta2V5LTMyYnk=")
 QBO_TOKEN_KEYS = [k.strip() for k in _token_keys.split(",") if k.strip()]

@@ -89,6 +89,11 @@ def fresh_company(connection: QboConnection, client: QboClient) -> Company:
 
 def start_connect(membership: Membership, session) -> str:
     require(membership, Permission.MANAGE_SETTINGS)
+    if not (settings.QBO_CLIENT_ID and settings.QBO_CLIENT_SECRET):
+        raise TransitionRefused(
+            "QuickBooks Online is not set up on this server: its administrator must set "
+            "QBO_CLIENT_ID, QBO_CLIENT_SECRET and QBO_REDIRECT_URI (the Intuit app's)."
+        )
     state = secrets.token_urlsafe(32)
     session[SESSION_STATE] = state
     return oauth.authorization_url(state)

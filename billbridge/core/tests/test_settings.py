@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parents[3]
 # Set by the browser tests for their own process; a deployment never has it, and check --deploy
 # rightly refuses it.
@@ -33,9 +35,22 @@ def test_production_settings_pass_check_deploy(tmp_path):
         SECRET_KEY="a-long-random-production-key-" + "k7Qz9" * 10,
         ALLOWED_HOSTS="billing.example.com",
         BILLBRIDGE_VAR_DIR=str(tmp_path),
+        QBO_TOKEN_KEYS=Fernet.generate_key().decode(),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_its_own_token_keys(tmp_path):
+    result = manage(
+        "check",
+        BILLBRIDGE_ENV="production",
+        SECRET_KEY="a-long-random-production-key-" + "k7Qz9" * 10,
+        BILLBRIDGE_VAR_DIR=str(tmp_path),
+        QBO_TOKEN_KEYS="",
+    )
+    assert result.returncode != 0
+    assert "QBO_TOKEN_KEYS" in result.stderr
 
 
 def test_production_refuses_a_missing_secret_key(tmp_path):

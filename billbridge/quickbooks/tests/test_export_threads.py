@@ -20,6 +20,8 @@ from billbridge.quickbooks.testing import connect_practice
 def test_two_threads_export_every_invoice_once(qbo_settings, emulator, qbo_company, settings):
     settings.QBO_EXPORT_THREADS = 2
     settings.QBO_BATCH_SIZE = 5
+    # Queued only: the drain below is the one under test.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     practice = testing.make_practice()
     member = testing.make_admin(practice)
     connection = connect_practice(practice, emulator, qbo_company)
