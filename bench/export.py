@@ -63,6 +63,7 @@ def _django(var_dir: str, emulator_base: str, *, unthrottled: bool) -> None:
         BILLBRIDGE_VAR_DIR=var_dir,
         QBO_EMULATOR_URL=emulator_base,
         TASKS_BACKEND="django_tasks.backends.dummy.DummyBackend",
+        DEBUG="false",  # as deployed: DEBUG keeps every query in memory
     )
     if unthrottled:
         os.environ.update(
