@@ -143,6 +143,11 @@ def finish_connect(
             "That QuickBooks company is already connected to another practice."
         ) from exc
     read_company_after_connect(connection)
+    # Exports queued while the connection needed reconnecting go now. (Imported here: the
+    # tasks reach this module through the exporter.)
+    from billbridge.quickbooks.tasks import wake_exporter
+
+    wake_exporter(realm_id)
     return connection
 
 

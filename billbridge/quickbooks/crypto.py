@@ -31,22 +31,19 @@ def encrypt(value: str) -> str:
 
 
 def decrypt(value: str) -> str:
-    if not value:
-        return ""
-    try:
-        return _fernet().decrypt(value.encode()).decode()
-    except InvalidToken as exc:
-        raise TokenDecryptionError(
-            "A stored QuickBooks token cannot be decrypted with the keys in QBO_TOKEN_KEYS."
-        ) from exc
+    return _readable(value, lambda fernet, token: fernet.decrypt(token))
 
 
 def rotate(value: str) -> str:
     """The same secret re-encrypted under the newest key."""
+    return _readable(value, lambda fernet, token: fernet.rotate(token))
+
+
+def _readable(value: str, operation) -> str:
     if not value:
         return ""
     try:
-        return _fernet().rotate(value.encode()).decode()
+        return operation(_fernet(), value.encode()).decode()
     except InvalidToken as exc:
         raise TokenDecryptionError(
             "A stored QuickBooks token cannot be decrypted with the keys in QBO_TOKEN_KEYS."

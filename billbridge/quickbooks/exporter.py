@@ -485,7 +485,7 @@ class Chunk:
         self._mark_sending(rows)
         try:
             results = self.client.batch(items, request_id=_derived_id("invoices", items))
-        except QboError as exc:
+        except (QboError, ReconnectRequired) as exc:
             self._send_failed(rows, exc)
             return
         stale = []
@@ -503,7 +503,7 @@ class Chunk:
         for row in stale:
             self._reapply(row)
 
-    def _send_one(self, row: InvoiceExport) -> None:
+    def _send_one(self, row: InvoiceExport, *, reapply_if_stale: bool = True) -> None:
         body = payloads_from(row)
         self._mark_sending([row])
         try:
@@ -512,42 +512,33 @@ class Chunk:
             else:
                 entity = self.client.create("Invoice", body, request_id=row.request_id)
         except QboFault as exc:
-            if exc.code == "5010":
+            if exc.code == "5010" and reapply_if_stale:
                 self._reapply(row)
             else:
                 self._record_fault(row, exc)
             return
-        except QboError as exc:
+        except (QboError, ReconnectRequired) as exc:
             self._send_failed([row], exc)
             return
         self._record_success(row, entity)
 
     def _reapply(self, row: InvoiceExport) -> None:
         """5010: someone changed the QBO invoice since our last export (a payment, an edit).
-        Read it once, and send our version again on its current SyncToken."""
+        Read it once, and send our version again, once, on its current SyncToken."""
         body = payloads_from(row)
         try:
             current = self.client.read("Invoice", body["Id"])
         except QboFault as exc:
             self._record_fault(row, exc)
             return
-        except QboError as exc:
+        except (QboError, ReconnectRequired) as exc:
             self._retry_later(row, ExportState.QUEUED, f"QuickBooks could not be read: {exc}")
             return
         body["SyncToken"] = current["SyncToken"]
         row.payload = dumps(body)
         # The first request failed for sure; a new id keeps QBO from replaying that failure.
         row.request_id = uuid.uuid4().hex
-        row.save(update_fields=["payload", "request_id", "updated_at"])
-        try:
-            entity = self.client.update("Invoice", body, request_id=row.request_id)
-        except QboFault as exc:
-            self._record_fault(row, exc)
-            return
-        except QboError as exc:
-            self._send_failed([row], exc)
-            return
-        self._record_success(row, entity)
+        self._send_one(row, reapply_if_stale=False)
 
     def _send_failed(self, rows: list[InvoiceExport], exc: QboError) -> None:
         if isinstance(exc, (ReconnectRequired, QboAuthFailed)):
