@@ -5,6 +5,7 @@ invoice reverted to Draft leaves QuickBooks (checked through the emulator's cont
 
 import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import pytest
@@ -21,6 +22,8 @@ from qbo_emulator.testing import running_emulator
 pytestmark = pytest.mark.browser
 COMPANY = "Harbor Books QBO"
 CALLBACK = "/settings/integrations/quickbooks/callback"
+
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "quickbooks-export.png"
 
 
 @pytest.fixture
@@ -126,6 +129,7 @@ def test_connect_export_and_revert_remove_from_qbo(open_page, log_in, qbo, pract
         )
     untouched = next(i for i in invoices if i.status == "finalized" and i not in finalized)
     expect(page.locator(f"#export-cell-{untouched.pk} .export")).to_have_text("Not exported")
+    page.screenshot(path=str(SCREENSHOT))  # the README's picture of an export
 
     # Revert one to Draft: the invoice service removes it from QuickBooks first.
     reverted = finalized[0]
