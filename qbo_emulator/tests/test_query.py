@@ -1,6 +1,6 @@
 """The query endpoint and language subset (QBO.md §2.5)."""
 
-from qbo_emulator.tests._data_helpers import fault_of
+from qbo_emulator.tests._data_helpers import fault_of, line
 
 
 def ids(api, sql: str, entity: str) -> list[str]:
@@ -145,3 +145,23 @@ def test_python_quickbooks_filter_where_and_count_queries(api):
     assert api.ok(api.query("SELECT COUNT(*) FROM Invoice WHERE Balance > '0'"))[
         "QueryResponse"
     ] == {"totalCount": 4}
+
+
+def test_names_in_a_list_match_whatever_their_case_and_spacing(api):
+    # Answered from the name index (no table scan); the result is what a scan would give.
+    sql = (
+        "select * from Customer where DisplayName in ('cool cars', 'Amy''s Bird Sanctuary', "
+        "'Nobody At All')"
+    )
+    assert sorted(ids(api, sql.replace("''", "\\'"), "Customer")) == ["1", "3"]
+    assert ids(api, "select * from Customer where DisplayName = 'COOL CARS'", "Customer") == ["3"]
+
+
+def test_a_doc_number_differing_only_in_case_is_still_found(api):
+    created = api.create(
+        "Invoice",
+        {"CustomerRef": {"value": "3"}, "DocNumber": "AB-7", "Line": [line("1", "10.00")]},
+    )
+    assert ids(api, "select * from Invoice where DocNumber in ('ab-7', 'zz-9')", "Invoice") == [
+        created["Id"]
+    ]
