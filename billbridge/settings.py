@@ -294,6 +294,12 @@ QBO_EXPORT_MAX_ATTEMPTS = env_int("QBO_EXPORT_MAX_ATTEMPTS", 8)
 # fresh create shows in QBO's queries at once is undocumented (RELIABILITY.md §1.8).
 QBO_LOOKUP_DELAY_SECONDS = env_int("QBO_LOOKUP_DELAY_SECONDS", 30)
 QBO_SWEEP_SECONDS = env_int("QBO_SWEEP_SECONDS", 60)
+# Paid-status sync: Intuit's webhooks (signed with the app's verifier token) make a company's
+# sync come at once; change data capture every QBO_CDC_INTERVAL_SECONDS catches what they miss.
+# 15 minutes costs 2,880 metered reads a month per company.
+QBO_WEBHOOK_VERIFIER = env_str("QBO_WEBHOOK_VERIFIER", "emulator-verifier" if _emulated else "")
+QBO_CDC_INTERVAL_SECONDS = env_int("QBO_CDC_INTERVAL_SECONDS", 900)
+QBO_CDC_OVERLAP_SECONDS = env_int("QBO_CDC_OVERLAP_SECONDS", 120)
 # Threads per drain of a company's exports: a second one works while the first waits for QBO.
 QBO_EXPORT_THREADS = env_int("QBO_EXPORT_THREADS", 2)
 

@@ -589,6 +589,7 @@ class Chunk:
             qbo_total=qbo_total,
             qbo_tax=Decimal(str(qbo_tax)) if qbo_tax is not None else None,
             qbo_balance=Decimal(str(entity.get("Balance", qbo_total))),
+            qbo_customer_id=(entity.get("CustomerRef") or {}).get("value", ""),
         )
         row.warning = " ".join(warnings)[:1000]
         self._finish(row, ExportState.EXPORTED, keep_warning=True, save=False)

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from billbridge.quickbooks.models import QboConnection, QboRequest
@@ -78,6 +78,8 @@ class DatabaseLimiter:
             if wait > 0:
                 return wait
             QboRequest.objects.create(realm_id=realm_id, at=now, is_batch=is_batch, is_read=is_read)
+            if is_read:
+                _count_read(realm_id, now)
             if random.random() < 0.02:  # noqa: S311 - housekeeping, not security
                 QboRequest.objects.filter(realm_id=realm_id, at__lt=now - KEEP).delete()
             return 0.0
@@ -97,3 +99,11 @@ def _room(count: int, limit: int, window: timedelta, requests, now) -> float:
         requests.filter(at__gt=now - window).order_by("at").values_list("at", flat=True)
     )[count - limit]
     return max((oldest_blocking + window - now).total_seconds(), 0.001)
+
+
+def _count_read(realm_id: str, now) -> None:
+    """Intuit meters reads by the month (RELIABILITY.md §4.2): the settings page shows the count."""
+    month = now.strftime("%Y-%m")
+    connections = QboConnection.objects.filter(realm_id=realm_id)
+    if not connections.filter(reads_month=month).update(reads_this_month=F("reads_this_month") + 1):
+        connections.update(reads_month=month, reads_this_month=1)

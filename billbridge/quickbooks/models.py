@@ -58,6 +58,13 @@ class QboConnection(TimeStampedModel):
     paused_until = models.DateTimeField(null=True, blank=True)
     last_tested_at = models.DateTimeField(null=True, blank=True)
     last_test_outcome = models.CharField(max_length=500, blank=True)
+    # Paid-status sync (sync.py): CDC resumes from the watermark (QBO's own clock), webhooks
+    # only make it come sooner. Read calls are metered by Intuit: counted per calendar month.
+    cdc_watermark = models.DateTimeField(null=True, blank=True)
+    last_cdc_poll_at = models.DateTimeField(null=True, blank=True)
+    last_webhook_at = models.DateTimeField(null=True, blank=True)
+    reads_month = models.CharField(max_length=7, blank=True)  # "2026-11"
+    reads_this_month = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["realm_id"], name="one_practice_per_realm")]
@@ -166,6 +173,15 @@ class QboInvoiceLink(TimeStampedModel):
     qbo_total = models.DecimalField(max_digits=14, decimal_places=2)
     qbo_tax = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     qbo_balance = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    qbo_customer_id = models.CharField(max_length=32, blank=True)
+    # What the last fresh read of the QBO invoice showed (sync.py).
+    read_at = models.DateTimeField(null=True, blank=True)
+    # The QBO payments applied to it, as ",12,15," so that a payment's id finds its invoices.
+    payment_ids = models.CharField(max_length=2000, blank=True)
+    # Closed because QBO showed it paid: a payment deleted or voided there reopens it.
+    closed_by_sync = models.BooleanField(default=False)
+    # A QBO user changed, voided or deleted it: what differs, until the user decides.
+    drift = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [
@@ -291,3 +307,35 @@ class ExportCheck(models.Model):
 
     def __str__(self) -> str:
         return f"Check of invoice {self.invoice_id}: {'ready' if self.ok else 'problems'}"
+
+
+class WebhookEvent(models.Model):
+    """One event Intuit notified, stored once: a hint that something changed, never the state
+    itself (the sync reads QBO again). Dedupe key: the CloudEvents id, or for the legacy format
+    realm, entity, id, operation and lastUpdated (RELIABILITY.md §3.3)."""
+
+    dedupe_key = models.CharField(max_length=255, unique=True)
+    realm_id = models.CharField(max_length=32)
+    entity = models.CharField(max_length=40)
+    entity_id = models.CharField(max_length=32)
+    operation = models.CharField(max_length=20)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["realm_id", "processed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.entity_id} {self.operation} in {self.realm_id}"
+
+
+class IgnoredWebhooks(models.Model):
+    """Events for companies no practice is connected to: counted, not stored."""
+
+    realm_id = models.CharField(max_length=32, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.count} ignored events for {self.realm_id}"
