@@ -379,6 +379,19 @@ def reopen(membership: Membership, invoice_id: int, reason: str = "") -> Invoice
     return _transition(invoice, membership, InvoiceStatus.FINALIZED, "reopened", reason=reason)
 
 
+@transaction.atomic
+def reopen_by_sync(
+    practice: Practice, invoice_id: int, reason: str, *, actor_label: str
+) -> Invoice:
+    """The QuickBooks payment sync reopens an invoice it closed, when the payment is deleted or
+    voided in QBO: no member acts, so no member's permissions apply."""
+    invoice = Invoice.objects.for_practice(practice).select_for_update().get(pk=invoice_id)
+    _refuse_unless(invoice, InvoiceStatus.CLOSED, "reopened")
+    return _transition(
+        invoice, None, InvoiceStatus.FINALIZED, "reopened", reason=reason, actor_label=actor_label
+    )
+
+
 # ---- bulk actions from the Billing list --------------------------------------------------
 
 
