@@ -722,8 +722,11 @@ def customers_named(qbo: QboClient, names: list[str]) -> dict[str, dict]:
 
 
 def payloads_from(row: InvoiceExport) -> dict:
+    return payloads_from_text(row.payload)
 
-    return simplejson.loads(row.payload, use_decimal=True)
+
+def payloads_from_text(payload: str) -> dict:
+    return simplejson.loads(payload, use_decimal=True)
 
 
 def _derived_id(kind: str, items: list[dict]) -> str:

@@ -1,4 +1,5 @@
-"""The periodic sweep: finds exports nobody is working on, and twins in QBO.
+"""The periodic sweep: finds exports nobody is working on, twins in QBO, and companies whose
+paid-status sync is due (events waiting, or an interval since the last change-data capture).
 
 A worker that died leaves its rows leased (or SENDING); a wake-up task can be lost. The sweep
 lists the companies that have due rows so that a drain is queued for each, and searches QBO once
@@ -20,6 +21,7 @@ from billbridge.quickbooks.models import (
     InvoiceExport,
     QboConnection,
 )
+from billbridge.quickbooks.sync import sync_due
 from billbridge.quickbooks.tokens import ReconnectRequired
 
 log = logging.getLogger(__name__)
@@ -39,11 +41,14 @@ def sweep() -> dict:
     )
     realms_due = sorted(set(due.values_list("realm_id", flat=True)))
     duplicates = 0
+    syncs_due = []
     for connection in connected:
         duplicates += _search_twins(connection)
+        if sync_due(connection, now):
+            syncs_due.append(connection.realm_id)
     if realms_due or duplicates:
         log.info("QBO sweep: drains for %s; %d duplicates reported", realms_due, duplicates)
-    return {"realms_due": realms_due, "duplicates": duplicates}
+    return {"realms_due": realms_due, "duplicates": duplicates, "syncs_due": sorted(syncs_due)}
 
 
 def _search_twins(connection: QboConnection) -> int:

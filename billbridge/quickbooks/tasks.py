@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Min
 from django_tasks import default_task_backend, task
 
-from billbridge.quickbooks import checks, exporter, sweeping
+from billbridge.quickbooks import checks, exporter, reconciliation, sweeping, sync
 from billbridge.quickbooks.models import ConnectionStatus, ExportState, InvoiceExport
 
 
@@ -46,8 +46,29 @@ def check_invoices_later(batch_id: int, invoice_ids: list[int]) -> None:
 
 
 @task()
+def sync_paid(realm_id: str) -> dict:
+    return sync.sync_company(realm_id)
+
+
+def wake_sync(realm_id: str) -> None:
+    """Webhook events arrived: sync the company as soon as a worker is free."""
+    transaction.on_commit(lambda: sync_paid.enqueue(realm_id))
+
+
+@task()
 def sweep() -> dict:
     report = sweeping.sweep()
     for realm_id in report["realms_due"]:
         drain_exports.enqueue(realm_id)
+    for realm_id in report["syncs_due"]:
+        sync_paid.enqueue(realm_id)
     return report
+
+
+@task()
+def reconcile(report_id: int) -> None:
+    reconciliation.run(report_id)
+
+
+def reconcile_later(report_id: int) -> None:
+    transaction.on_commit(lambda: reconcile.enqueue(report_id))
