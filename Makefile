@@ -40,7 +40,8 @@ run: venv migrate
 	export QBO_REDIRECT_URI=http://$(HOST):$(PORT)/settings/integrations/quickbooks/callback; \
 	export QBO_EMULATOR_URL=http://$(HOST):$(EMULATOR_PORT); \
 	$(PY) -m qbo_emulator --host $(HOST) --port $(EMULATOR_PORT) \
-		--state var/qbo_emulator.json --seed sample --redirect-uri $$QBO_REDIRECT_URI & \
+		--state var/qbo_emulator.json --seed sample --redirect-uri $$QBO_REDIRECT_URI \
+		--webhook-url http://$(HOST):$(PORT)/quickbooks/webhooks & \
 	$(PY) manage.py db_worker --interval 0.5 & \
 	$(PY) manage.py qbo_scheduler & \
 	echo; \

@@ -309,7 +309,9 @@ class Chunk:
             }
             for client in clients
         ]
-        results = self.client.batch(items, request_id=_derived_id("customers", items))
+        # Not derived from the content: the same customer may rightly be created again later
+        # (after a deletion in QBO), and a lost answer is settled by searching the names again.
+        results = self.client.batch(items, request_id=uuid.uuid4().hex)
         for client in clients:
             result = results.get(f"c{client.pk}")
             if result and result.entity:
@@ -484,7 +486,7 @@ class Chunk:
             )
         self._mark_sending(rows)
         try:
-            results = self.client.batch(items, request_id=_derived_id("invoices", items))
+            results = self.client.batch(items, request_id=_batch_request_id(rows))
         except (QboError, ReconnectRequired) as exc:
             self._send_failed(rows, exc)
             return
@@ -729,7 +731,9 @@ def payloads_from_text(payload: str) -> dict:
     return simplejson.loads(payload, use_decimal=True)
 
 
-def _derived_id(kind: str, items: list[dict]) -> str:
-    """The same set of items gives the same batch requestid, so a resent batch is replayed."""
-    digest = hashlib.sha256(f"{kind}:{dumps(items)}".encode()).hexdigest()
-    return digest[:36]
+def _batch_request_id(rows: list[InvoiceExport]) -> str:
+    """The batch's requestid, from its rows' own: the same rows sent again (their first send
+    lost) replay QBO's answer, while a row planned anew (new request id) is a new request even
+    when its body is byte for byte the same, as after a deletion in QBO."""
+    joined = ",".join(row.request_id for row in rows)
+    return hashlib.sha256(joined.encode()).hexdigest()[:36]

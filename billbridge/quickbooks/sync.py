@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from billbridge.core.money import CENT
 from billbridge.invoicing import services as invoicing
 from billbridge.invoicing.models import InvoiceStatus
 from billbridge.quickbooks.client import QboClient, QboError
@@ -176,10 +177,14 @@ def apply_qbo_invoice(link: QboInvoiceLink, qbo_invoice: dict) -> str | None:
         )
         if is_voided(qbo_invoice):
             return "drift" if _record_drift(link, "voided", []) else None
-        differences = _differences(link, qbo_invoice, total)
+        differences = _differences(link, qbo_invoice)
         if differences:
             # Not ours any more: never closed on a total we did not send.
             return "drift" if _record_drift(link, "changed", differences, qbo_invoice) else None
+        if (link.drift or {}).get("kind") == "changed":
+            # Changed back in QBO: nothing left for a person to decide.
+            kept = {k: v for k, v in link.drift.items() if k == "accepted"}
+            QboInvoiceLink.objects.filter(pk=link.pk).update(drift=kept)
         invoice = link.invoice
         paid = total > 0 and balance == 0
         if paid and invoice.status == InvoiceStatus.FINALIZED:
@@ -200,23 +205,46 @@ def apply_qbo_invoice(link: QboInvoiceLink, qbo_invoice: dict) -> str | None:
     return None
 
 
-def _differences(link: QboInvoiceLink, qbo_invoice: dict, total: Decimal) -> list[dict]:
-    """What a QBO user changed since our last export: total, customer, number, lines."""
-    found = []
-    if total != link.qbo_total:
-        found.append({"field": "Total", "ours": str(link.qbo_total), "qbo": str(total)})
-    customer = (qbo_invoice.get("CustomerRef") or {}).get("value", "")
-    if link.qbo_customer_id and customer != link.qbo_customer_id:
-        name = (qbo_invoice.get("CustomerRef") or {}).get("name", customer)
-        found.append({"field": "Customer", "ours": link.qbo_customer_id, "qbo": name})
-    number = qbo_invoice.get("DocNumber", "")
-    if link.doc_number and number != link.doc_number:
-        found.append({"field": "Number", "ours": link.doc_number, "qbo": number})
-    lines = [line for line in qbo_invoice.get("Line") or [] if "SalesItemLineDetail" in line]
-    exported_lines = _exported_line_count(link)
-    if exported_lines is not None and len(lines) != exported_lines:
-        found.append({"field": "Lines", "ours": str(exported_lines), "qbo": str(len(lines))})
-    return found
+def baseline(link: QboInvoiceLink) -> dict:
+    """What the QBO invoice should look like: as we last exported it, or as a person accepted
+    it from QBO with *Keep as is*."""
+    accepted = (link.drift or {}).get("accepted")
+    if accepted:
+        return accepted
+    return {
+        "total": _money(link.qbo_total),
+        "customer": link.qbo_customer_id,
+        "number": link.doc_number,
+        "lines": _exported_line_count(link),
+    }
+
+
+def snapshot(qbo_invoice: dict) -> dict:
+    """The same four facts, as QBO shows them now."""
+    return {
+        "total": _money(qbo_invoice.get("TotalAmt", 0)),
+        "customer": (qbo_invoice.get("CustomerRef") or {}).get("value", ""),
+        "number": qbo_invoice.get("DocNumber", ""),
+        "lines": sum("SalesItemLineDetail" in line for line in qbo_invoice.get("Line") or []),
+    }
+
+
+def _money(value) -> str:
+    """Amounts as text with two decimals: QBO writes 686 where we hold 686.00."""
+    return str(Decimal(str(value)).quantize(CENT))
+
+
+LABELS = {"total": "Total", "customer": "Customer", "number": "Number", "lines": "Lines"}
+
+
+def _differences(link: QboInvoiceLink, qbo_invoice: dict) -> list[dict]:
+    """What a QBO user changed: total, customer, number, lines."""
+    expected, seen = baseline(link), snapshot(qbo_invoice)
+    return [
+        {"field": LABELS[key], "ours": str(expected[key]), "qbo": str(seen[key])}
+        for key in LABELS
+        if expected.get(key) not in (None, "") and str(expected[key]) != str(seen[key])
+    ]
 
 
 def _exported_line_count(link: QboInvoiceLink) -> int | None:
@@ -238,18 +266,16 @@ def _exported_line_count(link: QboInvoiceLink) -> int | None:
 
 def _record_drift(link: QboInvoiceLink, kind: str, differences: list[dict], qbo=None) -> bool:
     """Flag the link for a person; returns False when the same drift was already flagged."""
+    current = link.drift or {}
     drift = {
         "kind": kind,
         "seen_at": timezone.now().isoformat(),
         "differences": differences or [{"field": "Status", "ours": "Open", "qbo": kind.title()}],
     }
     if qbo is not None:
-        drift["qbo"] = {
-            "total": str(qbo.get("TotalAmt", "")),
-            "customer": (qbo.get("CustomerRef") or {}).get("value", ""),
-            "number": qbo.get("DocNumber", ""),
-        }
-    current = link.drift or {}
+        drift["qbo"] = snapshot(qbo)
+    if "accepted" in current:
+        drift["accepted"] = current["accepted"]
     if current.get("kind") == kind and current.get("differences") == drift["differences"]:
         return False
     QboInvoiceLink.objects.filter(pk=link.pk).update(drift=drift)

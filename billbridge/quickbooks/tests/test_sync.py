@@ -166,3 +166,50 @@ def test_events_waiting_make_a_sync_due_and_one_sync_serves_them_all(paid):
     assert sync.sync_company(paid.realm)["closed"] == 1
     assert not WebhookEvent.objects.filter(processed_at__isnull=True).exists()
     assert sync.sync_company(paid.realm)["skipped"] is True  # nothing waiting, interval not up
+
+
+def test_keep_as_is_accepts_qbo_version_and_a_payment_then_closes_it(paid):
+    invoice, qbo_id = paid.exported()
+    paid.sync()
+    current = paid.company.find("Invoice", qbo_id)
+    paid.company.edit_invoice(
+        qbo_id, {"Line": [line for line in current["Line"] if "SalesItemLineDetail" in line][:1]}
+    )
+    paid.sync()
+    assert QboInvoiceLink.objects.get(invoice=invoice).drift["kind"] == "changed"
+    assert services.resolve_drift(paid.member, invoice.pk, keep=True) is None
+    link = QboInvoiceLink.objects.get(invoice=invoice)
+    assert "kind" not in link.drift
+    paid.sync()  # QBO unchanged since: no new flag
+    assert "kind" not in QboInvoiceLink.objects.get(invoice=invoice).drift
+    paid.company.receive_payment(qbo_id)
+    paid.sync()
+    assert paid.status(invoice) == InvoiceStatus.CLOSED
+
+
+def test_export_ours_again_puts_our_version_back_in_qbo(paid):
+    invoice, qbo_id = paid.exported()
+    paid.sync()
+    current = paid.company.find("Invoice", qbo_id)
+    paid.company.edit_invoice(
+        qbo_id, {"Line": [line for line in current["Line"] if "SalesItemLineDetail" in line][:1]}
+    )
+    paid.sync()
+    batch = services.resolve_drift(paid.member, invoice.pk, keep=False)
+    exporter.drain(paid.realm)
+    assert services.batch_progress(batch).exported == 1
+    assert paid.company.find("Invoice", qbo_id)["TotalAmt"] == invoice.total
+    paid.sync()
+    assert "kind" not in QboInvoiceLink.objects.get(invoice=invoice).drift
+
+
+def test_export_ours_again_after_a_deletion_in_qbo_makes_a_new_qbo_invoice(paid):
+    invoice, qbo_id = paid.exported()
+    paid.sync()
+    paid.company.delete_invoice(qbo_id)
+    paid.sync()
+    services.resolve_drift(paid.member, invoice.pk, keep=False)
+    exporter.drain(paid.realm)
+    link = QboInvoiceLink.objects.get(invoice=invoice)
+    assert link.qbo_invoice_id != qbo_id
+    assert paid.company.find("Invoice", link.qbo_invoice_id)["TotalAmt"] == invoice.total
