@@ -332,12 +332,24 @@ def _require_owner_who_processes_time(membership: Membership, invoice: Invoice) 
 
 @transaction.atomic
 def revert_to_draft(membership: Membership, invoice_id: int, reason: str = "") -> Invoice:
+    """Back to Draft to be edited: a finalized invoice, or a closed one by way of Finalized
+    (R9), each step in the timeline with the same reason."""
     invoice = _locked(membership, invoice_id)
     _require_owner_who_processes_time(membership, invoice)
-    _refuse_unless(invoice, InvoiceStatus.FINALIZED, "reverted to Draft")
-    # R8: an exported invoice leaves QBO first; if QBO refuses, this raises and nothing changes.
-    remove_before_revert(invoice)
-    return _transition(invoice, membership, InvoiceStatus.DRAFT, "reverted to draft", reason=reason)
+    if invoice.status not in (InvoiceStatus.FINALIZED, InvoiceStatus.CLOSED):
+        raise TransitionRefused(
+            f"Invoice {invoice.number} is {invoice.get_status_display()}; only finalized or "
+            "closed invoices can be reverted to Draft."
+        )
+    if invoice.status == InvoiceStatus.CLOSED:
+        _transition(invoice, membership, InvoiceStatus.FINALIZED, "reopened", reason=reason)
+    _transition(invoice, membership, InvoiceStatus.DRAFT, "reverted to draft", reason=reason)
+    # QBO last, so that every local check (the reason's too) has passed before QBO changes;
+    # if QBO refuses, this raises and the transaction undoes the steps above (R8, R9).
+    unapplied = remove_before_revert(invoice)
+    if unapplied:
+        _record(invoice, membership, "payment unapplied in QuickBooks", reason=unapplied)
+    return invoice
 
 
 @transaction.atomic

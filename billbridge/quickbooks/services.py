@@ -2,13 +2,14 @@
 
 Asking to export or check writes rows and wakes a worker after commit; the work itself happens in
 tasks (exporter.py, checks.py). Three things wait for QBO's answer in the request, because the
-user must see it at once: removing an invoice from QBO when it is reverted to Draft (R8: QBO
-first, then the local change, or nothing), linking a client to a QBO customer by hand, and "Test
-connection" (docs/decisions/0011-when-a-request-waits-for-qbo.md).
+user must see it at once: removing an invoice from QBO, or unapplying its payments, when it is
+reverted to Draft (R8, R9: QBO first, then the local change, or nothing locally), linking a
+client to a QBO customer by hand, and "Test connection"
+(docs/decisions/0011-when-a-request-waits-for-qbo.md).
 """
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from billbridge.clients.models import Client
 from billbridge.core.errors import InvalidInput, PermissionRefused, TransitionRefused
+from billbridge.core.money import CENT
 from billbridge.invoicing.models import Invoice, InvoiceStatus
 from billbridge.practice.models import Membership, Permission
 from billbridge.practice.permissions import require
@@ -354,54 +356,181 @@ def unlink_customer(membership: Membership, client_id: int) -> None:
     CustomerLink.objects.filter(client=client).delete()
 
 
-# ---- revert to Draft (R8) --------------------------------------------------------------------
+# ---- revert to Draft (R8, R9) ----------------------------------------------------------------
+
+# What QBO computes or stamps on a Payment; sent back, it would be ignored at best.
+PAYMENT_READ_ONLY = ("MetaData", "UnappliedAmt", "domain", "sparse")
 
 
-def remove_before_revert(invoice: Invoice) -> None:
+@dataclass
+class _Unapplying:
+    """The payments unapplied in QBO so far, so that a later refusal can say they stay so:
+    QBO has no transaction spanning several writes."""
+
+    done: list[tuple[str, Decimal]] = field(default_factory=list)
+
+    def _words(self, one: str, many: str) -> str:
+        listed = ", ".join(f"{payment_id} ({amount})" for payment_id, amount in self.done)
+        return (one if len(self.done) == 1 else many).format(listed=listed)
+
+    def note(self) -> str:
+        if not self.done:
+            return ""
+        return self._words(
+            "Payment {listed} unapplied in QuickBooks; it stays there as the customer's credit.",
+            "Payments {listed} unapplied in QuickBooks; they stay there as the customer's credit.",
+        )
+
+    def refusal(self, message: str) -> TransitionRefused:
+        if self.done:
+            message += self._words(
+                " Payment {listed} had already been unapplied in QuickBooks and stays "
+                "unapplied there: apply it again in QuickBooks, or revert again.",
+                " Payments {listed} had already been unapplied in QuickBooks and stay "
+                "unapplied there: apply them again in QuickBooks, or revert again.",
+            )
+        return TransitionRefused(message)
+
+
+def remove_before_revert(invoice: Invoice) -> str:
     """Called by invoicing.services.revert_to_draft, holding the invoice's lock, after its
-    guards: take the invoice out of QBO first. Raises TransitionRefused, changing nothing
-    locally, when QBO refuses or cannot be asked."""
+    guards: make QBO ready for the invoice to be a draft. An unpaid QBO invoice is deleted (R8);
+    a paid one has its payments unapplied and stays, so that the next export updates it (R9).
+    Returns what to tell in the invoice's timeline ("" when nothing is worth telling). Raises
+    TransitionRefused when QBO refuses or cannot be asked; the caller's transaction then undoes
+    every local change."""
     _cancel_queued_export(invoice)
     link = QboInvoiceLink.objects.filter(invoice=invoice, state=QboInvoiceLink.State.IN_QBO).first()
     if link is None:
-        return
+        return ""
     connection = connection_for(invoice.practice)
     if connection is None or connection.realm_id != link.realm_id:
         raise TransitionRefused(
             f"Invoice {invoice.number} is in QuickBooks, which is not connected: reverting it "
-            "must remove it there first. Reconnect QuickBooks Online, then revert."
+            "must change it there first. Reconnect QuickBooks Online, then revert."
         )
+    unapplying = _Unapplying()
     try:
         with client_for(connection) as qbo:
-            _delete_unpaid(qbo, invoice, link)
+            current = qbo.read("Invoice", link.qbo_invoice_id)
+            payment_ids = _payments_of(current)
+            if not payment_ids:
+                _delete_unpaid(qbo, invoice, link, current)
+                return ""
+            for payment_id in payment_ids:
+                _unapply(qbo, payment_id, link.qbo_invoice_id, unapplying)
+            _record_outstanding(invoice, link, qbo.read("Invoice", link.qbo_invoice_id), unapplying)
     except ReconnectRequired as exc:
-        raise TransitionRefused(exc.message) from exc
+        raise unapplying.refusal(exc.message) from exc
     except QboFault as exc:
-        if exc.code != "610":  # 610: it is already gone from QBO, which is what we want
-            raise TransitionRefused(
-                f"QuickBooks refused to remove invoice {invoice.number}: {describe(exc)} "
-                "Nothing changed."
+        if exc.code != "610":  # 610: the invoice is already gone from QBO, as a delete wants
+            raise unapplying.refusal(
+                f"QuickBooks refused to change invoice {invoice.number} ({describe(exc)}); "
+                "it was not reverted."
             ) from exc
+        link.state = QboInvoiceLink.State.REMOVED
+        link.save(update_fields=["state", "updated_at"])
     except QboError as exc:
-        raise TransitionRefused(
+        raise unapplying.refusal(
             f"QuickBooks did not answer ({exc}); invoice {invoice.number} was not reverted. "
             "Try again."
         ) from exc
+    return unapplying.note()
+
+
+def _payments_of(qbo_invoice: dict) -> list[str]:
+    """The ids of the payments QBO shows applied to the invoice, each once, in QBO's order."""
+    linked = [
+        str(link.get("TxnId"))
+        for link in qbo_invoice.get("LinkedTxn") or []
+        if link.get("TxnType") == "Payment"
+    ]
+    return list(dict.fromkeys(linked))
+
+
+def _amounts(qbo_invoice: dict) -> tuple[Decimal, Decimal]:
+    """TotalAmt and Balance in cents: QBO's JSON writes 686.00 as 686."""
+    total = Decimal(str(qbo_invoice.get("TotalAmt", "0"))).quantize(CENT)
+    return total, Decimal(str(qbo_invoice.get("Balance", total))).quantize(CENT)
+
+
+def _delete_unpaid(qbo, invoice: Invoice, link: QboInvoiceLink, current: dict) -> None:
+    total, balance = _amounts(current)
+    if balance < total:
+        # Paid by something no Payment records (QBO links credit memos through payments):
+        # there is nothing Billbridge knows how to unapply.
+        raise TransitionRefused(
+            f"Invoice {invoice.number} has {total - balance} paid in QuickBooks (balance "
+            f"{balance} of {total}) by no payment Billbridge can unapply, so it was not "
+            "reverted. Remove what pays it in QuickBooks first."
+        )
+    qbo.delete("Invoice", link.qbo_invoice_id, current["SyncToken"], request_id=uuid.uuid4().hex)
     link.state = QboInvoiceLink.State.REMOVED
     link.save(update_fields=["state", "updated_at"])
 
 
-def _delete_unpaid(qbo, invoice: Invoice, link: QboInvoiceLink) -> None:
-    current = qbo.read("Invoice", link.qbo_invoice_id)
-    total = Decimal(str(current.get("TotalAmt", "0")))
-    balance = Decimal(str(current.get("Balance", total)))
-    if balance < total:
-        raise TransitionRefused(
-            f"Invoice {invoice.number} has {total - balance} paid in QuickBooks (balance "
-            f"{balance} of {total}): it cannot be removed from QuickBooks, so it was not "
-            "reverted. Unapply or delete the payment in QuickBooks first."
+def _links_invoice(line: dict, qbo_invoice_id: str) -> bool:
+    return any(
+        link.get("TxnType") == "Invoice" and str(link.get("TxnId")) == qbo_invoice_id
+        for link in line.get("LinkedTxn") or []
+    )
+
+
+def _unapply(qbo, payment_id: str, qbo_invoice_id: str, unapplying: _Unapplying) -> None:
+    """Take the invoice out of one payment by a full update whose Line no longer links it
+    (QBO.md §3.4): the payment keeps its total, the money becomes the customer's credit, and
+    its lines for other invoices stay as they are."""
+    try:
+        payment = qbo.read("Payment", payment_id)
+        lines = payment.get("Line") or []
+        removed = [line for line in lines if _links_invoice(line, qbo_invoice_id)]
+        if not removed:
+            return
+        body = {key: value for key, value in payment.items() if key not in PAYMENT_READ_ONLY}
+        body["sparse"] = False
+        # LineEx is QBO's report of each applied invoice's open balance, not something we set.
+        body["Line"] = [
+            {key: value for key, value in line.items() if key != "LineEx"}
+            for line in lines
+            if not _links_invoice(line, qbo_invoice_id)
+        ]
+        qbo.update("Payment", body, request_id=uuid.uuid4().hex)
+    except QboFault as exc:
+        if exc.code == "610":  # deleted in QBO since the invoice was read: it pays nothing now
+            return
+        raise
+    amount = sum((Decimal(str(line.get("Amount", "0"))) for line in removed), Decimal("0"))
+    unapplying.done.append((payment_id, amount.quantize(CENT)))
+
+
+def _record_outstanding(
+    invoice: Invoice, link: QboInvoiceLink, qbo_invoice: dict, unapplying: _Unapplying
+) -> None:
+    """The QBO invoice stays linked: keep what QBO now shows, including the SyncToken the
+    payment changes moved, so that the export after the edit updates it."""
+    total, balance = _amounts(qbo_invoice)
+    if balance < total or _payments_of(qbo_invoice):
+        # Someone applied money to it in QBO while we were unapplying.
+        raise unapplying.refusal(
+            f"Invoice {invoice.number} still has {total - balance} paid in QuickBooks after "
+            "its payments were unapplied: something was applied to it meanwhile. It was not "
+            "reverted."
         )
-    qbo.delete("Invoice", link.qbo_invoice_id, current["SyncToken"], request_id=uuid.uuid4().hex)
+    link.sync_token = qbo_invoice["SyncToken"]
+    link.qbo_balance = balance
+    link.payment_ids = ""
+    link.closed_by_sync = False
+    link.read_at = timezone.now()
+    link.save(
+        update_fields=[
+            "sync_token",
+            "qbo_balance",
+            "payment_ids",
+            "closed_by_sync",
+            "read_at",
+            "updated_at",
+        ]
+    )
 
 
 def _cancel_queued_export(invoice: Invoice) -> None:

@@ -1,6 +1,7 @@
 """The export engine against the running emulator: exactly one QBO invoice per Billbridge
 invoice, whatever QBO answers (RELIABILITY.md §1.8), customers matched or created (R3), the
-same QBO invoice updated on re-export (R4), and removal from QBO before a revert (R8)."""
+same QBO invoice updated on re-export (R4), and removal from QBO before a revert (R8; a paid one
+is kept, its payments unapplied, R9: test_paid_revert.py)."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -10,7 +11,6 @@ import pytest
 from django.utils import timezone
 
 from billbridge.core import testing
-from billbridge.core.errors import TransitionRefused
 from billbridge.invoicing import services as invoicing
 from billbridge.invoicing.models import InvoiceStatus
 from billbridge.quickbooks import exporter, services
@@ -248,16 +248,22 @@ def test_revert_removes_the_invoice_from_qbo_and_a_new_export_creates_it_again(s
     assert len(setup.ours_in_qbo(invoice)) == 1
 
 
-def test_revert_of_an_invoice_paid_in_qbo_is_refused_and_nothing_changes(setup):
+def test_revert_of_an_invoice_paid_in_qbo_unapplies_the_payment_and_keeps_the_qbo_invoice(setup):
     invoice = setup.invoice()
     setup.export(invoice)
     qbo_id = QboInvoiceLink.objects.get(invoice=invoice).qbo_invoice_id
-    setup.company.receive_payment(qbo_id, Decimal("10.00"))
-    with pytest.raises(TransitionRefused, match="paid in QuickBooks"):
-        invoicing.revert_to_draft(setup.member, invoice.pk, "oops")
+    payment = setup.company.receive_payment(qbo_id, Decimal("10.00"))
+    invoicing.revert_to_draft(setup.member, invoice.pk, "oops")
     invoice.refresh_from_db()
-    assert invoice.status == InvoiceStatus.FINALIZED
-    assert len(setup.ours_in_qbo(invoice)) == 1
+    assert invoice.status == InvoiceStatus.DRAFT
+    [qbo] = setup.ours_in_qbo(invoice)
+    assert (qbo["Id"], qbo["TotalAmt"], qbo["Balance"]) == (
+        qbo_id,
+        Decimal("686.00"),
+        Decimal("686.00"),
+    )
+    assert setup.company.read("Payment", payment["Id"])["UnappliedAmt"] == Decimal("10.00")
+    assert QboInvoiceLink.objects.get(invoice=invoice).state == QboInvoiceLink.State.IN_QBO
 
 
 def test_re_export_updates_the_same_qbo_invoice_even_after_an_edit_in_qbo(setup):
