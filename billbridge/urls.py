@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from billbridge.quickbooks.views import intuit_webhooks
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -8,5 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("billbridge.api.urls")),
     path("profile/", include("billbridge.api.profile")),
+    re_path(r"^quickbooks/webhooks/?$", intuit_webhooks, name="qbo-webhooks"),
     path("", include("billbridge.web.urls")),
 ]
