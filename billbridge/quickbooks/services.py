@@ -400,7 +400,13 @@ def remove_before_revert(invoice: Invoice) -> str:
     TransitionRefused when QBO refuses or cannot be asked; the caller's transaction then undoes
     every local change."""
     _cancel_queued_export(invoice)
-    link = QboInvoiceLink.objects.filter(invoice=invoice, state=QboInvoiceLink.State.IN_QBO).first()
+    # Locked before QBO is asked: the payment sync writes the same link (its SyncToken, its
+    # payments), and waiting for it here is better than finding it out after QBO changed.
+    link = (
+        QboInvoiceLink.objects.select_for_update()
+        .filter(invoice=invoice, state=QboInvoiceLink.State.IN_QBO)
+        .first()
+    )
     if link is None:
         return ""
     connection = connection_for(invoice.practice)
