@@ -420,12 +420,15 @@ def remove_before_revert(invoice: Invoice) -> str:
         with client_for(connection) as qbo:
             current = qbo.read("Invoice", link.qbo_invoice_id)
             payment_ids = _payments_of(current)
-            if not payment_ids:
+            # Last seen paid, now with no payment: an earlier revert unapplied them and lost
+            # QBO's answer. It stays the paid invoice's twin (R9) rather than being deleted.
+            if not payment_ids and not link.payment_ids.strip(","):
                 _delete_unpaid(qbo, invoice, link, current)
                 return ""
             for payment_id in payment_ids:
                 _unapply(qbo, payment_id, link.qbo_invoice_id, unapplying)
-            _record_outstanding(invoice, link, qbo.read("Invoice", link.qbo_invoice_id), unapplying)
+            after = qbo.read("Invoice", link.qbo_invoice_id) if payment_ids else current
+            _record_outstanding(invoice, link, after, unapplying)
     except ReconnectRequired as exc:
         raise unapplying.refusal(exc.message) from exc
     except QboFault as exc:
@@ -437,9 +440,15 @@ def remove_before_revert(invoice: Invoice) -> str:
         link.state = QboInvoiceLink.State.REMOVED
         link.save(update_fields=["state", "updated_at"])
     except QboError as exc:
+        maybe = (
+            " QuickBooks may have made the last change all the same; reverting again starts "
+            "from what it shows."
+            if exc.ambiguous
+            else ""
+        )
         raise unapplying.refusal(
             f"QuickBooks did not answer ({exc}); invoice {invoice.number} was not reverted. "
-            "Try again."
+            f"Try again.{maybe}"
         ) from exc
     return unapplying.note()
 

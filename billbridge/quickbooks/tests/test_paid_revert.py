@@ -261,6 +261,34 @@ def test_a_refusal_after_one_payment_was_unapplied_says_it_stays_unapplied(setup
     )
 
 
+def test_an_unapply_whose_answer_was_lost_keeps_the_qbo_invoice_on_the_next_revert(setup):
+    invoice, link, payment = paid(setup)
+    # As the payment sync records what it read: the invoice was last seen paid.
+    QboInvoiceLink.objects.filter(pk=link.pk).update(payment_ids=f",{payment['Id']},")
+    before = state(invoice)
+    setup.fault(kind="drop", method="POST", path="/v3/company/*/payment")
+    with pytest.raises(TransitionRefused) as refused:
+        invoicing.revert_to_draft(setup.member, invoice.pk, "oops")
+    assert refused.value.message.endswith(
+        f"invoice {invoice.number} was not reverted. Try again. QuickBooks may have made the "
+        "last change all the same; reverting again starts from what it shows."
+    )
+    assert state(invoice) == before
+    # QBO did unapply it: only the answer was lost.
+    assert setup.company.read("Payment", payment["Id"])["UnappliedAmt"] == TOTAL
+
+    invoicing.revert_to_draft(setup.member, invoice.pk, "oops")
+    assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.DRAFT
+    [qbo_invoice] = setup.ours_in_qbo(invoice)
+    assert (qbo_invoice["Id"], qbo_invoice["Balance"]) == (link.qbo_invoice_id, TOTAL)
+    link.refresh_from_db()
+    assert (link.state, link.sync_token, link.payment_ids) == (
+        QboInvoiceLink.State.IN_QBO,
+        qbo_invoice["SyncToken"],
+        "",
+    )
+
+
 def test_a_clerk_without_the_owner_role_is_refused_before_qbo_is_asked(setup):
     invoice, link, payment = paid(setup)
     clerk = testing.make_member(setup.practice, "clerk", can_process_time=True)
