@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from billbridge.core import testing
 from billbridge.quickbooks import tasks, webhooks
 from billbridge.quickbooks.models import IgnoredWebhooks, QboConnection, WebhookEvent
+from billbridge.quickbooks.testing import connect_practice
 from qbo_emulator.config import DEMO_VERIFIER_TOKEN, Config, demo_app
 from qbo_emulator.testing import running_emulator
 from qbo_emulator.webhooks import sign
@@ -89,7 +90,7 @@ def verifier(settings):
 def wakes(monkeypatch):
     """The realms whose sync was woken, in order (wake_sync itself belongs to the sync)."""
     calls = []
-    monkeypatch.setattr(tasks, "wake_sync", calls.append, raising=False)
+    monkeypatch.setattr(tasks, "wake_sync", calls.append)
     return calls
 
 
@@ -697,3 +698,26 @@ def test_the_emulator_notifies_a_payment_and_the_events_land_once(
         }
     assert wakes == [realm]
     assert QboConnection.objects.get(realm_id=realm).last_webhook_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_webhook_wakes_the_real_sync_which_reads_qbo_and_marks_its_events_processed(
+    live_server, settings
+):
+    settings.QBO_WEBHOOK_VERIFIER = DEMO_VERIFIER_TOKEN
+    config = Config([demo_app(webhook_url=f"{live_server.url}{URL}")])
+    config.options.update({"webhook_window_seconds": 600})
+    with running_emulator(config=config) as qbo, httpx.Client(base_url=qbo.control_url) as control:
+        settings.QBO_TOKEN_URL = f"{qbo.base_url}/oauth2/v1/tokens/bearer"
+        settings.QBO_API_URL = qbo.api_url
+        company = qbo.emulator.create_company(name="Synced Co", seed="sample")
+        connection = connect_practice(testing.make_practice(), qbo, company.realm_id)
+        control.delete("/webhooks")
+        invoice = next(i for i in company.list("Invoice") if i["Balance"] > 0)
+        company.receive_payment(invoice["Id"])
+        attempts = control.post("/webhooks/deliver").json()["attempts"]
+    assert [a["status"] for a in attempts] == [200]
+    assert WebhookEvent.objects.count() == 2
+    assert not WebhookEvent.objects.filter(processed_at__isnull=True).exists()
+    connection.refresh_from_db()
+    assert connection.last_cdc_poll_at is not None
