@@ -216,6 +216,53 @@ def get_batch(membership: Membership, batch_id: int) -> ExportBatch:
     return ExportBatch.objects.get(practice=membership.practice, pk=batch_id)
 
 
+@transaction.atomic
+def resolve_drift(membership: Membership, invoice_id: int, *, keep: bool) -> ExportBatch | None:
+    """A QBO user changed, voided or deleted an exported invoice: the user decides. *Keep as is*
+    accepts QBO's version (later reads compare with it); *Export ours again* sends ours, over a
+    changed or voided QBO invoice, or as a new one when it was deleted there."""
+    _, invoices = _selected(membership, [invoice_id])
+    invoice = invoices.get(invoice_id)
+    if invoice is None:
+        raise Invoice.DoesNotExist
+    link = QboInvoiceLink.objects.select_for_update().filter(invoice=invoice).first()
+    drift = (link.drift or {}) if link else {}
+    if "kind" not in drift:
+        raise TransitionRefused(f"Invoice {invoice.number} has no change in QuickBooks to settle.")
+    if keep:
+        link.drift = {"accepted": drift.get("qbo") or {}} if drift.get("qbo") else {}
+        link.save(update_fields=["drift", "updated_at"])
+        return None
+    if invoice.status != InvoiceStatus.FINALIZED:
+        raise TransitionRefused(_not_finalized(invoice))
+    deleted = drift["kind"] == "deleted"
+    if deleted:
+        link.state = QboInvoiceLink.State.DELETED_IN_QBO
+    link.drift = {}
+    link.save(update_fields=["drift", "state", "updated_at"])
+    batch = ExportBatch.objects.create(
+        practice=membership.practice,
+        kind=ExportBatch.Kind.EXPORT,
+        requested_by=membership.user,
+        size=1,
+    )
+    row = InvoiceExport.objects.filter(invoice=invoice, invoice_version=invoice.version).first()
+    if row is None:
+        row = _new_row(invoice, batch, link.realm_id)
+    row.state = ExportState.QUEUED
+    row.payload = ""
+    row.request_id = uuid.uuid4().hex
+    row.batch = batch
+    row.attempts = 0
+    row.replace_confirmed = deleted
+    row.next_attempt_at = timezone.now()
+    row.error_code = row.message = row.advice = row.warning = row.intuit_tid = ""
+    row.finished_at = None
+    row.save()
+    tasks.wake_exporter(link.realm_id)
+    return batch
+
+
 # ---- progress --------------------------------------------------------------------------------
 
 
