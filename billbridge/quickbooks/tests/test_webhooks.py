@@ -459,11 +459,18 @@ def p99(seconds: list[float]) -> float:
     return ordered[math.ceil(len(ordered) * 0.99) - 1]
 
 
+def warm_up(post) -> None:
+    """The first request of a process loads the URLconf and with it every view: a start-up
+    cost, not what Intuit waits for on each delivery."""
+    assert post(b"[]").status_code == 200
+
+
 def test_a_burst_of_500_events_in_one_delivery(post, wakes, connected):
     body = dumps(
         [cloudevent(KNOWN[n % 2], str(n), event_id=f"burst-{n}") for n in range(500)]
         + [cloudevent(UNKNOWN, "1", event_id="burst-unknown")]
     )
+    warm_up(post)
     started = time.perf_counter()
     response = post(body)
     elapsed = time.perf_counter() - started
@@ -486,6 +493,7 @@ def test_a_hundred_event_delivery_is_one_insert(post, connected):
 
 
 def test_a_hundred_deliveries_in_a_row(post, wakes, connected):
+    warm_up(post)
     timings = []
     for n in range(100):
         body = dumps(
