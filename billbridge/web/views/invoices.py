@@ -56,7 +56,7 @@ def allowed_transitions(membership: Membership, invoice: Invoice) -> set[str]:
     return {
         InvoiceStatus.DRAFT: {"edit", "finalize"},
         InvoiceStatus.FINALIZED: {"close"} | ({"revert"} if owner else set()),
-        InvoiceStatus.CLOSED: {"reopen"} if owner else set(),
+        InvoiceStatus.CLOSED: {"reopen", "revert"} if owner else set(),
     }[invoice.status]
 
 
