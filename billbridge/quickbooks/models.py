@@ -339,3 +339,34 @@ class IgnoredWebhooks(models.Model):
 
     def __str__(self) -> str:
         return f"{self.count} ignored events for {self.realm_id}"
+
+
+class ReconciliationReport(models.Model):
+    """One comparison of the practice's exported invoices with the QBO company's invoices
+    (reconciliation.py). Unfinished while a worker reads QBO; `error` says why it stopped."""
+
+    practice = models.ForeignKey(
+        "practice.Practice", on_delete=models.CASCADE, related_name="qbo_reconciliations"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    realm_id = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=1000, blank=True)
+    # How many QBO invoices were read and how many of ours were compared with them.
+    qbo_invoices = models.PositiveIntegerField(default=0)
+    our_invoices = models.PositiveIntegerField(default=0)
+    # [{kind, number, invoice_id, qbo_ids, ours, qbo, note}]; money as exact strings.
+    rows = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["practice", "-id"])]
+
+    def __str__(self) -> str:
+        return f"Reconciliation {self.pk} of {self.practice}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.finished_at is not None

@@ -1,0 +1,274 @@
+"""Billing ▸ QuickBooks reconciliation: the practice's exported invoices against the QBO company's.
+
+A worker reads every invoice of the company (reads only, a thousand a page) and `compare` sets
+them beside what Billbridge remembers of its exports. Four kinds of finding, each a row a user
+can act on: an invoice of ours missing in QBO, amounts that differ, an invoice paid there but
+open here, and QBO invoices that carry our marker without being the invoice's QBO twin
+(duplicates of a lost create, or copies made in QBO). Nothing is changed on either side.
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from billbridge.core.errors import TransitionRefused
+from billbridge.invoicing.models import Invoice, InvoiceStatus
+from billbridge.practice.models import Membership, Permission
+from billbridge.practice.permissions import require
+from billbridge.quickbooks.client import QboError
+from billbridge.quickbooks.connection import NOT_CONNECTED, client_for, connection_for
+from billbridge.quickbooks.models import QboInvoiceLink, ReconciliationReport
+from billbridge.quickbooks.tokens import ReconnectRequired
+
+PAGE_SIZE = 1000  # QBO's largest page (maxresults)
+
+MISSING = "missing"
+AMOUNT = "amount"
+PAID_OPEN = "paid_open"
+DUPLICATE = "duplicate"
+# In the order the page shows them, with their headings.
+KINDS = {
+    MISSING: "Missing in QBO",
+    AMOUNT: "Amounts differ",
+    PAID_OPEN: "Paid in QBO, open here",
+    DUPLICATE: "Duplicates carrying our marker",
+}
+
+# A report left unfinished this long lost its worker: asking again starts a new one.
+STALE_AFTER = timezone.timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Ours:
+    """What Billbridge knows of one invoice, as the comparison needs it. `qbo_invoice_id` is
+    empty when the invoice has no QBO twin (never exported, or removed from QBO)."""
+
+    invoice_id: int
+    number: str
+    status: str
+    total: Decimal
+    qbo_invoice_id: str = ""
+    exported_total: Decimal | None = None  # what we sent
+    exported_qbo_total: Decimal | None = None  # what QBO answered at export (AST may differ)
+    changed_since_export: bool = False
+
+
+def _money(value) -> str:
+    return f"{Decimal(str(value)):.2f}"
+
+
+def _row(kind, ours: Ours | None, qbo_ids, *, ours_amount="", qbo_amount="", note="") -> dict:
+    return {
+        "kind": kind,
+        "number": ours.number if ours else "",
+        "invoice_id": ours.invoice_id if ours else None,
+        "qbo_ids": sorted(qbo_ids, key=lambda qbo_id: (len(qbo_id), qbo_id)),
+        "ours": ours_amount,
+        "qbo": qbo_amount,
+        "note": note,
+    }
+
+
+def _marked_invoice_ids(invoices: Iterable[dict], practice_id: int) -> dict[int, list[str]]:
+    """QBO invoice ids by the Billbridge invoice their PrivateNote's marker names
+    (payloads.marker: "bb:<practice>:<invoice>"), for this practice's markers only."""
+    pattern = re.compile(rf"\bbb:{practice_id}:(\d+)\b")
+    marked = defaultdict(list)
+    for invoice in invoices:
+        found = pattern.search(invoice.get("PrivateNote") or "")
+        if found:
+            marked[int(found.group(1))].append(invoice["Id"])
+    return marked
+
+
+def _amount_note(mine: Ours, twin: dict, qbo_total: Decimal) -> str:
+    if qbo_total == 0 and "Voided" in (twin.get("PrivateNote") or ""):
+        return "Voided in QuickBooks."
+    if mine.changed_since_export:
+        return "Changed in Billbridge since its export: export it again."
+    if (
+        mine.exported_qbo_total is not None
+        and qbo_total == mine.exported_qbo_total
+        and mine.exported_qbo_total != mine.exported_total
+    ):
+        return "QuickBooks calculated its own tax at export (automated sales tax)."
+    return "Changed in QuickBooks after the export."
+
+
+def _compare_twin(mine: Ours, twin: dict) -> Iterator[dict]:
+    qbo_total = Decimal(str(twin.get("TotalAmt", "0")))
+    balance = Decimal(str(twin.get("Balance", qbo_total)))
+    ids = [twin["Id"]]
+    if qbo_total != mine.total:
+        yield _row(
+            AMOUNT,
+            mine,
+            ids,
+            ours_amount=_money(mine.total),
+            qbo_amount=_money(qbo_total),
+            note=_amount_note(mine, twin, qbo_total),
+        )
+    if qbo_total > 0 and balance == 0 and mine.status != InvoiceStatus.CLOSED:
+        yield _row(
+            PAID_OPEN,
+            mine,
+            ids,
+            ours_amount=_money(mine.total),
+            qbo_amount=_money(qbo_total),
+            note=f"Paid in full in QuickBooks; {InvoiceStatus(mine.status).label.lower()} here.",
+        )
+
+
+def compare(ours: Iterable[Ours], qbo_invoices: Iterable[dict], practice_id: int) -> list[dict]:
+    """The findings, grouped by kind (in KINDS' order) and by invoice number within a kind.
+
+    `ours` holds the invoices with a QBO twin, and any other invoice a marker in QBO names;
+    `qbo_invoices` every invoice of the company, as QBO's query answers them."""
+    ours = {mine.invoice_id: mine for mine in ours}
+    qbo_invoices = list(qbo_invoices)
+    by_id = {invoice["Id"]: invoice for invoice in qbo_invoices}
+    rows = []
+    for mine in ours.values():
+        if not mine.qbo_invoice_id:
+            continue
+        twin = by_id.get(mine.qbo_invoice_id)
+        if twin is None:
+            rows.append(
+                _row(
+                    MISSING,
+                    mine,
+                    [mine.qbo_invoice_id],
+                    ours_amount=_money(mine.total),
+                    note=f"QuickBooks has no invoice {mine.qbo_invoice_id} any more.",
+                )
+            )
+        else:
+            rows.extend(_compare_twin(mine, twin))
+    for invoice_id, carriers in _marked_invoice_ids(qbo_invoices, practice_id).items():
+        mine = ours.get(invoice_id)
+        others = [qbo_id for qbo_id in carriers if mine is None or qbo_id != mine.qbo_invoice_id]
+        if not others:
+            continue
+        if mine is None:
+            note = "Our marker names an invoice this practice does not have."
+        elif mine.qbo_invoice_id in carriers:
+            note = f"Besides its QBO invoice {mine.qbo_invoice_id}."
+        else:
+            note = "None of them is the invoice's QBO twin."
+        rows.append(
+            _row(
+                DUPLICATE,
+                mine,
+                carriers,
+                ours_amount=_money(mine.total) if mine else "",
+                qbo_amount=", ".join(
+                    _money(by_id[qbo_id].get("TotalAmt", "0")) for qbo_id in sorted(carriers)
+                ),
+                note=note,
+            )
+        )
+    order = list(KINDS)
+    return sorted(rows, key=lambda row: (order.index(row["kind"]), row["number"], row["qbo_ids"]))
+
+
+# ---- asking for a report, and the worker's side ----------------------------------------------
+
+
+def latest(membership: Membership) -> ReconciliationReport | None:
+    require(membership, Permission.EXPORT)
+    return ReconciliationReport.objects.filter(practice=membership.practice).order_by("-id").first()
+
+
+@transaction.atomic
+def request_report(membership: Membership) -> tuple[ReconciliationReport, bool]:
+    """A new report to be made by a worker, or the one already being made. Returns the report
+    and whether it is new (the caller wakes a worker for a new one)."""
+    require(membership, Permission.EXPORT)
+    connection = connection_for(membership.practice)
+    if connection is None:
+        raise TransitionRefused(NOT_CONNECTED)
+    running = (
+        ReconciliationReport.objects.filter(
+            practice=membership.practice,
+            finished_at__isnull=True,
+            created_at__gt=timezone.now() - STALE_AFTER,
+        )
+        .order_by("-id")
+        .first()
+    )
+    if running is not None:
+        return running, False
+    report = ReconciliationReport.objects.create(
+        practice=membership.practice, requested_by=membership.user, realm_id=connection.realm_id
+    )
+    return report, True
+
+
+def _read_all(qbo) -> list[dict]:
+    invoices, start = [], 1
+    while True:
+        page = qbo.query(f"select * from Invoice startposition {start} maxresults {PAGE_SIZE}")
+        invoices.extend(page)
+        if len(page) < PAGE_SIZE:
+            return invoices
+        start += PAGE_SIZE
+
+
+def _ours(practice_id: int, realm_id: str, marked_ids: Iterable[int]) -> list[Ours]:
+    links = QboInvoiceLink.objects.filter(
+        invoice__practice_id=practice_id, realm_id=realm_id, state=QboInvoiceLink.State.IN_QBO
+    ).select_related("invoice")
+    found = [
+        Ours(
+            invoice_id=link.invoice_id,
+            number=link.invoice.number,
+            status=link.invoice.status,
+            total=link.invoice.total,
+            qbo_invoice_id=link.qbo_invoice_id,
+            exported_total=link.exported_total,
+            exported_qbo_total=link.qbo_total,
+            changed_since_export=link.exported_content_version != link.invoice.content_version,
+        )
+        for link in links
+    ]
+    linked = {mine.invoice_id for mine in found}
+    others = Invoice.objects.filter(practice_id=practice_id, pk__in=set(marked_ids) - linked)
+    found.extend(
+        Ours(
+            invoice_id=invoice.pk, number=invoice.number, status=invoice.status, total=invoice.total
+        )
+        for invoice in others
+    )
+    return found
+
+
+def run(report_id: int) -> ReconciliationReport:
+    """The worker's part: read the company's invoices, compare, record the outcome."""
+    report = ReconciliationReport.objects.select_related("practice").get(pk=report_id)
+    if report.is_finished:
+        return report
+    connection = connection_for(report.practice)
+    if connection is None or connection.realm_id != report.realm_id:
+        report.error = "QuickBooks Online is no longer connected to the same company."
+    else:
+        try:
+            with client_for(connection) as qbo:
+                qbo_invoices = _read_all(qbo)
+        except ReconnectRequired as exc:
+            report.error = exc.message
+        except QboError as exc:
+            report.error = f"QuickBooks did not answer ({exc}). Run the reconciliation again."
+        else:
+            marked = _marked_invoice_ids(qbo_invoices, report.practice_id)
+            ours = _ours(report.practice_id, report.realm_id, marked)
+            report.rows = compare(ours, qbo_invoices, report.practice_id)
+            report.qbo_invoices = len(qbo_invoices)
+            report.our_invoices = sum(1 for mine in ours if mine.qbo_invoice_id)
+    report.finished_at = timezone.now()
+    report.save()
+    return report
