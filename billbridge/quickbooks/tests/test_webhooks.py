@@ -347,12 +347,29 @@ def test_the_same_event_twice_in_one_delivery_is_one_row(post, wakes, connected)
 # -- bodies it cannot use --------------------------------------------------------------------------
 
 
+SHAPELESS = "Intuit webhook: neither CloudEvents nor eventNotifications (a JSON {}); nothing kept"
+
+
 @pytest.mark.parametrize(
-    "body",
-    [b'{"hello": "world"}', b"42", b'"text"', b"null", b"[]", b'{"eventNotifications": 7}'],
+    ("body", "logged"),
+    [
+        (b'{"hello": "world"}', [SHAPELESS.format("dict")]),
+        (b"42", [SHAPELESS.format("int")]),
+        (b'"text"', [SHAPELESS.format("str")]),
+        (b"null", [SHAPELESS.format("NoneType")]),
+        (b"[]", []),  # an empty CloudEvents delivery: nothing to say
+        (
+            b'{"eventNotifications": 7}',
+            ["Intuit webhook: 1 malformed event(s) left out: 1 × eventNotifications is not a list"],
+        ),
+    ],
 )
-def test_json_of_no_known_shape_gets_a_200_and_keeps_nothing(post, wakes, connected, body):
-    assert post(body).status_code == 200
+def test_json_of_no_known_shape_gets_a_200_and_keeps_nothing(
+    post, wakes, connected, caplog, body, logged
+):
+    with caplog.at_level(logging.WARNING, logger="billbridge.quickbooks.webhooks"):
+        assert post(body).status_code == 200
+    assert [record.getMessage() for record in caplog.records] == logged
     assert not WebhookEvent.objects.exists()
     assert wakes == []
 
