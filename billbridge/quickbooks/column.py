@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import Max
 
-from billbridge.invoicing.models import Invoice
+from billbridge.invoicing.models import Invoice, InvoiceStatus
 from billbridge.quickbooks.models import (
     ExportCheck,
     ExportState,
@@ -21,15 +21,31 @@ from billbridge.quickbooks.models import (
 )
 from billbridge.quickbooks.services import qbo_invoice_url
 
-# The action a cell offers: the QBO invoice was deleted there, and only the user may decide
+# The actions a cell offers. The QBO invoice was deleted there, and only the user may decide
 # that a new one should replace it (a second invoice in their books otherwise surprises them).
 CONFIRM_REPLACEMENT = "confirm_replacement"
+# A QBO user changed, voided or deleted the QBO invoice: the user exports ours again or keeps
+# QBO's version; nothing is overwritten until they say which.
+RESOLVE_DRIFT = "resolve_drift"
+
+DRIFT_DETAIL = {
+    "changed": "A QuickBooks user changed the QuickBooks invoice {number}.",
+    "voided": "A QuickBooks user voided the QuickBooks invoice {number}.",
+    "deleted": "A QuickBooks user deleted the QuickBooks invoice {number}.",
+}
 
 
 @dataclass(frozen=True)
 class Finding:
     tone: str  # ok, warning or error
     text: str
+
+
+@dataclass(frozen=True)
+class Difference:
+    field: str  # Total, Customer, Lines, Number or Status
+    ours: str
+    qbo: str
 
 
 @dataclass(frozen=True)
@@ -41,8 +57,9 @@ class ExportCell:
     advice: str = ""  # what to do next
     url: str = ""  # the invoice in QBO
     number: str = ""  # the QBO invoice's number (DocNumber), or its Id when it has none
-    action: str = ""  # CONFIRM_REPLACEMENT, or nothing
+    action: str = ""  # CONFIRM_REPLACEMENT, RESOLVE_DRIFT, or nothing
     findings: tuple[Finding, ...] = ()  # a check's findings
+    differences: tuple[Difference, ...] = ()  # what a QBO user changed (drift)
 
     @property
     def in_progress(self) -> bool:
@@ -66,12 +83,49 @@ def _newest_per_invoice(model, invoice_ids: list[int]):
     return {row.invoice_id: row for row in model.objects.filter(id__in=newest_ids)}
 
 
+def _twin(link: QboInvoiceLink) -> tuple[str, str]:
+    """The QBO invoice's number as the cell names it, and its address in QBO."""
+    url = qbo_invoice_url(link.realm_id, link.qbo_invoice_id)
+    return link.doc_number or link.qbo_invoice_id, url
+
+
+def _drifted(link: QboInvoiceLink) -> ExportCell:
+    number, url = _twin(link)
+    kind = link.drift.get("kind", "changed")
+    return ExportCell(
+        "Changed in QBO",
+        "warning",
+        detail=DRIFT_DETAIL.get(kind, DRIFT_DETAIL["changed"]).format(number=number),
+        advice="Export ours again to put Billbridge's version back, or keep it as it is.",
+        url="" if kind == "deleted" else url,
+        number=number,
+        action=RESOLVE_DRIFT,
+        differences=tuple(
+            Difference(item["field"], item["ours"], item["qbo"])
+            for item in link.drift.get("differences", [])
+        ),
+    )
+
+
+def _paid(link: QboInvoiceLink, invoice: Invoice) -> ExportCell | None:
+    """What QBO's payments say, once the sync has read them: paid in full (and closed here
+    by the sync), or partly."""
+    number, url = _twin(link)
+    if link.closed_by_sync and invoice.status == InvoiceStatus.CLOSED:
+        return ExportCell("Paid in QBO", "ok", url=url, number=number)
+    balance = link.qbo_balance
+    if balance is not None and 0 < balance < link.qbo_total:
+        return ExportCell(
+            f"Partially paid in QBO (balance {balance:.2f})", "ok", url=url, number=number
+        )
+    return None
+
+
 def _exported(invoice: Invoice, row: InvoiceExport | None, link: QboInvoiceLink | None):
     """The cell of an invoice whose latest export went through, or that has a QBO twin."""
     number = url = ""
     if link is not None:
-        number = link.doc_number or link.qbo_invoice_id
-        url = qbo_invoice_url(link.realm_id, link.qbo_invoice_id)
+        number, url = _twin(link)
     if link is not None and link.state == QboInvoiceLink.State.REMOVED:
         return ExportCell(
             "Removed from QBO",
@@ -87,6 +141,9 @@ def _exported(invoice: Invoice, row: InvoiceExport | None, link: QboInvoiceLink 
             advice="Create a new QBO invoice if it should be in QuickBooks again.",
             action=CONFIRM_REPLACEMENT,
         )
+    paid = _paid(link, invoice) if link is not None else None
+    if paid is not None:
+        return paid
     if link is not None and link.exported_content_version != invoice.content_version:
         return ExportCell(
             "Changed since export",
@@ -142,6 +199,10 @@ def _checked(check: ExportCheck) -> ExportCell:
 def _cell(invoice, row, check, link, connection) -> ExportCell:
     if row is not None and not row.is_finished:
         return _in_progress(row, connection)
+    # Until the user decides, a QBO user's change is the news, whatever came before it.
+    # (A drift the user kept holds only what they accepted, and no kind: settled.)
+    if link is not None and "kind" in link.drift and link.state != QboInvoiceLink.State.REMOVED:
+        return _drifted(link)
     # A check made after the last export (and of the invoice as it is now) is the newer news.
     if (
         check is not None

@@ -1,8 +1,10 @@
 """The QuickBooks Export column: what each invoice's cell says, from its export rows, its QBO
-link, its checks and the connection, and what a page of cells costs in queries."""
+link (what the paid-status sync read there, and a QBO user's changes), its checks and the
+connection, and what a page of cells costs in queries."""
 
 import datetime
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -11,6 +13,8 @@ from billbridge.core import testing
 from billbridge.quickbooks.column import (
     CONFIRM_REPLACEMENT,
     NOT_EXPORTED,
+    RESOLVE_DRIFT,
+    Difference,
     ExportCell,
     Finding,
     cells_for,
@@ -67,8 +71,9 @@ def export_row(invoice, state, *, version=None, at=None, **outcome) -> InvoiceEx
 
 
 def link(
-    invoice, *, state=QboInvoiceLink.State.IN_QBO, content_version=None, qbo_id="145"
+    invoice, *, state=QboInvoiceLink.State.IN_QBO, content_version=None, qbo_id="145", **read
 ) -> QboInvoiceLink:
+    """The invoice's QBO twin; `read` sets what the sync saw there (qbo_balance, drift...)."""
     return QboInvoiceLink.objects.create(
         invoice=invoice,
         realm_id=REALM,
@@ -80,6 +85,7 @@ def link(
         exported_content_version=content_version or invoice.content_version,
         exported_total=invoice.total,
         qbo_total=invoice.total,
+        **read,
     )
 
 
@@ -316,3 +322,106 @@ def test_a_page_of_cells_costs_four_queries_whatever_its_length(
     ]
     with django_assert_num_queries(3):
         cells_for(invoices, connection=connection)
+
+
+# ---- what the paid-status sync read in QBO ---------------------------------------------------
+
+TWIN = {"url": f"{APP}/{REALM}#invoice-145", "number": "INV-7"}
+CHANGED = {
+    "kind": "changed",
+    "seen_at": "2026-11-26T03:00:00+00:00",
+    "differences": [
+        {"field": "Total", "ours": "108.00", "qbo": "120.00"},
+        {"field": "Customer", "ours": "58", "qbo": "Birch & Sons"},
+    ],
+}
+
+
+def test_a_partly_paid_invoice_shows_its_balance(connection, invoice):
+    assert invoice.total == Decimal("650.00")
+    export_row(invoice, ExportState.EXPORTED)
+    link(invoice, qbo_balance=Decimal("25.5"))
+    assert cell_of(invoice) == ExportCell("Partially paid in QBO (balance 25.50)", "ok", **TWIN)
+
+
+@pytest.mark.parametrize("balance", [None, Decimal("650.00")], ids=["never read", "unpaid"])
+def test_an_unpaid_invoice_is_exported(connection, invoice, balance):
+    export_row(invoice, ExportState.EXPORTED)
+    link(invoice, qbo_balance=balance)
+    assert cell_of(invoice) == ExportCell("Exported", "ok", **TWIN)
+
+
+def test_an_invoice_the_sync_closed_is_paid_in_qbo(connection, admin_member, client_a):
+    closed = testing.make_invoice(admin_member, client_a, "closed", number="INV-7")
+    export_row(closed, ExportState.EXPORTED)
+    link(closed, qbo_balance=Decimal("0.00"), closed_by_sync=True)
+    assert cell_of(closed) == ExportCell("Paid in QBO", "ok", **TWIN)
+
+
+def test_an_invoice_reopened_after_the_sync_closed_it_is_not_paid(connection, invoice):
+    """The flag alone is not enough: the invoice must still be Closed here."""
+    export_row(invoice, ExportState.EXPORTED)
+    link(invoice, qbo_balance=Decimal("650.00"), closed_by_sync=True)
+    assert cell_of(invoice).label == "Exported"
+
+
+def test_an_invoice_changed_in_qbo_shows_what_differs_and_offers_the_choice(connection, invoice):
+    export_row(invoice, ExportState.EXPORTED)
+    link(invoice, drift=CHANGED)
+    assert cell_of(invoice) == ExportCell(
+        "Changed in QBO",
+        "warning",
+        detail="A QuickBooks user changed the QuickBooks invoice INV-7.",
+        advice="Export ours again to put Billbridge's version back, or keep it as it is.",
+        action=RESOLVE_DRIFT,
+        differences=(
+            Difference("Total", "108.00", "120.00"),
+            Difference("Customer", "58", "Birch & Sons"),
+        ),
+        **TWIN,
+    )
+
+
+@pytest.mark.parametrize(
+    "kind, detail, url",
+    [
+        ("voided", "A QuickBooks user voided the QuickBooks invoice INV-7.", TWIN["url"]),
+        ("deleted", "A QuickBooks user deleted the QuickBooks invoice INV-7.", ""),
+    ],
+)
+def test_an_invoice_voided_or_deleted_in_qbo_is_changed_in_qbo(
+    connection, invoice, kind, detail, url
+):
+    export_row(invoice, ExportState.EXPORTED)
+    status = [{"field": "Status", "ours": "Open", "qbo": kind.title()}]
+    link(
+        invoice, drift={"kind": kind, "seen_at": "2026-11-26T03:00:00+00:00", "differences": status}
+    )
+    cell = cell_of(invoice)
+    assert (cell.label, cell.detail, cell.url, cell.action) == (
+        "Changed in QBO",
+        detail,
+        url,
+        RESOLVE_DRIFT,
+    )
+    assert cell.differences == (Difference("Status", "Open", kind.title()),)
+
+
+def test_a_drift_wins_over_a_newer_check(connection, invoice):
+    export_row(invoice, ExportState.EXPORTED, at=timezone.now() - datetime.timedelta(hours=1))
+    link(invoice, drift=CHANGED)
+    check(invoice, ok=True, findings=[{"tone": "ok", "text": "Ready to export."}])
+    assert cell_of(invoice).label == "Changed in QBO"
+
+
+def test_an_export_under_way_wins_over_a_drift(connection, invoice):
+    export_row(invoice, ExportState.QUEUED)
+    link(invoice, drift=CHANGED)
+    assert cell_of(invoice) == ExportCell("Queued", "busy")
+
+
+def test_a_drift_kept_as_is_is_settled(connection, invoice):
+    """Keep as is leaves only what was accepted (services.resolve_drift), without a kind."""
+    export_row(invoice, ExportState.EXPORTED)
+    link(invoice, drift={"accepted": {"total": "120.00", "customer": "58", "number": "INV-7"}})
+    assert cell_of(invoice) == ExportCell("Exported", "ok", **TWIN)
