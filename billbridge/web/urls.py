@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billbridge.web.views import billing, clients, invoices, quickbooks, tax
+from billbridge.web.views import billing, clients, invoices, quickbooks, reconciliation, tax
 
 QBO = "settings/integrations/quickbooks"
 
@@ -17,6 +17,9 @@ urlpatterns = [
         "invoices/<int:pk>/qbo-replace/",
         quickbooks.invoice_confirm_replacement,
         name="invoice-qbo-replace",
+    ),
+    path(
+        "invoices/<int:pk>/qbo-drift/", quickbooks.invoice_resolve_drift, name="invoice-qbo-drift"
     ),
     path(
         "invoices/<int:pk>/<slug:action>/",
@@ -36,6 +39,16 @@ urlpatterns = [
         "clients/<int:pk>/qbo-customer/unlink/",
         quickbooks.client_unlink_customer,
         name="client-qbo-unlink",
+    ),
+    path(
+        "billing/quickbooks-reconciliation/",
+        reconciliation.reconciliation_page,
+        name="qbo-reconciliation",
+    ),
+    path(
+        "billing/quickbooks-reconciliation/run/",
+        reconciliation.reconciliation_run,
+        name="qbo-reconciliation-run",
     ),
     path("exports/<int:batch_id>/progress/", quickbooks.export_progress, name="export-progress"),
     path("settings/time/tax/", tax.tax_settings, name="tax-settings"),

@@ -1,34 +1,47 @@
-"""Settings ▸ Integrations ▸ QuickBooks Online, and the QuickBooks actions of the other pages:
-export progress, exporting one invoice, replacing a QBO invoice deleted in QuickBooks, and a
-client's QBO customer.
+"""Settings ▸ Integrations ▸ QuickBooks Online (with the paid-status sync's health), and the
+QuickBooks actions of the other pages: export progress, exporting one invoice, replacing a QBO
+invoice deleted in QuickBooks, settling a QBO user's change (drift), and a client's QBO customer.
 
 Every change goes through billbridge.quickbooks' services, which check the permissions; the
 pages only decide what to offer."""
 
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
 
 from billbridge.clients.models import Client
-from billbridge.core.errors import ServiceError
+from billbridge.core.errors import InvalidInput, ServiceError
 from billbridge.invoicing.models import Invoice
 from billbridge.practice.models import Permission
 from billbridge.practice.permissions import require
 from billbridge.quickbooks import connection as qbo_connection
 from billbridge.quickbooks import services as qbo_services
 from billbridge.quickbooks.column import cells_for
-from billbridge.quickbooks.models import AstTaxHandling, ExportBatch, ItemMapping
+from billbridge.quickbooks.models import (
+    AstTaxHandling,
+    ExportBatch,
+    IgnoredWebhooks,
+    ItemMapping,
+    QboConnection,
+    WebhookEvent,
+)
 from billbridge.web.access import invoice_or_404, member_required, refused_by
 
 SETTINGS_BACK = "Back to the QuickBooks Online settings"
+# Intuit's Builder tier blocks every read past this many a month, for every company connected
+# through the app (RELIABILITY.md §4.2); the settings page warns from 80 % on.
+READ_BUDGET = 500_000
+READ_WARNING = READ_BUDGET * 8 // 10
 
 
 def _to_settings(request, error: ServiceError):
@@ -57,6 +70,7 @@ def quickbooks_settings(request):
     items = [item for item in company.items if item.active] if company else []
     context = {
         "connection": connection,
+        "health": sync_health(connection, staff=request.user.is_staff) if connection else None,
         "company": company,
         "items": items,
         "ast_choices": AstTaxHandling.choices,
@@ -71,6 +85,33 @@ def quickbooks_settings(request):
     authorize = urlsplit(settings.QBO_AUTHORIZE_URL)
     response._csp_update = {"form-action": [f"{authorize.scheme}://{authorize.netloc}"]}
     return response
+
+
+def sync_health(connection: QboConnection, *, staff: bool) -> dict:
+    """How the paid-status sync is doing: when QBO last told us and we last asked, what waits,
+    and the month's read calls against Intuit's budget. The reads are the app's, whichever
+    company made them: the budget is the Intuit app's, shared by every company connected."""
+    month = timezone.now().strftime("%Y-%m")
+    reads = (
+        QboConnection.objects.filter(reads_month=month).aggregate(n=Sum("reads_this_month"))["n"]
+        or 0
+    )
+    company_reads = connection.reads_this_month if connection.reads_month == month else 0
+    return {
+        "last_webhook_at": connection.last_webhook_at,
+        "last_cdc_poll_at": connection.last_cdc_poll_at,
+        "events_waiting": WebhookEvent.objects.filter(
+            realm_id=connection.realm_id, processed_at__isnull=True
+        ).count(),
+        # Written with thousands separators: "412,000 of 500,000".
+        "reads": f"{reads:,}",
+        "company_reads": f"{company_reads:,}",
+        "read_budget": f"{READ_BUDGET:,}",
+        "reads_percent": (Decimal(reads) * 100 / READ_BUDGET).quantize(Decimal("0.1")),
+        "reads_warning": reads >= READ_WARNING,
+        # Operators' business (a company whose app points at us without a practice): staff only.
+        "ignored": list(IgnoredWebhooks.objects.order_by("-last_at")) if staff else None,
+    }
 
 
 @member_required
@@ -240,6 +281,36 @@ def invoice_confirm_replacement(request, pk: int):
     except ServiceError as exc:
         return _invoice_refusal(request, invoice, exc)
     messages.success(request, f"A new QuickBooks invoice is being created for {invoice.number}.")
+    return _after_export(request, invoice, batch)
+
+
+# The buttons' values: "Export ours again" does not keep QBO's version, "Keep as is" does.
+DRIFT_DECISIONS = {"ours": False, "keep": True}
+
+
+@member_required
+@require_POST
+def invoice_resolve_drift(request, pk: int):
+    """Export ours again, or keep what the QBO user made of it: the choice a drifted cell
+    offers on the invoice page."""
+    invoice = invoice_or_404(request.membership, pk)
+    keep = DRIFT_DECISIONS.get(request.POST.get("decision", ""))
+    if keep is None:
+        return _invoice_refusal(
+            request,
+            invoice,
+            InvalidInput("Choose Export ours again or Keep as is.", {"decision": ["Needed."]}),
+        )
+    try:
+        batch = qbo_services.resolve_drift(request.membership, invoice.pk, keep=keep)
+    except ServiceError as exc:
+        return _invoice_refusal(request, invoice, exc)
+    if batch is None:
+        messages.success(
+            request, f"Invoice {invoice.number} keeps the QuickBooks version as it is."
+        )
+        return redirect("web:invoice-detail", pk=invoice.pk)
+    messages.success(request, f"Invoice {invoice.number} is being exported to QuickBooks again.")
     return _after_export(request, invoice, batch)
 
 
