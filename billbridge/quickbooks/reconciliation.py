@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -22,7 +23,7 @@ from billbridge.practice.models import Membership, Permission
 from billbridge.practice.permissions import require
 from billbridge.quickbooks.client import QboError
 from billbridge.quickbooks.connection import NOT_CONNECTED, client_for, connection_for
-from billbridge.quickbooks.models import QboInvoiceLink, ReconciliationReport
+from billbridge.quickbooks.models import QboConnection, QboInvoiceLink, ReconciliationReport
 from billbridge.quickbooks.tokens import ReconnectRequired
 
 PAGE_SIZE = 1000  # QBO's largest page (maxresults)
@@ -40,7 +41,7 @@ KINDS = {
 }
 
 # A report left unfinished this long lost its worker: asking again starts a new one.
-STALE_AFTER = timezone.timedelta(minutes=15)
+STALE_AFTER = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,8 @@ def request_report(membership: Membership) -> tuple[ReconciliationReport, bool]:
     connection = connection_for(membership.practice)
     if connection is None:
         raise TransitionRefused(NOT_CONNECTED)
+    # Two clicks at once make one report: the connection's row serialises them.
+    QboConnection.objects.select_for_update().filter(pk=connection.pk).first()
     running = (
         ReconciliationReport.objects.filter(
             practice=membership.practice,
