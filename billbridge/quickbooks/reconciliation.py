@@ -180,6 +180,11 @@ def compare(ours: Iterable[Ours], qbo_invoices: Iterable[dict], practice_id: int
 # ---- asking for a report, and the worker's side ----------------------------------------------
 
 
+def stalled(report: ReconciliationReport) -> bool:
+    """Unfinished for so long that its worker must be gone: a new request starts afresh."""
+    return not report.is_finished and report.created_at <= timezone.now() - STALE_AFTER
+
+
 def latest(membership: Membership) -> ReconciliationReport | None:
     require(membership, Permission.EXPORT)
     return ReconciliationReport.objects.filter(practice=membership.practice).order_by("-id").first()
@@ -196,15 +201,11 @@ def request_report(membership: Membership) -> tuple[ReconciliationReport, bool]:
     # Two clicks at once make one report: the connection's row serialises them.
     QboConnection.objects.select_for_update().filter(pk=connection.pk).first()
     running = (
-        ReconciliationReport.objects.filter(
-            practice=membership.practice,
-            finished_at__isnull=True,
-            created_at__gt=timezone.now() - STALE_AFTER,
-        )
+        ReconciliationReport.objects.filter(practice=membership.practice, finished_at__isnull=True)
         .order_by("-id")
         .first()
     )
-    if running is not None:
+    if running is not None and not stalled(running):
         return running, False
     report = ReconciliationReport.objects.create(
         practice=membership.practice, requested_by=membership.user, realm_id=connection.realm_id

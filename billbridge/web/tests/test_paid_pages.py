@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from billbridge.core import testing
 from billbridge.invoicing.models import InvoiceStatus
-from billbridge.quickbooks import sync
+from billbridge.quickbooks import reconciliation, sync
 from billbridge.quickbooks.models import (
     ExportBatch,
     IgnoredWebhooks,
@@ -258,6 +258,25 @@ def test_a_running_reconciliation_is_followed_by_polling(
     done = alice.get(RECONCILIATION, headers={"HX-Request": "true"})
     assert "everything matches" in text_of(done)
     assert "hx-trigger" not in done.content.decode()
+
+
+def test_a_report_whose_worker_is_gone_stops_polling_and_is_run_afresh(
+    alice,
+    connected,  # noqa: F811
+    practice,
+    django_capture_on_commit_callbacks,
+):
+    lost = ReconciliationReport.objects.create(practice=practice, realm_id=connected.realm_id)
+    ReconciliationReport.objects.filter(pk=lost.pk).update(
+        created_at=timezone.now() - reconciliation.STALE_AFTER
+    )
+    page = alice.get(RECONCILIATION)
+    assert "hx-trigger" not in page.content.decode()
+    assert "no worker finished it. Run the reconciliation again." in text_of(page)
+    with django_capture_on_commit_callbacks(execute=True):
+        alice.post(RUN)
+    fresh = ReconciliationReport.objects.latest("id")
+    assert fresh.pk != lost.pk and fresh.is_finished and fresh.error == ""
 
 
 def test_a_cell_that_a_spreadsheet_would_run_is_written_as_text(alice, connected, practice):  # noqa: F811

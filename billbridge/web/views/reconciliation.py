@@ -72,6 +72,7 @@ def reconciliation_page(request):
         return _csv(report)
     context = {
         "report": report,
+        "stalled": report is not None and reconciliation.stalled(report),
         "groups": _groups(report) if report else [],
         "connection": connection_for(request.membership.practice),
     }
