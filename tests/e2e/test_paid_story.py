@@ -1,7 +1,8 @@
 """The paid story in a real browser, with the emulator sending its signed webhooks to the live
 server: an exported invoice is paid in the emulator's own view of the company, as a QBO user
 would, and becomes Closed ("Paid in QBO") on the Billing list; reverted to Draft (R9), its QBO
-invoice is Outstanding again and QBO keeps the payment (checked through the control API)."""
+invoice is Outstanding again and QBO keeps the payment (checked through the control API). And
+Billing ▸ QuickBooks reconciliation follows a run until a worker has made it."""
 
 import time
 from decimal import Decimal
@@ -11,7 +12,8 @@ import pytest
 from playwright.sync_api import expect
 
 from billbridge.invoicing.models import InvoiceStatus
-from billbridge.quickbooks.models import QboInvoiceLink
+from billbridge.quickbooks import reconciliation
+from billbridge.quickbooks.models import QboInvoiceLink, ReconciliationReport
 from billbridge.quickbooks.testing import connect_practice
 from qbo_emulator.config import DEMO_VERIFIER_TOKEN, Config, demo_app
 from qbo_emulator.testing import running_emulator
@@ -120,3 +122,42 @@ def test_paid_in_qbo_closes_here_and_a_revert_leaves_the_payment_in_qbo(
     outstanding = qbo_objects(qbo, "invoice")[qbo_id]
     assert Decimal(outstanding["Balance"]) == Decimal(outstanding["TotalAmt"]) == invoice.total
     assert payment_id in qbo_objects(qbo, "payment")
+
+
+def test_the_reconciliation_page_follows_a_run_until_it_is_done(
+    open_page,
+    log_in,
+    qbo,
+    practice_to_export,  # noqa: F811
+    settings,
+):
+    """With a real queue the run waits for a worker: the report asks for itself every second
+    and shows the findings once the worker is done."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    connect_practice(practice_to_export["practice"], qbo, qbo.realm)
+    page = open_page()
+    log_in(page, "alice")
+    page.get_by_role("link", name="QuickBooks reconciliation").click()
+    expect(page.locator("#reconciliation-report h2")).to_have_text("No reconciliation yet")
+    # Polls (htmx's) wait in the browser while this thread plays the worker: the live server
+    # shares this test's database connection. Pages load as usual.
+    held = []
+
+    def hold_polls(route):
+        if route.request.headers.get("hx-request"):
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/billing/quickbooks-reconciliation/", hold_polls)
+    page.get_by_role("button", name="Run reconciliation").click()
+    expect(page.locator("#reconciliation-report h2")).to_have_text("Reconciliation running")
+    with page.expect_request("**/billing/quickbooks-reconciliation/"):
+        pass  # the next poll, within a second
+
+    reconciliation.run(ReconciliationReport.objects.get().pk)
+    page.unroute("**/billing/quickbooks-reconciliation/")
+    for poll in held:
+        poll.continue_()
+    expect(page.locator("[data-report-state]")).to_contain_text("everything matches.")
+    expect(page.locator("[hx-trigger]")).to_have_count(0)
