@@ -1,11 +1,13 @@
 """Paid in QuickBooks → Closed in Billbridge (R6), and what QBO users changed (drift).
 
 A company's sync reads what changed in QBO since its watermark with one change-data-capture call
-(Invoice and Payment), and applies the paid rule to each of our invoices among the changes. A
-payment applied, deleted or voided changes its invoices' Balance, so the invoices themselves show
-up in the capture. Webhooks never carry state here: a stored event only makes the next sync come
-at once, and one sync serves every event waiting (coalesced). CDC looks back 30 days at most, so a
-watermark older than that (or none) is replaced by a full catch-up: our linked invoices read by Id.
+for invoices, and applies the paid rule to each of our invoices among the changes. A payment
+applied, deleted or voided changes its invoices' Balance, so the invoices themselves show up in
+the capture. An answer at QBO's 1,000-object cap may have been cut, so a full one falls back to
+reading our invoices by Id. Webhooks never carry state here: a stored event only makes the next
+sync come at once, and one sync serves every event waiting (coalesced). CDC looks back 30 days at
+most, so a watermark older than that (or none) is replaced by a full catch-up: our linked invoices
+read by Id.
 
 The paid rule (RELIABILITY.md §3.4): an invoice is closed only when QBO shows Balance 0, a total
 equal to what we exported, and it is neither voided nor deleted. A payment that goes away reopens an
@@ -89,6 +91,8 @@ def sync_company(realm_id: str, *, force: bool = False) -> dict:
     }
     for qbo_invoice in invoices:
         link = links.get(qbo_invoice["Id"])
+        if link is not None and link.read_at and link.sync_token == str(qbo_invoice["SyncToken"]):
+            continue  # seen as it is now, by an earlier sync (the overlap brings it again)
         if link is not None:  # invoices made in QBO are none of ours (R4)
             report["read"] += 1
             outcome = apply_qbo_invoice(link, qbo_invoice)
@@ -112,9 +116,12 @@ def _changes(connection: QboConnection, qbo: QboClient) -> tuple[list[dict], lis
     overlap = timedelta(seconds=settings.QBO_CDC_OVERLAP_SECONDS)
     watermark = connection.cdc_watermark
     if watermark is not None and watermark > now - CDC_WINDOW + timedelta(hours=1):
-        result = qbo.cdc(["Invoice", "Payment"], watermark)
+        # Invoices only: a payment applied, deleted or voided changes its invoices, which the
+        # capture then holds; asking for payments too would only fill QBO's 1,000-object cap.
+        result = qbo.cdc(["Invoice"], watermark)
         changed = result.changes.get("Invoice", [])
-        if len(changed) < CDC_PAGE:
+        # A full answer may have been cut (QBO drops the newest): read ours by Id instead.
+        if sum(len(objects) for objects in result.changes.values()) < CDC_PAGE:
             qbo_now = _parse_time(result.time) or now
             live = [i for i in changed if i.get("status") != "Deleted"]
             gone = [i["Id"] for i in changed if i.get("status") == "Deleted"]
