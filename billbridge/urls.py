@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, re_path
+from django.urls import include, path
 
 from billbridge.quickbooks.views import intuit_webhooks
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("billbridge.api.urls")),
     path("profile/", include("billbridge.api.profile")),
-    re_path(r"^quickbooks/webhooks/?$", intuit_webhooks, name="qbo-webhooks"),
+    # The URL registered with Intuit (and given to the emulator by `make run`), with or without
+    # a trailing slash: a POST cannot be redirected to the other.
+    path("quickbooks/webhooks", intuit_webhooks, name="qbo-webhooks"),
+    path("quickbooks/webhooks/", intuit_webhooks),
     path("", include("billbridge.web.urls")),
 ]

@@ -72,6 +72,8 @@ def concrete_paths(route: str, ids: list[int]) -> list[str]:
 
 
 def kind_of(path: str) -> str:
+    if path.rstrip("/") == "/quickbooks/webhooks":
+        return "webhook"
     if path.startswith("/api/v1/"):
         return "openapi" if path == "/api/v1/openapi.json" else "api"
     for kind in ("admin", "login", "logout", "profile"):
@@ -236,6 +238,9 @@ def wrong_answer(caller: Caller, method: str, path: str, response) -> str | None
         return "a server error"
     if kind == "openapi":
         return None if status in (200, 405) else "the OpenAPI document should be public"
+    if kind == "webhook":
+        # Intuit's, not a person's: no log-in, no CSRF token, only its signature lets it in.
+        return None if status in (401, 405) else "the webhook needs Intuit's signature"
     if kind == "login":
         return None if status in (200, 405) else "the log-in page should answer everyone"
     if kind == "logout":
@@ -278,7 +283,9 @@ def leaked(caller: Caller, response, world: World) -> set[str]:
 
 
 def refused_without_csrf(caller: Caller, method: str, path: str, response) -> str | None:
-    allowed = (403, 404, 405) if kind_of(path) in ("api", "openapi") else (403,)
+    allowed = {"api": (403, 404, 405), "openapi": (403, 404, 405), "webhook": (401, 405)}.get(
+        kind_of(path), (403,)
+    )
     return None if response.status_code in allowed else "let through without the CSRF token"
 
 
@@ -343,7 +350,8 @@ def test_no_unsafe_request_without_the_csrf_token_gets_through(world):
 
 def test_the_crawler_reaches_every_kind_of_url():
     """Guards the crawler itself: the URLconf it walks holds pages, API operations, the
-    profile, log-in and the admin, and every route becomes at least one concrete path."""
+    profile, log-in, the admin and Intuit's webhook, and every route becomes at least one
+    concrete path."""
     routes = route_patterns()
     paths = [path for route in routes for path in concrete_paths(route, [7])]
     assert len(paths) == len(routes)
@@ -355,6 +363,7 @@ def test_the_crawler_reaches_every_kind_of_url():
         "login",
         "logout",
         "admin",
+        "webhook",
     }
     assert "/invoices/7/finalize/" in paths
     assert "/api/v1/invoices/7/revert-to-draft" in paths
