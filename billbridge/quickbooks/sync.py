@@ -194,7 +194,10 @@ def apply_qbo_invoice(link: QboInvoiceLink, qbo_invoice: dict) -> str | None:
             QboInvoiceLink.objects.filter(pk=link.pk).update(drift=kept)
         invoice = link.invoice
         paid = total > 0 and balance == 0
-        if paid and invoice.status == InvoiceStatus.FINALIZED:
+        # QBO holds the version we last exported; an invoice edited since (after a revert, R9)
+        # is another invoice until it is exported, and a payment of the old one does not pay it.
+        current = link.exported_content_version == invoice.content_version
+        if paid and current and invoice.status == InvoiceStatus.FINALIZED:
             invoicing.close(
                 None, invoice.pk, PAID_REASON, practice=invoice.practice, actor_label=ACTOR
             )
