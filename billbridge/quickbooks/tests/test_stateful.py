@@ -109,7 +109,7 @@ def is_paid_in_full(qbo: dict) -> bool:
 
 
 class PaidSyncMachine(RuleBasedStateMachine):
-    # Set by the test function: the running emulator and the webhook inbox.
+    # Set by the `machine` fixture: the running emulator and the webhook inbox.
     qbo = None
     inbox = None
 
