@@ -248,6 +248,9 @@ class PaidSyncMachine(RuleBasedStateMachine):
             return
         invoice.refresh_from_db()
         assert invoice.status == InvoiceStatus.DRAFT
+        # A draft is owed nothing in QBO: its twin is gone (R8) or kept with nothing applied (R9).
+        twin = self.twin(invoice)
+        assert twin is None or twin["Balance"] == twin["TotalAmt"], twin
 
     def local_picture(self, invoice: Invoice) -> tuple:
         invoice.refresh_from_db()
