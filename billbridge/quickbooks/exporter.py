@@ -65,6 +65,13 @@ ROW_OUTCOME_FIELDS = [
     "state", "error_code", "message", "advice", "warning", "intuit_tid", "lease_until",
     "finished_at", "updated_at",
 ]  # fmt: skip
+# An earlier send in one of these states may have made (or may yet make) the QBO invoice.
+UNSETTLED = (
+    ExportState.QUEUED,
+    ExportState.SENDING,
+    ExportState.UNKNOWN,
+    ExportState.NEEDS_REVIEW,
+)
 LINK_FIELDS = [
     f for f in QboInvoiceLink._meta.concrete_fields if f.name not in ("id", "invoice", "created_at")
 ]
@@ -203,7 +210,7 @@ class Chunk:
                         pending.append(row)
                 else:
                     pending.append(row)
-            fresh = [row for row in pending if not row.payload]
+            fresh = self._after_earlier_sends([row for row in pending if not row.payload])
             resend = [row for row in pending if row.payload]
             if fresh:
                 self._find_customers({row.invoice.client for row in fresh})
@@ -213,6 +220,29 @@ class Chunk:
         finally:
             # What QBO already answered is kept even when a later step of the chunk fails.
             self._save_exported()
+
+    def _after_earlier_sends(self, fresh: list[InvoiceExport]) -> list[InvoiceExport]:
+        """A new version of an invoice QBO does not hold yet waits while an earlier version's
+        send is unsettled (unknown, queued to be sent again, or for review): that one may have
+        made the QBO invoice, which the new version must then update, not duplicate."""
+        unlinked = {row.invoice_id for row in fresh if link_of(row.invoice) is None}
+        waiting = set(
+            InvoiceExport.objects.filter(invoice_id__in=unlinked)
+            .exclude(pk__in=[row.pk for row in fresh])
+            .exclude(payload="")
+            .filter(state__in=UNSETTLED)
+            .values_list("invoice_id", flat=True)
+        )
+        for row in fresh:
+            if row.invoice_id in waiting:
+                row.attempts += 1
+                self._retry_later(
+                    row,
+                    ExportState.QUEUED,
+                    "Waiting for an earlier export of this invoice to be confirmed in QuickBooks.",
+                    delay=max(_backoff(row.attempts), 5),
+                )
+        return [row for row in fresh if row.invoice_id not in waiting]
 
     # ---- 1. look before re-sending ----------------------------------------------------------
 
