@@ -21,8 +21,7 @@ class ExportIn(Input):
 
 class ProgressOut(Schema):
     total: int = Field(
-        description="An export: the invoices taken on (refused ones are not counted); a check: "
-        "the invoices asked for, refused ones included."
+        description="The invoices taken on (refused ones are counted in `refused`, not here)."
     )
     queued: int = Field(description="Waiting to be exported (or checked).")
     exporting: int = Field(description="Sent, or being looked up in QuickBooks.")

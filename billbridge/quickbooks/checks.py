@@ -7,13 +7,17 @@ export of the invoice.
 from billbridge.invoicing.models import Invoice
 from billbridge.quickbooks import payloads
 from billbridge.quickbooks.client import QboError, quote
-from billbridge.quickbooks.connection import client_for, connection_for, fresh_company
+from billbridge.quickbooks.connection import (
+    client_for,
+    connection_for,
+    fresh_company,
+    item_choices,
+)
 from billbridge.quickbooks.exporter import customers_named, link_of
 from billbridge.quickbooks.models import (
     CustomerLink,
     ExportBatch,
     ExportCheck,
-    ItemMapping,
     QboInvoiceLink,
 )
 from billbridge.quickbooks.tokens import ReconnectRequired
@@ -46,15 +50,7 @@ def check_invoices(batch_id: int, invoice_ids: list[int]) -> None:
     except (QboError, ReconnectRequired) as exc:
         _all_failed(batch, invoices, f"QuickBooks could not be read: {exc}")
         return
-    items = {
-        m.service_name: (m.qbo_item_id, m.qbo_item_name)
-        for m in ItemMapping.objects.filter(practice=batch.practice)
-    }
-    default_item = (
-        (connection.default_item_id, connection.default_item_name)
-        if connection.default_item_id
-        else None
-    )
+    items, default_item = item_choices(connection)
     checks = []
     for invoice in invoices:
         findings = []

@@ -57,6 +57,23 @@ def company_of(connection: QboConnection) -> Company:
     return Company.from_json(connection.company)
 
 
+def item_choices(
+    connection: QboConnection,
+) -> tuple[dict[str, tuple[str, str]], tuple[str, str] | None]:
+    """What payloads.plan_invoice picks each line's QBO item from: the practice's mappings
+    (service name → item id and name) and the default item chosen at connect."""
+    mappings = {
+        m.service_name: (m.qbo_item_id, m.qbo_item_name)
+        for m in ItemMapping.objects.filter(practice=connection.practice_id)
+    }
+    default = (
+        (connection.default_item_id, connection.default_item_name)
+        if connection.default_item_id
+        else None
+    )
+    return mappings, default
+
+
 def read_company(connection: QboConnection, client: QboClient) -> Company:
     """Read the company's settings, tax codes and items (five metered reads) and keep them."""
     found = {name: client.query(f"{sql} maxresults 1000") for name, sql in COMPANY_QUERIES.items()}

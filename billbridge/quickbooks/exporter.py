@@ -44,7 +44,7 @@ from billbridge.quickbooks.client import (
 )
 from billbridge.quickbooks.client.api import dumps
 from billbridge.quickbooks.company import Company
-from billbridge.quickbooks.connection import client_for, fresh_company
+from billbridge.quickbooks.connection import client_for, fresh_company, item_choices
 from billbridge.quickbooks.faults import advice_for, describe
 from billbridge.quickbooks.limiter import DatabaseLimiter
 from billbridge.quickbooks.models import (
@@ -52,7 +52,6 @@ from billbridge.quickbooks.models import (
     CustomerLink,
     ExportState,
     InvoiceExport,
-    ItemMapping,
     QboConnection,
     QboInvoiceLink,
 )
@@ -446,8 +445,8 @@ class Chunk:
             self._data(invoice),
             self.company,
             customer_id=self.customers.get(invoice.client_id),
-            items_by_service=self._items,
-            default_item=self._default_item(),
+            items_by_service=self._item_choices[0],
+            default_item=self._item_choices[1],
             ast_handling=self.connection.ast_tax_handling,
             existing=existing,
         )
@@ -468,16 +467,8 @@ class Chunk:
         return True
 
     @cached_property
-    def _items(self) -> dict[str, tuple[str, str]]:
-        return {
-            m.service_name: (m.qbo_item_id, m.qbo_item_name)
-            for m in ItemMapping.objects.filter(practice=self.connection.practice_id)
-        }
-
-    def _default_item(self) -> tuple[str, str] | None:
-        if self.connection.default_item_id:
-            return (self.connection.default_item_id, self.connection.default_item_name)
-        return None
+    def _item_choices(self) -> tuple[dict[str, tuple[str, str]], tuple[str, str] | None]:
+        return item_choices(self.connection)
 
     # ---- 4. send ------------------------------------------------------------------------------
 

@@ -138,18 +138,36 @@ def _queue_again(row, invoice, link, batch) -> str:
         )
     # A failure QBO answered for sure sent nothing: plan again from scratch. A row needing
     # review may have reached QBO: look for it again before anything is sent.
-    uncertain = row.state == ExportState.NEEDS_REVIEW and bool(row.payload)
-    row.state = ExportState.UNKNOWN if uncertain else ExportState.QUEUED
-    if not uncertain:
+    _requeue(row, batch, look_up_first=row.state == ExportState.NEEDS_REVIEW and bool(row.payload))
+    return ""
+
+
+def _requeue(
+    row: InvoiceExport, batch: ExportBatch, *, look_up_first: bool = False, replace: bool = False
+) -> None:
+    """Give a finished row to the worker again, for `batch`. Planned anew (a new body and
+    request id), unless it must first be looked for in QBO with the body it last sent.
+    `replace`: a new QBO invoice may replace one deleted in QuickBooks."""
+    row.state = ExportState.UNKNOWN if look_up_first else ExportState.QUEUED
+    if not look_up_first:
         row.payload = ""
         row.request_id = uuid.uuid4().hex
+    row.replace_confirmed = replace
     row.batch = batch
     row.attempts = 0
     row.next_attempt_at = timezone.now()
     row.error_code = row.message = row.advice = row.warning = row.intuit_tid = ""
     row.finished_at = None
     row.save()
-    return ""
+
+
+def _batch_of_one(membership: Membership) -> ExportBatch:
+    return ExportBatch.objects.create(
+        practice=membership.practice,
+        kind=ExportBatch.Kind.EXPORT,
+        requested_by=membership.user,
+        size=1,
+    )
 
 
 @transaction.atomic
@@ -169,19 +187,8 @@ def confirm_replacement(membership: Membership, invoice_id: int) -> ExportBatch:
         raise TransitionRefused(
             f"Invoice {invoice.number} is not waiting for a decision about a deleted QBO invoice."
         )
-    batch = ExportBatch.objects.create(
-        practice=membership.practice, kind=ExportBatch.Kind.EXPORT, requested_by=membership.user
-    )
-    row.replace_confirmed = True
-    row.state = ExportState.QUEUED
-    row.payload = ""
-    row.request_id = uuid.uuid4().hex
-    row.batch = batch
-    row.attempts = 0
-    row.next_attempt_at = timezone.now()
-    row.error_code = row.message = row.advice = row.warning = ""
-    row.finished_at = None
-    row.save()
+    batch = _batch_of_one(membership)
+    _requeue(row, batch, replace=True)
     tasks.wake_exporter(row.realm_id)
     return batch
 
@@ -235,30 +242,16 @@ def resolve_drift(membership: Membership, invoice_id: int, *, keep: bool) -> Exp
         return None
     if invoice.status != InvoiceStatus.FINALIZED:
         raise TransitionRefused(_not_finalized(invoice))
+    row = InvoiceExport.objects.filter(invoice=invoice, invoice_version=invoice.version).first()
+    if row is not None and not row.is_finished:
+        raise TransitionRefused(f"Invoice {invoice.number} is already on its way to QuickBooks.")
     deleted = drift["kind"] == "deleted"
     if deleted:
         link.state = QboInvoiceLink.State.DELETED_IN_QBO
     link.drift = {}
     link.save(update_fields=["drift", "state", "updated_at"])
-    batch = ExportBatch.objects.create(
-        practice=membership.practice,
-        kind=ExportBatch.Kind.EXPORT,
-        requested_by=membership.user,
-        size=1,
-    )
-    row = InvoiceExport.objects.filter(invoice=invoice, invoice_version=invoice.version).first()
-    if row is None:
-        row = _new_row(invoice, batch, link.realm_id)
-    row.state = ExportState.QUEUED
-    row.payload = ""
-    row.request_id = uuid.uuid4().hex
-    row.batch = batch
-    row.attempts = 0
-    row.replace_confirmed = deleted
-    row.next_attempt_at = timezone.now()
-    row.error_code = row.message = row.advice = row.warning = row.intuit_tid = ""
-    row.finished_at = None
-    row.save()
+    batch = _batch_of_one(membership)
+    _requeue(row or _new_row(invoice, batch, link.realm_id), batch, replace=deleted)
     tasks.wake_exporter(link.realm_id)
     return batch
 
@@ -310,7 +303,7 @@ def batch_progress(batch: ExportBatch) -> Progress:
         expected = batch.size
         return Progress(
             kind=batch.kind,
-            total=expected + refused,
+            total=expected,
             queued=max(expected - checked, 0),
             exporting=0,
             exported=checked - counts["problems"],
