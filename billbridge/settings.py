@@ -81,6 +81,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a malformed Content-Length would make any view that reads the body fail.
+    "billbridge.core.http.RefuseMalformedContentLength",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -302,13 +304,43 @@ QBO_CDC_INTERVAL_SECONDS = env_int("QBO_CDC_INTERVAL_SECONDS", 900)
 QBO_CDC_OVERLAP_SECONDS = env_int("QBO_CDC_OVERLAP_SECONDS", 120)
 # Threads per drain of a company's exports: a second one works while the first waits for QBO.
 QBO_EXPORT_THREADS = env_int("QBO_EXPORT_THREADS", 2)
+# How long a drain holds the rows it claimed without renewing them: its heartbeat renews them
+# every quarter of this, so a worker that dies lets its rows go within one lease.
+QBO_LEASE_SECONDS = env_int("QBO_LEASE_SECONDS", 60)
+# Finished task rows are kept this long for operators to read, then deleted by the sweep; a
+# task still RUNNING after QBO_TASK_ABANDONED_SECONDS lost its worker and is marked failed.
+TASK_RESULTS_KEEP_SECONDS = env_int("TASK_RESULTS_KEEP_SECONDS", 86400)
+QBO_TASK_ABANDONED_SECONDS = env_int("QBO_TASK_ABANDONED_SECONDS", 6 * 3600)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Whatever slips into a message, a token or an OAuth secret is blanked out before it is written.
     "filters": {"redact_secrets": {"()": "billbridge.core.log_redaction.RedactSecrets"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
+    "formatters": {
+        "access": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+        # runserver's access log, formatted as Django does: each request line, query and all
+        # (the OAuth callback's code and state).
+        "access": {
+            "class": "logging.StreamHandler",
+            "formatter": "access",
+            "filters": ["redact_secrets"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # Django's defaults give these handlers of their own, without the filter: a console in
+        # DEBUG (the root's already writes django.request's records) and the admins' mail (no
+        # ADMINS here). Their records go to the root's handler only.
+        "django": {"handlers": []},
+        "django.server": {"handlers": ["access"], "level": "INFO", "propagate": False},
+        "axes": {"level": "WARNING"},
+    },
 }

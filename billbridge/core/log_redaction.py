@@ -1,17 +1,30 @@
 """A logging filter that blanks out anything shaped like a secret before a record is written:
-our API tokens, bearer credentials, and OAuth codes, tokens and client secrets in URLs or form
-bodies (../shared/RELIABILITY.md §5.3). No code of ours logs these (tests scan the logs for
-them); this catches the accident, such as a library logging a URL or a header."""
+our API tokens, bearer credentials, and OAuth codes, states, tokens and client secrets in URLs
+(request lines included) or form bodies (../shared/RELIABILITY.md §5.3). No code of ours logs
+these (tests scan the logs for them); this catches the accident, such as a library logging a URL
+or a header. Every handler the settings configure has it (tested)."""
 
 import logging
 import re
 
 REDACTED = "[redacted]"
+# A parameter whose value is a secret: OAuth's code and state, and whatever is named like a
+# token, secret, password, signature or API key. It is caught plain (?code=…&state=…) and
+# percent-encoded once, as in the login page's ?next=/callback%3Fcode%3D…%26state%3D… where a
+# signed-out visitor to the OAuth callback is sent. `code` and `state` count only as a URL's or
+# a form body's parameters: elsewhere they are ordinary words ("Task … state=READY").
+_PARAMETER_START = r"(?:(?<=[?&])|(?<=%3[Ff])|(?<=%26)|^)"
+SECRET_PARAMETER = (
+    r"(?P<name>(?:" + _PARAMETER_START + r"(?i:code|state)"
+    r"|(?:\b|(?<=%3[Ff])|(?<=%26))(?i:[\w-]*(?:token|secret|password|signature|api_?key)\d*))"
+    r"(?:=|%3[Dd]))"
+    r"(?:(?!%26)[^&\s\"',;])+"
+)
 SECRET_SHAPES = re.compile(
     # Our API tokens: the public prefix is kept, so the log still says which token it was.
     r"(?P<prefix>bb_[a-z0-9]{8}_)[A-Za-z0-9_-]{43}"
     r"|(?P<scheme>\b[Bb]earer\s+)[A-Za-z0-9._~+/=-]+"
-    r"|(?P<name>\b(?:code|access_token|refresh_token|id_token|client_secret)=)[^&\s\"',;]+"
+    r"|" + SECRET_PARAMETER
 )
 
 

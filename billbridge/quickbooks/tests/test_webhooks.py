@@ -1,6 +1,7 @@
 """Intuit's webhooks: only signed deliveries are kept, every event once, whatever the format or
 the mix of companies; Intuit always gets a fast 200 for a signed body it can do nothing about."""
 
+import http.client
 import json
 import logging
 import math
@@ -17,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from billbridge.core import testing
+from billbridge.core.http import BAD_LENGTH, TOO_LARGE
 from billbridge.quickbooks import tasks, webhooks
 from billbridge.quickbooks.models import IgnoredWebhooks, QboConnection, WebhookEvent
 from billbridge.quickbooks.testing import connect_practice
@@ -107,14 +109,14 @@ def post(verifier, wakes, django_capture_on_commit_callbacks):
     """POST a body as Intuit would, running what the view leaves for after its commit."""
     client = Client(enforce_csrf_checks=True)  # Intuit has no CSRF token: the view must not ask
 
-    def post(body: bytes, signature=SIGNED, content_type="application/json", url=URL):
+    def post(body: bytes, signature=SIGNED, content_type="application/json", url=URL, **meta):
         headers = {}
         if signature is SIGNED:
             headers["intuit-signature"] = sign(body, VERIFIER)
         elif signature is not None:
             headers["intuit-signature"] = signature
         with django_capture_on_commit_callbacks(execute=True):
-            return client.post(url, data=body, content_type=content_type, headers=headers)
+            return client.post(url, data=body, content_type=content_type, headers=headers, **meta)
 
     return post
 
@@ -454,6 +456,49 @@ def test_a_body_over_a_megabyte_is_refused_unread(post, connected):
     assert not WebhookEvent.objects.exists()
     assert post(at_limit).status_code == 200
     assert keys() == {"ev-1001-1-qbo.invoice.updated.v1"}
+
+
+NOT_A_LENGTH = BAD_LENGTH.encode()
+
+
+# int() would read all of these; HTTP allows digits only (RFC 9110 section 8.6).
+@pytest.mark.parametrize("declared", ["abc", "12abc", "-1", "-0", "+5", " 5", "5_0", "1e3", "١٢"])
+def test_a_content_length_that_is_not_a_number_of_bytes_is_a_400(post, wakes, connected, declared):
+    response = post(dumps([cloudevent("1001", "130")]), CONTENT_LENGTH=declared)
+    assert (response.status_code, response.content) == (400, NOT_A_LENGTH)
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert not WebhookEvent.objects.exists()
+    assert wakes == []
+
+
+@pytest.mark.parametrize(
+    "declared", [str(webhooks.MAX_BODY_BYTES + 1), "9" * 40, "9" * 5000, "0" * 30 + "9" * 8]
+)
+def test_a_content_length_over_the_limit_is_a_413_however_long(post, wakes, connected, declared):
+    assert post(dumps([cloudevent("1001", "130")]), CONTENT_LENGTH=declared).status_code == 413
+    assert not WebhookEvent.objects.exists()
+    assert wakes == []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("declared", "status"), [("abc", 400), ("-1", 400), ("9" * 40, 413)])
+def test_a_bad_content_length_over_real_http(live_server, verifier, wakes, declared, status):
+    """The header as a client really sends it, through the WSGI server, not the test client."""
+    body = dumps([cloudevent("1001", "130")])
+    connection = http.client.HTTPConnection(live_server.thread.host, live_server.thread.port)
+    try:
+        connection.putrequest("POST", URL)
+        connection.putheader("Content-Type", "application/json")
+        connection.putheader("Content-Length", declared)
+        connection.putheader("intuit-signature", sign(body, VERIFIER))
+        connection.endheaders(body)
+        response = connection.getresponse()
+        assert response.status == status
+        assert response.read() == (NOT_A_LENGTH if status == 400 else TOO_LARGE.encode())
+    finally:
+        connection.close()
+    assert not WebhookEvent.objects.exists()
+    assert wakes == []
 
 
 @pytest.mark.parametrize("method", ["get", "put", "patch", "delete", "head", "options"])
