@@ -17,13 +17,13 @@ from billbridge.clients.names import display_name_problems
 from billbridge.core.errors import InvalidInput, ServiceError, TransitionRefused
 from billbridge.core.money import CENT
 from billbridge.invoicing.models import (
-    MAX_NUMBER_LENGTH,
     Invoice,
     InvoiceLine,
     InvoiceStatus,
     TaxSettings,
     TimelineEvent,
 )
+from billbridge.invoicing.numbers import number_problems
 from billbridge.invoicing.totals import LineInput, compute_totals
 from billbridge.practice.models import Membership, Permission, Practice
 from billbridge.practice.permissions import require, require_client_owner
@@ -79,14 +79,8 @@ def _validate_draft(membership: Membership, data: DraftInput) -> Client:
         errors["client"] = ["Choose one of your practice's clients."]
     if data.due_date and data.due_date < data.issue_date:
         errors["due_date"] = ["The due date cannot be before the issue date."]
-    if data.number is not None:
-        if not data.number.strip():
-            errors["number"] = ["The invoice number cannot be empty."]
-        elif len(data.number) > MAX_NUMBER_LENGTH:
-            errors["number"] = [
-                f"An invoice number can have at most {MAX_NUMBER_LENGTH} characters "
-                "(QuickBooks' limit)."
-            ]
+    if data.number is not None and (problems := number_problems(data.number.strip())):
+        errors["number"] = problems
     if len(data.lines) > MAX_LINES:
         errors["lines"] = [f"An invoice can have at most {MAX_LINES} lines."]
     for index, line in enumerate(data.lines, start=1):

@@ -5,6 +5,7 @@ values and shows the errors the service gives back (`show_service_errors`)."""
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from billbridge.clients.models import Client
 from billbridge.clients.services import EDITABLE_FIELDS as CLIENT_FIELDS
@@ -92,11 +93,24 @@ class InvoiceForm(forms.Form):
         return self.cleaned_data["number"].strip() or None
 
 
+class FiniteDecimalField(forms.DecimalField):
+    """Django's DecimalField parses "NaN", "Infinity" and "sNaN" and refuses them only when the
+    value is validated. A formset first compares each row with its initial values, and
+    comparing a signalling NaN raises InvalidOperation: so they are refused while parsing,
+    before anything can compare them."""
+
+    def to_python(self, value):
+        number = super().to_python(value)
+        if number is not None and not number.is_finite():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
+
+
 class LineForm(forms.Form):
     description = forms.CharField(max_length=4000)
     service_name = forms.CharField(required=False, max_length=100, label="Service")
-    quantity = forms.DecimalField(max_digits=12, decimal_places=2, initial=Decimal("1"))
-    unit_price = forms.DecimalField(max_digits=12, decimal_places=2, label="Unit price")
+    quantity = FiniteDecimalField(max_digits=12, decimal_places=2, initial=Decimal("1"))
+    unit_price = FiniteDecimalField(max_digits=12, decimal_places=2, label="Unit price")
     primary_taxable = forms.BooleanField(required=False, label="Primary tax")
     secondary_taxable = forms.BooleanField(required=False, label="Secondary tax")
 

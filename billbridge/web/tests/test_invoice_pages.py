@@ -174,6 +174,44 @@ def test_the_editor_shows_field_errors_from_the_form(alice, client_a):
     assert not Invoice.objects.exists()
 
 
+# Decimal reads all of these; "sNaN" (a signalling NaN) raises as soon as it is compared.
+NOT_FINITE = ["sNaN", "-sNaN", "snan", "sNaN123", "NaN", "-nan", "Infinity", "-inf"]
+REASONS = {value: "Enter a number." for value in NOT_FINITE} | {
+    "1e400": "Ensure that there are no more than 12 digits in total."
+}
+
+
+@pytest.mark.parametrize("field", ["quantity", "unit_price"])
+@pytest.mark.parametrize(("value", "reason"), REASONS.items())
+def test_a_new_invoice_with_a_line_that_is_not_a_number_is_refused(
+    alice, client_a, field, value, reason
+):
+    data = editor_data(client_a, lines=[{**BOOKKEEPING, field: value}])
+    response = alice.post(reverse("web:invoice-new"), data)
+    assert response.status_code == 400
+    assert response.context["formset"].errors[0] == {field: [reason]}
+    assert reason in response.content.decode()
+    assert not Invoice.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["quantity", "unit_price"])
+@pytest.mark.parametrize("value", NOT_FINITE)
+def test_a_draft_edited_with_a_line_that_is_not_a_number_is_unchanged(
+    alice, admin_member, client_a, field, value
+):
+    invoice = testing.make_invoice(admin_member, client_a)
+    before = list(invoice.lines.values_list("description", "quantity", "unit_price"))
+    data = editor_data(client_a, lines=[BOOKKEEPING, {**BOOKKEEPING, field: value}])
+    data["lines-INITIAL_FORMS"] = "2"
+    response = alice.post(reverse("web:invoice-edit", args=[invoice.pk]), data)
+    assert response.status_code == 400
+    assert response.context["formset"].errors[1] == {field: ["Enter a number."]}
+    assert "Enter a number." in response.content.decode()
+    saved = Invoice.objects.get(pk=invoice.pk)
+    assert (saved.version, saved.total) == (invoice.version, invoice.total)
+    assert list(saved.lines.values_list("description", "quantity", "unit_price")) == before
+
+
 def test_the_editor_shows_the_services_errors_next_to_the_fields(alice, client_a):
     data = editor_data(
         client_a,
@@ -198,6 +236,31 @@ def test_a_number_already_taken_is_shown_on_the_number_field(alice, admin_member
     assert response.context["form"].errors["number"] == [
         "Another invoice of this practice has that number."
     ]
+
+
+@pytest.mark.parametrize(("number", "shown"), [("INV\t7", "U+0009"), ("INV\r\n7", "U+000A U+000D")])
+def test_a_number_with_a_control_character_is_refused_on_the_number_field(
+    alice, admin_member, client_a, number, shown
+):
+    reason = (
+        "An invoice number can have only visible characters and plain spaces; "
+        f"this one has {shown}."
+    )
+    response = alice.post(
+        reverse("web:invoice-new"), editor_data(client_a, number=number, lines=[BOOKKEEPING])
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["number"] == [reason]
+    assert reason in response.content.decode()
+    assert not Invoice.objects.exists()
+
+    invoice = testing.make_invoice(admin_member, client_a)
+    url = reverse("web:invoice-edit", args=[invoice.pk])
+    response = alice.post(url, editor_data(client_a, number=number, lines=[BOOKKEEPING]))
+    assert response.status_code == 400
+    assert response.context["form"].errors["number"] == [reason]
+    saved = Invoice.objects.get(pk=invoice.pk)
+    assert (saved.number, saved.version, saved.lines.count()) == ("INV-1", invoice.version, 2)
 
 
 def test_add_line_without_javascript_adds_a_row_and_keeps_what_was_typed(alice, client_a):
