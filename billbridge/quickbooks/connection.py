@@ -6,6 +6,7 @@ forged one) is refused (ASVS 10.1.2).
 """
 
 import functools
+import logging
 import secrets
 from datetime import timedelta
 
@@ -27,7 +28,14 @@ from billbridge.quickbooks.models import (
     QboConnection,
     QboInvoiceLink,
 )
-from billbridge.quickbooks.tokens import ConnectionTokens, ReconnectRequired, store_tokens
+from billbridge.quickbooks.tokens import (
+    ConnectionTokens,
+    IssuedTokens,
+    ReconnectRequired,
+    store_tokens,
+)
+
+log = logging.getLogger(__name__)
 
 SESSION_STATE = "qbo_oauth_state"
 NOT_CONNECTED = "Connect QuickBooks Online first, in Settings ▸ Integrations ▸ QuickBooks Online."
@@ -142,6 +150,7 @@ def finish_connect(
         ) from exc
     except oauth.OAuthUnavailable as exc:
         raise TransitionRefused(f"QuickBooks could not be reached: {exc}. Try again.") from exc
+    _prove_company(realm_id, tokens)
     try:
         with transaction.atomic():
             connection, _ = QboConnection.objects.update_or_create(
@@ -166,6 +175,35 @@ def finish_connect(
 
     wake_exporter(realm_id)
     return connection
+
+
+def _prove_company(realm_id: str, tokens: oauth.TokenSet) -> None:
+    """The callback's realmId is a query parameter anyone can change, while Intuit binds the
+    tokens to the company the user approved. So the new tokens must open the named company
+    before anything is stored (and before "already connected to another practice" is looked
+    at): otherwise one practice could claim another firm's company and lock that firm out of
+    connecting its own. QBO's 200 is the proof; the answer names nothing to compare, since
+    CompanyInfo's Id is the singleton's "1", not the realm. Tokens that prove nothing are
+    revoked so that no grant is left behind."""
+    # Limited like any request: the company may be another practice's, busy exporting.
+    client = QboClient(realm_id, IssuedTokens(tokens), limiter=DatabaseLimiter(), http=_http())
+    try:
+        client.company_info()
+    except QboError as exc:
+        try:
+            oauth.revoke(tokens.refresh_token)
+        except oauth.OAuthUnavailable as revoke_failed:
+            # Nobody holds these tokens: the access token lapses within the hour.
+            log.warning("Could not revoke the tokens of an unproven connect: %s", revoke_failed)
+        if exc.status == 403:
+            raise TransitionRefused(
+                "QuickBooks Online was not connected: the authorization given in QuickBooks is "
+                f"not for company {realm_id}. Connect again and choose the company there."
+            ) from exc
+        raise TransitionRefused(
+            "QuickBooks Online was not connected: QuickBooks could not confirm company "
+            f"{realm_id} just now. Try again. ({exc})"
+        ) from exc
 
 
 def _refuse_other_company(practice: Practice, realm_id: str) -> None:

@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from billbridge.quickbooks.client import oauth
+from billbridge.quickbooks.client import QboAuthFailed, oauth
 from billbridge.quickbooks.models import ConnectionStatus, QboConnection
 
 # Refresh ahead of expiry so that requests rarely meet a 401.
@@ -86,6 +86,21 @@ class ConnectionTokens:
             raise ReconnectRequired(DEAD_GRANT)
         self._remember(connection)
         return self._token
+
+
+class IssuedTokens:
+    """The client's TokenSource for tokens not stored yet: those the connect callback has just
+    received, used to prove the company before anything is saved. Never refreshed: QBO refusing
+    an access token it has only now issued is an answer in itself."""
+
+    def __init__(self, tokens: oauth.TokenSet):
+        self._token = tokens.access_token
+
+    def access_token(self) -> str:
+        return self._token
+
+    def refreshed_after_401(self, rejected: str) -> str:
+        raise QboAuthFailed("QuickBooks refused the access token it had just issued.", status=401)
 
 
 def store_tokens(connection: QboConnection, tokens: oauth.TokenSet) -> None:

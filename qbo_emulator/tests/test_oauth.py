@@ -174,6 +174,31 @@ def test_code_exchange_gives_intuit_shaped_tokens(edge):
     assert api_status(edge, tokens["access_token"]) == 200
 
 
+def test_a_codes_tokens_open_only_the_company_approved_at_consent(edge):
+    """Whatever realmId a client is later told, the gateway answers for the approved one."""
+    other = edge.emulator.create_company(name="Another Firm").realm_id
+    token = edge.exchange(edge.authorize()["code"])["access_token"]
+
+    refused = edge.client.get(
+        f"/v3/company/{other}/companyinfo/{other}", headers={"Authorization": f"Bearer {token}"}
+    )
+
+    assert refused.status_code == 403
+    assert refused.json()["fault"] == {
+        "error": [
+            {
+                "message": "message=ApplicationAuthorizationFailed; errorCode=003100; "
+                "statusCode=403",
+                "detail": f"The token is not authorized for company {other}",
+                "code": "3100",
+                "element": None,
+            }
+        ],
+        "type": "SERVICE",
+    }
+    assert api_status(edge, token) == 200
+
+
 def test_hard_expiry_is_reported_only_with_the_opt_in_header(edge):
     tokens = edge.exchange(
         edge.authorize()["code"], **{"x-include-refresh-token-hard-expires-in": "true"}

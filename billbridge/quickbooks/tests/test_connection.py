@@ -15,6 +15,7 @@ from billbridge.invoicing.models import InvoiceStatus
 from billbridge.quickbooks import connection as qbo_connection
 from billbridge.quickbooks.models import ConnectionStatus, QboConnection, QboInvoiceLink
 from billbridge.quickbooks.testing import connect_practice
+from billbridge.quickbooks.tests.test_oauth import approve
 from billbridge.quickbooks.tokens import ConnectionTokens, ReconnectRequired
 
 
@@ -122,3 +123,117 @@ def test_many_workers_meeting_an_expired_token_make_one_refresh(
         f"{emulator.control_url}/requests", params={"path": "/oauth2/v1/tokens/bearer"}
     ).json()["requests"]
     assert len(refreshes) == 1
+
+
+# ---- the callback proves its company -------------------------------------------------------
+
+
+def approved_callback(member, session: dict, realm_id: str) -> dict[str, str]:
+    """Connect started by `member`, the consent page approved for `realm_id`: the callback's
+    query as Intuit sends it."""
+    return approve(qbo_connection.start_connect(member, session), realm_id)
+
+
+def finish(member, session: dict, callback: dict[str, str], realm_id: str):
+    return qbo_connection.finish_connect(
+        member, session, code=callback["code"], state=callback["state"], realm_id=realm_id
+    )
+
+
+def grants(emulator) -> list[tuple[str, bool]]:
+    """The emulator's grants as (company, revoked)."""
+    return [(grant["realm_id"], grant["revoked"]) for grant in emulator.runtime.tokens.grants()]
+
+
+def test_a_callback_naming_another_company_is_refused_and_its_tokens_revoked(
+    db, qbo_settings, emulator
+):
+    own_books = emulator.emulator.create_company(name="Practice One Books").realm_id
+    their_books = emulator.emulator.create_company(name="Practice Two Books").realm_id
+    attacker = testing.make_admin(testing.make_practice())
+    victim = testing.make_admin(testing.make_practice())
+    session = {}
+    callback = approved_callback(attacker, session, own_books)
+
+    with pytest.raises(TransitionRefused) as caught:
+        finish(attacker, session, callback, their_books)
+
+    assert caught.value.message == (
+        "QuickBooks Online was not connected: the authorization given in QuickBooks is not "
+        f"for company {their_books}. Connect again and choose the company there."
+    )
+    assert not QboConnection.objects.exists()
+    assert grants(emulator) == [(own_books, True)]
+    # The other practice connects its own company as if nothing had happened.
+    session = {}
+    connection = finish(
+        victim, session, approved_callback(victim, session, their_books), their_books
+    )
+    assert (connection.practice, connection.realm_id) == (victim.practice, their_books)
+    assert connection.status == ConnectionStatus.CONNECTED
+    assert connection.last_test_outcome == "Connected to Practice Two Books."
+
+
+def test_a_forged_callback_leaves_the_company_connected_elsewhere_alone(db, qbo_settings, emulator):
+    own_books = emulator.emulator.create_company(name="Practice One Books").realm_id
+    their_books = emulator.emulator.create_company(name="Practice Two Books").realm_id
+    theirs = connect_practice(testing.make_practice(), emulator, their_books)
+    attacker = testing.make_admin(testing.make_practice())
+    session = {}
+    callback = approved_callback(attacker, session, own_books)
+
+    # Refused for what it is, not with "already connected to another practice", which would
+    # tell the attacker whose company it is.
+    with pytest.raises(TransitionRefused, match="is not for company"):
+        finish(attacker, session, callback, their_books)
+
+    assert list(QboConnection.objects.values_list("pk", flat=True)) == [theirs.pk]
+    assert QboConnection.objects.get().refresh_token == theirs.refresh_token
+    assert sorted(grants(emulator)) == sorted([(their_books, False), (own_books, True)])
+
+
+@pytest.mark.parametrize(
+    "outage",
+    [
+        pytest.param(
+            lambda settings, control: setattr(settings, "QBO_API_URL", "http://127.0.0.1:9/v3"),
+            id="unreachable",
+        ),
+        pytest.param(
+            lambda settings, control: control.post(
+                "/faults", json={"path": "/v3/company/*/companyinfo/*", "status": 503}
+            ).raise_for_status(),
+            id="503",
+        ),
+        pytest.param(
+            lambda settings, control: control.post(
+                "/faults",
+                json={
+                    "path": "/v3/company/*/companyinfo/*",
+                    "kind": "fault",
+                    "status": 401,
+                    "code": "3200",
+                    "fault_type": "AuthenticationFault",
+                },
+            ).raise_for_status(),
+            id="401 for the token just issued",
+        ),
+    ],
+)
+def test_a_company_qbo_cannot_confirm_now_is_refused_with_try_again(
+    db, qbo_settings, control, emulator, qbo_company, outage
+):
+    member = testing.make_admin(testing.make_practice())
+    session = {}
+    callback = approved_callback(member, session, qbo_company)
+    outage(qbo_settings, control)
+
+    with pytest.raises(TransitionRefused) as caught:
+        finish(member, session, callback, qbo_company)
+
+    assert caught.value.message.startswith(
+        "QuickBooks Online was not connected: QuickBooks could not confirm company "
+        f"{qbo_company} just now. Try again. ("
+    )
+    assert not QboConnection.objects.exists()
+    assert grants(emulator) == [(qbo_company, True)]

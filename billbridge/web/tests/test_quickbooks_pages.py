@@ -32,6 +32,7 @@ from billbridge.quickbooks.tests.conftest import (  # noqa: F401 (fixtures)
     qbo_company,
     qbo_settings,
 )
+from billbridge.quickbooks.tests.test_oauth import approve
 from billbridge.web.tests.test_accessibility import problems_in
 
 SETTINGS_PAGE = reverse("web:quickbooks-settings")
@@ -133,6 +134,22 @@ def test_a_callback_with_a_forged_state_connects_nothing(alice, qbo, practice):
     )
     assert response.status_code == 400
     assert "does not belong to a connection you started" in text_of(response)
+    assert not QboConnection.objects.exists()
+
+
+def test_a_callback_naming_another_company_than_approved_is_refused_in_words(alice, qbo):
+    their_books = qbo.emulator.create_company(name="Another Firm's Books").realm_id
+    callback = approve(alice.post(reverse("web:quickbooks-connect"))["Location"], qbo.realm)
+
+    response = alice.get(reverse("web:quickbooks-callback"), {**callback, "realmId": their_books})
+
+    assert response.status_code == 409
+    page = text_of(response)
+    assert (
+        "QuickBooks Online was not connected: the authorization given in QuickBooks is not for "
+        f"company {their_books}. Connect again and choose the company there." in page
+    )
+    assert "Back to the QuickBooks Online settings" in page
     assert not QboConnection.objects.exists()
 
 
