@@ -13,7 +13,8 @@ from billbridge.quickbooks.connection import (
     fresh_company,
     item_choices,
 )
-from billbridge.quickbooks.exporter import customers_named, link_of
+from billbridge.quickbooks.customers import customers_named
+from billbridge.quickbooks.exporter import link_of
 from billbridge.quickbooks.models import (
     CustomerLink,
     ExportBatch,

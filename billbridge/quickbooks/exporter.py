@@ -3,7 +3,8 @@
 Per chunk (RELIABILITY.md §1.8):
 1. rows whose earlier send has an unknown outcome are looked up in QBO first (by DocNumber, or by
    customer and date, then by our marker); a failed look-up leaves them unknown (fail closed);
-2. the clients' QBO customers are found by name or created, in one query and one batch;
+2. the clients' QBO customers are found by name or created, in one query and one batch, by one
+   creator per new name (quickbooks/customers.py);
 3. each invoice's QBO body is planned (payloads.plan_invoice) and frozen in its row;
 4. first sends go in one batch request; re-sends after a look-up go one by one with the row's
    own requestid; each row is marked SENDING, and committed, before its request leaves;
@@ -11,7 +12,8 @@ Per chunk (RELIABILITY.md §1.8):
    total and tax, and any warning.
 
 Nothing here retries by looping: a row that cannot finish now gets a `next_attempt_at`, and the
-next drain (or the sweep) picks it up again.
+next drain (or the sweep) picks it up again. What a drain claims is leased to it and kept alive by
+its heartbeat (quickbooks/leases.py).
 """
 
 import hashlib
@@ -21,7 +23,7 @@ import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 
@@ -29,10 +31,10 @@ import simplejson
 from django.conf import settings
 from django.db import connection as db
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, Min, Q, When
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from billbridge.clients.models import Client
 from billbridge.quickbooks import payloads
 from billbridge.quickbooks.client import (
     QboAuthFailed,
@@ -45,11 +47,12 @@ from billbridge.quickbooks.client import (
 from billbridge.quickbooks.client.api import dumps
 from billbridge.quickbooks.company import Company
 from billbridge.quickbooks.connection import client_for, fresh_company, item_choices
+from billbridge.quickbooks.customers import CustomerStep
 from billbridge.quickbooks.faults import advice_for, describe
+from billbridge.quickbooks.leases import Heartbeat, lease_length
 from billbridge.quickbooks.limiter import DatabaseLimiter
 from billbridge.quickbooks.models import (
     ConnectionStatus,
-    CustomerLink,
     ExportState,
     InvoiceExport,
     QboConnection,
@@ -59,7 +62,6 @@ from billbridge.quickbooks.tokens import ReconnectRequired, mark_reconnect_requi
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
 ROW_OUTCOME_FIELDS = [
     "state", "error_code", "message", "advice", "warning", "intuit_tid", "lease_until",
     "finished_at", "updated_at",
@@ -85,32 +87,35 @@ def drain(realm_id: str, *, limiter: DatabaseLimiter | None = None) -> int:
     chunks: one prepares and records in the database while another waits for QBO's answer.
     The shared limiter keeps them, together, within the company's budget."""
     threads = settings.QBO_EXPORT_THREADS
-    if threads <= 1:
-        return _drain(realm_id, limiter)
-    with ThreadPoolExecutor(threads) as pool:
-        futures = [pool.submit(_drain_in_thread, realm_id, limiter) for _ in range(threads)]
-    return sum(future.result() for future in futures)
+    with Heartbeat() as owner:
+        if threads <= 1:
+            return _drain(realm_id, limiter, owner)
+        with ThreadPoolExecutor(threads) as pool:
+            futures = [
+                pool.submit(_drain_in_thread, realm_id, limiter, owner) for _ in range(threads)
+            ]
+        return sum(future.result() for future in futures)
 
 
-def _drain_in_thread(realm_id: str, limiter: DatabaseLimiter | None) -> int:
+def _drain_in_thread(realm_id: str, limiter: DatabaseLimiter | None, owner: str) -> int:
     try:
-        return _drain(realm_id, limiter)
+        return _drain(realm_id, limiter, owner)
     finally:
         db.close()  # the thread's own database connection
 
 
-def _drain(realm_id: str, limiter: DatabaseLimiter | None) -> int:
+def _drain(realm_id: str, limiter: DatabaseLimiter | None, owner: str) -> int:
     connection = QboConnection.objects.filter(realm_id=realm_id).first()
     if connection is None or connection.status != ConnectionStatus.CONNECTED:
         return 0
     worked = 0
     with client_for(connection, limiter) as client:
         company = None
-        while rows := claim(realm_id, settings.QBO_BATCH_SIZE):
+        while rows := claim(realm_id, settings.QBO_BATCH_SIZE, owner):
             worked += len(rows)
             try:
                 company = company or fresh_company(connection, client)
-                Chunk(connection, client, company, rows).run()
+                Chunk(connection, client, company, rows, owner).run()
             except (ReconnectRequired, QboAuthFailed) as exc:
                 _pause_for_reconnect(connection, exc)
                 release(rows)
@@ -135,10 +140,10 @@ def _pause_for_reconnect(connection: QboConnection, exc: Exception) -> None:
         )
 
 
-def claim(realm_id: str, limit: int) -> list[InvoiceExport]:
-    """Take up to `limit` due rows under a lease. SKIP LOCKED lets workers on PostgreSQL claim
-    side by side; an expired lease (a worker that died) makes a row claimable again, and a
-    row that died while SENDING comes back as unknown: its send must be looked up first."""
+def claim(realm_id: str, limit: int, owner: str) -> list[InvoiceExport]:
+    """Take up to `limit` due rows under `owner`'s lease. SKIP LOCKED lets workers on PostgreSQL
+    claim side by side; an expired lease (a worker that died) makes a row claimable again, and
+    a row that died while SENDING comes back as unknown: its send must be looked up first."""
     now = timezone.now()
     with transaction.atomic():
         ids = list(
@@ -155,13 +160,36 @@ def claim(realm_id: str, limit: int) -> list[InvoiceExport]:
         InvoiceExport.objects.filter(id__in=ids, state=ExportState.SENDING).update(
             state=ExportState.UNKNOWN
         )
-        InvoiceExport.objects.filter(id__in=ids).update(lease_until=now + LEASE)
+        InvoiceExport.objects.filter(id__in=ids).update(
+            lease_until=now + lease_length(), leased_by=owner
+        )
     return list(
         InvoiceExport.objects.filter(id__in=ids)
         .select_related("invoice__client", "invoice__qbo_link")
         .prefetch_related("invoice__lines")
         .order_by("id")
     )
+
+
+def next_claimable_at(realm_id: str) -> datetime | None:
+    """The first moment `claim` could take one of the company's waiting rows: its due time, or
+    the end of the lease that holds it (a live drain's, renewed; a dead one's, running out).
+    None when nothing waits, or the company cannot export (reconnect wakes it)."""
+    waiting = InvoiceExport.objects.filter(
+        realm_id=realm_id,
+        state__in=[ExportState.QUEUED, ExportState.UNKNOWN, ExportState.SENDING],
+        practice__qbo_connection__status=ConnectionStatus.CONNECTED,
+    )
+    free_at = Coalesce("lease_until", "next_attempt_at")
+    return waiting.aggregate(
+        at=Min(
+            Case(
+                # A row that died while SENDING is claimable once its lease ends, whenever due.
+                When(state=ExportState.SENDING, then=free_at),
+                default=Greatest("next_attempt_at", free_at),
+            )
+        )
+    )["at"]
 
 
 def release(rows: list[InvoiceExport], *, delay: float = 0) -> None:
@@ -189,16 +217,18 @@ class Chunk:
     client: QboClient
     company: Company
     rows: list[InvoiceExport]
-    customers: dict[int, str] = field(default_factory=dict)  # client id -> QBO customer id
-    customer_notes: dict[int, str] = field(default_factory=dict)  # client id -> warning
+    owner: str  # the drain's lease owner
     # Written together at the end of each step: one transaction, not one per invoice.
-    new_links: list[CustomerLink] = field(default_factory=list)
     exported: list[tuple[InvoiceExport, QboInvoiceLink]] = field(default_factory=list)
     invoice_data: dict[int, payloads.InvoiceData] = field(default_factory=dict)
 
     @property
     def realm_id(self) -> str:
         return self.connection.realm_id
+
+    @cached_property
+    def customer_step(self) -> CustomerStep:
+        return CustomerStep(self.client, self.realm_id, self.owner, lease_length())
 
     def run(self) -> None:
         try:
@@ -212,7 +242,8 @@ class Chunk:
             fresh = self._after_earlier_sends([row for row in pending if not row.payload])
             resend = [row for row in pending if row.payload]
             if fresh:
-                self._find_customers({row.invoice.client for row in fresh})
+                self.customer_step.find({row.invoice.client for row in fresh})
+                fresh = self._after_customer_creations(fresh)
                 self._send_batch([row for row in fresh if self._plan(row)])
             for row in resend:
                 self._send_one(row)
@@ -306,101 +337,14 @@ class Chunk:
         self._retry_later(row, ExportState.UNKNOWN, f"Checking QuickBooks failed: {exc}")
         return False
 
-    # ---- 2. customers -------------------------------------------------------------------------
+    # ---- 2. customers (quickbooks/customers.py) --------------------------------------------
 
-    def _find_customers(self, clients: set[Client]) -> None:
-        links = {
-            link.client_id: link.qbo_customer_id
-            for link in CustomerLink.objects.filter(client__in=clients, realm_id=self.realm_id)
-        }
-        self.customers.update(links)
-        missing = sorted((c for c in clients if c.pk not in links), key=lambda c: c.pk)
-        if not missing:
-            return
-        by_name = customers_named(self.client, [c.name for c in missing])
-        to_create = []
-        for client in missing:
-            customer = by_name.get(client.name.casefold())
-            if customer:
-                self._remember_customer(client, customer, CustomerLink.How.MATCHED)
-            else:
-                to_create.append(client)
-        if to_create:
-            self._create_customers(to_create)
-        self._save_customers()
-
-    def _create_customers(self, clients: list[Client]) -> None:
-        items = [
-            {
-                "bId": f"c{client.pk}",
-                "operation": "create",
-                "Customer": payloads.customer_body(payloads.ClientData.of(client)),
-            }
-            for client in clients
-        ]
-        # Not derived from the content: the same customer may rightly be created again later
-        # (after a deletion in QBO), and a lost answer is settled by searching the names again.
-        results = self.client.batch(items, request_id=uuid.uuid4().hex)
-        for client in clients:
-            result = results.get(f"c{client.pk}")
-            if result and result.entity:
-                self._remember_customer(client, result.entity, CustomerLink.How.CREATED)
-            elif result and result.fault and result.fault.code == "6240":
-                self._inactive_or_clash(client, result.fault)
-            elif result and result.fault:
-                self.customer_notes[client.pk] = (
-                    f"error:QuickBooks refused to create the customer '{client.name}': "
-                    f"{describe(result.fault)}"
-                )
-
-    def _inactive_or_clash(self, client: Client, fault: QboFault) -> None:
-        """6240: the name is taken. By an inactive customer of that name we make it active again
-        (QBO's own screens offer the same); by a vendor or employee it is a clash for a person."""
-        found = self.client.query(
-            f"select * from Customer where Active = false and DisplayName = {quote(client.name)}"
-        )
-        if found:
-            customer = self.client.update(
-                "Customer",
-                {
-                    "Id": found[0]["Id"],
-                    "SyncToken": found[0]["SyncToken"],
-                    "sparse": True,
-                    "Active": True,
-                },  # fmt: skip
-                request_id=uuid.uuid4().hex,
-            )
-            self._remember_customer(client, customer, CustomerLink.How.MATCHED)
-            self.customer_notes[client.pk] = (
-                f"warning:The QuickBooks customer '{client.name}' was inactive; Billbridge made it "
-                "active again to bill it."
-            )
-            return
-        self.customer_notes[client.pk] = (
-            f"error:QuickBooks already uses the name '{client.name}' for a vendor or an employee "
-            f"(code {fault.code}), and a customer cannot share it."
-        )
-
-    def _remember_customer(self, client: Client, customer: dict, how: str) -> None:
-        self.new_links.append(
-            CustomerLink(
-                client=client,
-                realm_id=self.realm_id,
-                qbo_customer_id=customer["Id"],
-                display_name=customer["DisplayName"],
-                how=how,
-            )
-        )
-        self.customers[client.pk] = customer["Id"]
-
-    def _save_customers(self) -> None:
-        CustomerLink.objects.bulk_create(
-            self.new_links,
-            update_conflicts=True,
-            unique_fields=["client"],
-            update_fields=["realm_id", "qbo_customer_id", "display_name", "how", "updated_at"],
-        )
-        self.new_links.clear()
+    def _after_customer_creations(self, fresh: list[InvoiceExport]) -> list[InvoiceExport]:
+        """Invoices whose new customer another chunk is creating go back for a moment: nothing
+        was sent for them, and next time they find the customer it made."""
+        waiting = [row for row in fresh if row.invoice.client_id in self.customer_step.busy]
+        release(waiting, delay=1)
+        return [row for row in fresh if row not in waiting]
 
     # ---- 3. plan and freeze -------------------------------------------------------------------
 
@@ -415,13 +359,13 @@ class Chunk:
                 advice="Export it again once it is finalized.",
             )
             return False
-        note = self.customer_notes.get(invoice.client_id, "")
-        if note.startswith("error:"):
+        problem = self.customer_step.problems.get(invoice.client_id)
+        if problem and problem.is_error:
             self._finish(
                 row,
                 ExportState.FAILED,
-                code="6240" if "vendor or an employee" in note else "",
-                message=note.removeprefix("error:"),
+                code=problem.code,
+                message=problem.text,
                 advice="Link this client to an existing QBO customer on the client's page, or "
                 "rename the client.",
             )
@@ -444,7 +388,7 @@ class Chunk:
         plan = payloads.plan_invoice(
             self._data(invoice),
             self.company,
-            customer_id=self.customers.get(invoice.client_id),
+            customer_id=self.customer_step.customers.get(invoice.client_id),
             items_by_service=self._item_choices[0],
             default_item=self._item_choices[1],
             ast_handling=self.connection.ast_tax_handling,
@@ -459,8 +403,8 @@ class Chunk:
             )
             return False
         warnings = [f.text for f in plan.warnings]
-        if note.startswith("warning:"):
-            warnings.insert(0, note.removeprefix("warning:"))
+        if problem:
+            warnings.insert(0, problem.text)
         row.payload = dumps(plan.body)
         row.warning = " ".join(warnings)[:1000]
         row.updated_at = timezone.now()
@@ -729,19 +673,6 @@ class Chunk:
         row.finished_at = row.updated_at = timezone.now()
         if save:
             row.save(update_fields=ROW_OUTCOME_FIELDS)
-
-
-def customers_named(qbo: QboClient, names: list[str]) -> dict[str, dict]:
-    """The active QBO customers with these display names, by casefolded name: one query per 30
-    names (QBO compares names without regard to case)."""
-    found = {}
-    for start in range(0, len(names), 30):
-        listed = ", ".join(quote(name) for name in names[start : start + 30])
-        for customer in qbo.query(
-            f"select * from Customer where DisplayName in ({listed}) maxresults 1000"
-        ):
-            found[customer["DisplayName"].casefold()] = customer
-    return found
 
 
 def payloads_from(row: InvoiceExport) -> dict:

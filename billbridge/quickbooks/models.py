@@ -129,6 +129,26 @@ class CustomerLink(TimeStampedModel):
         return f"{self.client} → QBO customer {self.qbo_customer_id}"
 
 
+class CustomerCreation(models.Model):
+    """A new customer name being created in a QBO company, and by which drain: one creator per
+    name across threads and workers (exporting's customer step, quickbooks/customers.py)."""
+
+    realm_id = models.CharField(max_length=32)
+    name_key = models.CharField(max_length=500)  # casefolded: QBO compares names without case
+    owner = models.CharField(max_length=32)
+    lease_until = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["realm_id", "name_key"], name="one_creator_per_customer_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Creating customer {self.name_key!r} in {self.realm_id}"
+
+
 class ItemMapping(TimeStampedModel):
     """Which QBO item (product/service) a line's service name is exported as."""
 
@@ -258,6 +278,8 @@ class InvoiceExport(TimeStampedModel):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
     lease_until = models.DateTimeField(null=True, blank=True)
+    # The drain holding the lease: its heartbeat renews only its own rows.
+    leased_by = models.CharField(max_length=32, blank=True)
     # The user confirmed that a new QBO invoice may replace one deleted in QBO.
     replace_confirmed = models.BooleanField(default=False)
     # The outcome, for the QuickBooks Export column: Intuit's code, plain words, what to do.

@@ -1,7 +1,8 @@
 """The periodic sweep: finds exports nobody is working on, twins in QBO, and companies whose
 paid-status sync is due (events waiting, or an interval since the last change-data capture).
 
-A worker that died leaves its rows leased (or SENDING); a wake-up task can be lost. The sweep
+A worker that died leaves its rows leased (or SENDING) until its lease ends; a wake-up task can
+be lost. The sweep
 lists the companies that have due rows so that a drain is queued for each, and searches QBO once
 for twins of every invoice whose export needed more than one try: a duplicate is reported on the
 row for a person to settle, never voided by us (these are the practice's books).
@@ -17,6 +18,7 @@ from billbridge.quickbooks.client import QboError, quote
 from billbridge.quickbooks.connection import client_for
 from billbridge.quickbooks.models import (
     ConnectionStatus,
+    CustomerCreation,
     ExportState,
     InvoiceExport,
     QboConnection,
@@ -40,6 +42,8 @@ def sweep() -> dict:
         )
     )
     realms_due = sorted(set(due.values_list("realm_id", flat=True)))
+    # Names a dead drain was creating, and that nobody has asked for since.
+    CustomerCreation.objects.filter(lease_until__lt=now).delete()
     duplicates = 0
     syncs_due = []
     for connection in connected:

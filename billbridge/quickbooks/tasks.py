@@ -1,15 +1,15 @@
 """Background work, thin: load by id, call the module that does the work.
 
-The export rows are the queue; these tasks only wake a worker. A wake-up lost with a crash is
-made good by the sweep, which the `qbo_scheduler` command runs every QBO_SWEEP_SECONDS.
+The export rows are the queue; these tasks only wake a worker, and a company has at most one
+drain waiting to start (core/task_queue.py). A wake-up lost with a crash is made good by the
+sweep, which the `qbo_scheduler` command runs every QBO_SWEEP_SECONDS.
 """
 
 from django.db import transaction
-from django.db.models import Min
 from django_tasks import default_task_backend, task
 
+from billbridge.core import task_queue
 from billbridge.quickbooks import checks, exporter, reconciliation, sweeping, sync
-from billbridge.quickbooks.models import ConnectionStatus, ExportState, InvoiceExport
 
 
 @task()
@@ -20,20 +20,17 @@ def drain_exports(realm_id: str) -> int:
 
 
 def _follow_up(realm_id: str) -> None:
-    """Rows left waiting (a back-off, QBO's minute of rest) get a wake-up at their time."""
+    """Rows left waiting (a back-off, QBO's minute of rest, another worker's lease) get one
+    wake-up, at the first moment one of them can really be claimed."""
     if not default_task_backend.supports_defer:
         return  # the immediate backend of tests: the test drives the next drain itself
-    due = InvoiceExport.objects.filter(
-        realm_id=realm_id,
-        state__in=[ExportState.QUEUED, ExportState.UNKNOWN],
-        practice__qbo_connection__status=ConnectionStatus.CONNECTED,
-    ).aggregate(at=Min("next_attempt_at"))["at"]
-    if due is not None:
-        drain_exports.using(run_after=due).enqueue(realm_id)
+    at = exporter.next_claimable_at(realm_id)
+    if at is not None:
+        task_queue.enqueue_once(drain_exports, realm_id, at=at)
 
 
 def wake_exporter(realm_id: str) -> None:
-    transaction.on_commit(lambda: drain_exports.enqueue(realm_id))
+    transaction.on_commit(lambda: task_queue.enqueue_once(drain_exports, realm_id))
 
 
 @task()
@@ -59,9 +56,10 @@ def wake_sync(realm_id: str) -> None:
 def sweep() -> dict:
     report = sweeping.sweep()
     for realm_id in report["realms_due"]:
-        drain_exports.enqueue(realm_id)
+        task_queue.enqueue_once(drain_exports, realm_id)
     for realm_id in report["syncs_due"]:
-        sync_paid.enqueue(realm_id)
+        task_queue.enqueue_once(sync_paid, realm_id)
+    report["task_rows"] = task_queue.tidy()
     return report
 
 

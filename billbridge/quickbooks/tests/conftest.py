@@ -1,9 +1,19 @@
 """The QBO emulator for the QuickBooks app's tests: one server for the whole session, reset
 before each test, spoken to over HTTP on loopback like Intuit would be."""
 
+from datetime import timedelta
+from decimal import Decimal
+
 import httpx
 import pytest
+from django.utils import timezone
 
+from billbridge.core import testing
+from billbridge.invoicing import services as invoicing
+from billbridge.invoicing.models import InvoiceStatus
+from billbridge.quickbooks import exporter, services
+from billbridge.quickbooks.models import InvoiceExport, QboConnection
+from billbridge.quickbooks.testing import connect_practice
 from qbo_emulator.testing import running_emulator
 
 
@@ -45,3 +55,53 @@ def qbo_settings(settings, emulator):
     settings.QBO_CLIENT_SECRET = "emulator-secret"
     settings.QBO_REDIRECT_URI = "http://127.0.0.1:8000/settings/integrations/quickbooks/callback"
     return settings
+
+
+@pytest.fixture
+def setup(db, qbo_settings, emulator, qbo_company, settings):
+    """A practice connected to a fresh emulated company (custom numbers on, 8% sales tax)."""
+    settings.QBO_LOOKUP_DELAY_SECONDS = 0
+    company = emulator.emulator.company(qbo_company)
+    company.set_preferences(custom_txn_numbers=True)
+    practice = testing.make_practice("Export Co")
+    member = testing.make_admin(practice, "exporter")
+    invoicing.update_tax_settings(
+        member, primary_name="Sales tax", primary_rate=Decimal("8"), primary_enabled=True
+    )
+    connection = connect_practice(practice, emulator, qbo_company)
+    return Setup(practice, member, connection, emulator, company)
+
+
+class Setup:
+    def __init__(self, practice, member, connection, qbo, company):
+        self.practice, self.member, self.connection = practice, member, connection
+        self.qbo, self.company, self.realm = qbo, company, connection.realm_id
+
+    def invoice(self, client_name="Harbor Books", status=InvoiceStatus.FINALIZED, **kwargs):
+        client = (
+            testing.make_client(self.practice, client_name)
+            if isinstance(client_name, str)
+            else client_name
+        )
+        testing.assign(self.member, client)
+        return testing.make_invoice(self.member, client, status, **kwargs)
+
+    def qbo_invoices(self) -> list[dict]:
+        return self.company.list("Invoice")
+
+    def ours_in_qbo(self, invoice) -> list[dict]:
+        mark = f"[bb:{invoice.practice_id}:{invoice.pk}]"
+        return [i for i in self.qbo_invoices() if mark in i.get("PrivateNote", "")]
+
+    def export(self, *invoices):
+        batch = services.request_export(self.member, [i.pk for i in invoices])
+        exporter.drain(self.realm)
+        return batch
+
+    def drain_all_due(self):
+        InvoiceExport.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+        QboConnection.objects.update(paused_until=None)
+        exporter.drain(self.realm)
+
+    def fault(self, **fault):
+        httpx.post(f"{self.qbo.control_url}/faults", json=fault).raise_for_status()

@@ -7,71 +7,23 @@ from datetime import timedelta
 from decimal import Decimal
 
 import httpx
-import pytest
 from django.utils import timezone
 
 from billbridge.core import testing
 from billbridge.invoicing import services as invoicing
 from billbridge.invoicing.models import InvoiceStatus
 from billbridge.quickbooks import exporter, services
+from billbridge.quickbooks.connection import client_for
+from billbridge.quickbooks.customers import CustomerStep
 from billbridge.quickbooks.models import (
     ConnectionStatus,
+    CustomerCreation,
     CustomerLink,
     ExportState,
     InvoiceExport,
     QboConnection,
     QboInvoiceLink,
 )
-from billbridge.quickbooks.testing import connect_practice
-
-
-@pytest.fixture
-def setup(db, qbo_settings, emulator, qbo_company, settings):
-    settings.QBO_LOOKUP_DELAY_SECONDS = 0
-    company = emulator.emulator.company(qbo_company)
-    company.set_preferences(custom_txn_numbers=True)
-    practice = testing.make_practice("Export Co")
-    member = testing.make_admin(practice, "exporter")
-    invoicing.update_tax_settings(
-        member, primary_name="Sales tax", primary_rate=Decimal("8"), primary_enabled=True
-    )
-    connection = connect_practice(practice, emulator, qbo_company)
-    return Setup(practice, member, connection, emulator, company)
-
-
-class Setup:
-    def __init__(self, practice, member, connection, qbo, company):
-        self.practice, self.member, self.connection = practice, member, connection
-        self.qbo, self.company, self.realm = qbo, company, connection.realm_id
-
-    def invoice(self, client_name="Harbor Books", status=InvoiceStatus.FINALIZED, **kwargs):
-        client = (
-            testing.make_client(self.practice, client_name)
-            if isinstance(client_name, str)
-            else client_name
-        )
-        testing.assign(self.member, client)
-        return testing.make_invoice(self.member, client, status, **kwargs)
-
-    def qbo_invoices(self) -> list[dict]:
-        return self.company.list("Invoice")
-
-    def ours_in_qbo(self, invoice) -> list[dict]:
-        mark = f"[bb:{invoice.practice_id}:{invoice.pk}]"
-        return [i for i in self.qbo_invoices() if mark in i.get("PrivateNote", "")]
-
-    def export(self, *invoices):
-        batch = services.request_export(self.member, [i.pk for i in invoices])
-        exporter.drain(self.realm)
-        return batch
-
-    def drain_all_due(self):
-        InvoiceExport.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
-        QboConnection.objects.update(paused_until=None)
-        exporter.drain(self.realm)
-
-    def fault(self, **fault):
-        httpx.post(f"{self.qbo.control_url}/faults", json=fault).raise_for_status()
 
 
 def row_of(invoice) -> InvoiceExport:
@@ -233,6 +185,82 @@ def test_an_inactive_customer_is_made_active_with_a_warning(setup):
     assert row.state == ExportState.EXPORTED
     assert "was inactive" in row.warning
     assert setup.company.find("Customer", customer["Id"])["Active"] is True
+
+
+def test_a_customer_made_between_look_up_and_create_is_matched_not_called_a_clash(setup):
+    """Another worker (or a QBO user) creates the name after our look-up: QBO answers 6240 to
+    our create, and the customer it made is the one to bill."""
+    client = testing.make_client(setup.practice, "Late Arrivals")
+
+    class RacedClient:
+        """The real client; each name look-up is followed by someone else creating the name."""
+
+        def __init__(self, real):
+            self.real = real
+
+        def query(self, text):
+            found = self.real.query(text)
+            if "DisplayName in" in text:
+                setup.company.create("Customer", {"DisplayName": "Late Arrivals"})
+            return found
+
+        def __getattr__(self, name):
+            return getattr(self.real, name)
+
+    with client_for(setup.connection) as qbo:
+        step = CustomerStep(RacedClient(qbo), setup.realm, "test-owner", timedelta(seconds=60))
+        step.find({client})
+    named = [c for c in setup.company.list("Customer") if c["DisplayName"] == "Late Arrivals"]
+    assert len(named) == 1
+    assert step.problems == {}
+    assert step.customers == {client.pk: named[0]["Id"]}
+    link = CustomerLink.objects.get(client=client)
+    assert (link.qbo_customer_id, link.how) == (named[0]["Id"], CustomerLink.How.MATCHED)
+    assert not CustomerCreation.objects.exists()  # the name is let go
+
+
+def test_a_name_another_drain_is_creating_waits_for_it_and_is_not_created_twice(setup):
+    invoice = setup.invoice("Busy Name Co")
+    CustomerCreation.objects.create(
+        realm_id=setup.realm,
+        name_key="busy name co",
+        owner="another-drain",
+        lease_until=timezone.now() + timedelta(seconds=60),
+    )
+    setup.export(invoice)
+    row = row_of(invoice)
+    assert (row.state, row.payload, row.lease_until) == (ExportState.QUEUED, "", None)
+    assert row.next_attempt_at > timezone.now()
+    assert not [c for c in setup.company.list("Customer") if c["DisplayName"] == "Busy Name Co"]
+
+    # The other drain made the customer and let the name go; ours now finds and bills it.
+    made = setup.company.create("Customer", {"DisplayName": "Busy Name Co"})
+    CustomerLink.objects.create(
+        client=invoice.client,
+        realm_id=setup.realm,
+        qbo_customer_id=made["Id"],
+        display_name="Busy Name Co",
+        how=CustomerLink.How.CREATED,
+    )
+    CustomerCreation.objects.all().delete()
+    setup.drain_all_due()
+    assert row_of(invoice).state == ExportState.EXPORTED
+    assert setup.ours_in_qbo(invoice)[0]["CustomerRef"]["value"] == made["Id"]
+
+
+def test_a_name_left_by_a_dead_drain_is_taken_over_when_its_lease_ends(setup):
+    invoice = setup.invoice("Orphan Name Co")
+    CustomerCreation.objects.create(
+        realm_id=setup.realm,
+        name_key="orphan name co",
+        owner="dead-drain",
+        lease_until=timezone.now() - timedelta(seconds=1),
+    )
+    setup.export(invoice)
+    assert row_of(invoice).state == ExportState.EXPORTED
+    named = [c for c in setup.company.list("Customer") if c["DisplayName"] == "Orphan Name Co"]
+    assert len(named) == 1
+    assert not CustomerCreation.objects.exists()
 
 
 def test_revert_removes_the_invoice_from_qbo_and_a_new_export_creates_it_again(setup):

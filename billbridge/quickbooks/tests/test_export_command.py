@@ -11,7 +11,7 @@ from billbridge.core import testing
 from billbridge.invoicing.models import InvoiceStatus
 from billbridge.quickbooks.management.commands import export_invoices
 from billbridge.quickbooks.models import ExportBatch, ExportState, InvoiceExport
-from billbridge.quickbooks.tests.test_export import row_of, setup  # noqa: F401  (fixture)
+from billbridge.quickbooks.tests.test_export import row_of
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 unapplied, never deleted, the QBO invoice stays and is Outstanding again, and the export after
 the edit updates that same QBO invoice. A refusal by QBO changes nothing locally."""
 
-# ruff: noqa: F401, F811 (tests take the imported `setup` fixture as an argument)
-
 from decimal import Decimal
 
 import httpx
@@ -15,9 +13,7 @@ from billbridge.invoicing import services as invoicing
 from billbridge.invoicing.models import Invoice, InvoiceStatus
 from billbridge.invoicing.totals import LineInput
 from billbridge.quickbooks.models import ExportState, QboInvoiceLink
-
-# The export tests' fixture: a practice connected to a fresh emulated company.
-from billbridge.quickbooks.tests.test_export import row_of, setup
+from billbridge.quickbooks.tests.test_export import row_of
 
 TOTAL = Decimal("686.00")  # testing.sample_lines(): 450.00 taxed at 8% plus 200.00
 
