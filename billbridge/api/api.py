@@ -24,9 +24,12 @@ A logged-in browser session also works; unsafe methods then need the `X-CSRFToke
 ISO dates (`"2026-11-02"`); invoice statuses are `draft`, `finalized` and `closed`. Ids of
 another practice's objects answer 404, exactly like ids that do not exist.
 
-**Errors** always answer `{"detail": "…", "errors": {"field": ["…"]}}`: 400 refused input,
-401 no or bad token, 403 missing permission, 404 not found, 409 refused status change,
-413 body too large, 422 a request that does not match this document.
+**Errors** always answer `{"detail": "…", "errors": {"field": ["…"]}}`: 400 input a rule
+refused (this document states each rule where JSON Schema can, and in the field's description
+where it cannot, as for rules across fields), 401 no or bad token, 403 missing permission,
+404 not found (also for paths that are not operations), 405 a method the path does not offer,
+409 a refused status change or a conflicting change, 413 body too large, 422 a request whose
+types, syntax or lengths do not match this document (a body is always a JSON object).
 """
 
 

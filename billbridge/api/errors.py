@@ -17,6 +17,7 @@ from django.core.exceptions import (
 )
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as RequestValidationError
@@ -150,9 +151,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
         api.add_exception_handler(exception_class, functools.partial(handler, api=api))
 
 
+@csrf_exempt
 def unknown_endpoint(request: HttpRequest, *args, **kwargs) -> HttpResponse:
     """Paths under the API's prefix that match no operation (including ids that are not
-    numbers) answer a JSON 404 like every other API error."""
+    numbers) answer a JSON 404 like every other API error, whatever the method. Exempt from
+    CSRF like ninja's own views (those check it for sessions in PracticeSessionAuth): this view
+    changes nothing, and the check would answer a script's POST with the pages' HTML 403."""
     return JsonResponse({"detail": "No such API endpoint.", "errors": {}}, status=404)
 
 

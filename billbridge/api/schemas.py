@@ -1,6 +1,7 @@
 """What the API accepts and answers. Money, quantities and rates travel as decimal strings
 ("650.00"), never as floats; dates as ISO dates ("2026-11-02"). Length limits come from the
-models so that the two cannot drift apart."""
+models, and the other rules the document states from the services' own (patterns.py), so that
+the two cannot drift apart."""
 
 import copy
 import datetime
@@ -11,14 +12,19 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import (
     BeforeValidator,
+    ConfigDict,
     Field,
     PlainSerializer,
+    Strict,
     WithJsonSchema,
     create_model,
     field_validator,
+    model_validator,
 )
 
+from billbridge.api import patterns
 from billbridge.clients.models import Client
+from billbridge.clients.names import MAX_LENGTH as CLIENT_NAME_LENGTH
 from billbridge.invoicing.models import (
     Invoice,
     InvoiceLine,
@@ -26,17 +32,43 @@ from billbridge.invoicing.models import (
     TaxSettings,
     TimelineEvent,
 )
-from billbridge.invoicing.services import BULK_ACTIONS
+from billbridge.invoicing.services import BULK_ACTIONS, MAX_LINE_AMOUNT, MAX_LINE_VALUE, MAX_LINES
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_PAGE_SIZE = 100
-# Ids are 64-bit database keys; a larger number would reach the database and fail there.
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 MAX_BULK_IDS = 500
+# Ids are 64-bit database keys; a larger number would reach the database and fail there.
+ID_RANGE = Field(ge=1, le=2**63 - 1)
+# A query string's values are all text.
+QueryId = Annotated[int, ID_RANGE]
+
+
+def _json_integer(value):
+    # pydantic would also read "12" or true as an id; JSON Schema's integer is a number.
+    if isinstance(value, bool | str):
+        raise ValueError("Give a whole number.")
+    return value
+
+
+Id = Annotated[int, ID_RANGE, BeforeValidator(_json_integer)]
+# pydantic would also read 1, "yes" or "true" as true.
+Flag = Annotated[bool, Strict()]
 
 
 def _max_length(model, field: str) -> int:
     return model._meta.get_field(field).max_length
+
+
+def documented(**keywords) -> dict:
+    """Field() arguments adding JSON Schema keywords to the document only: the rule they state
+    is checked elsewhere, by Input or by a service, which refuses in words of its own."""
+    return {"json_schema_extra": keywords}
+
+
+def _text(model, field: str, pattern: str = patterns.NO_NUL, **extra):
+    """Text no longer than its column (422 otherwise). Its pattern is documented: Input refuses
+    NUL characters (422), and a service blank text where it needs some (400)."""
+    return Field(max_length=_max_length(model, field), **documented(pattern=pattern), **extra)
 
 
 def _iso_date(value):
@@ -77,29 +109,63 @@ Money = _decimal_out("0.01", "650.00")
 QuantityOut = _decimal_out("0.01", "2.50")
 RateOut = _decimal_out("0.001", "8.875")
 
-DECIMAL_IN_SCHEMA = {
-    "anyOf": [
-        {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["650.00"]},
-        {"type": "number"},
-    ],
-    "description": 'A decimal, best sent as a string such as "650.00"; a JSON number is read '
-    "exactly too, never through a float.",
-}
+# How a decimal string is written: ASCII digits, a point before any decimals, a minus on
+# anything but zero, and nothing else. pydantic would also read "1e2", " 5", "+5", ".5" or
+# Arabic-Indic digits, none of which the document allows.
+DECIMAL_STRING = re.compile(r"(?!-0+(?:\.0+)?$)-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
 
 
-def _decimal_in(**constraints):
+def _decimal_string(value):
+    if isinstance(value, str) and not DECIMAL_STRING.fullmatch(value):
+        raise ValueError('Give a decimal such as "650.00".')
+    return value
+
+
+def _decimal_in(pattern: str, example: str, number: dict, **constraints):
+    """A decimal sent as a string matching `pattern`, or as a JSON number within `number`.
+    What the syntax and `constraints` do not refuse (422), the services do (400)."""
+    schema = {
+        "anyOf": [
+            {"type": "string", "pattern": pattern, "examples": [example]},
+            {"type": "number", **number},
+        ],
+        "description": f'A decimal, best sent as a string such as "{example}"; a JSON number is '
+        "read exactly too, never through a float.",
+    }
     return Annotated[
-        Decimal, Field(allow_inf_nan=False, **constraints), WithJsonSchema(DECIMAL_IN_SCHEMA)
+        Decimal,
+        Field(allow_inf_nan=False, **constraints),
+        BeforeValidator(_decimal_string),
+        WithJsonSchema(schema),
     ]
 
 
-AmountIn = _decimal_in(max_digits=12, decimal_places=2)
-RateIn = _decimal_in()
+# Quantities and unit prices are stored with two decimals in twelve digits.
+CENTS = {"multipleOf": 0.01, "maximum": float(MAX_LINE_VALUE)}
+QuantityIn = _decimal_in(
+    patterns.QUANTITY, "2.50", {"exclusiveMinimum": 0, **CENTS}, max_digits=12, decimal_places=2
+)
+UnitPriceIn = _decimal_in(
+    patterns.UNIT_PRICE, "650.00", {"minimum": 0, **CENTS}, max_digits=12, decimal_places=2
+)
+RateIn = _decimal_in(
+    patterns.TAX_RATE, "8.875", {"minimum": 0, "maximum": 100, "multipleOf": 0.001}
+)
 
 
 class Input(Schema):
-    """What callers send. PostgreSQL cannot store a NUL character in text, so it is refused
-    here with a message rather than failing in the database."""
+    """What callers send: JSON objects. PostgreSQL cannot store a NUL character in text, so it
+    is refused here with a message rather than failing in the database."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(cls, value, handler):
+        # Named as ninja's Schema validator, which this replaces: that one reads any value's
+        # attributes as fields (for answers built from models), so a list or a number sent as a
+        # body became an object with no fields, and a PATCH saved "no change".
+        if not isinstance(value, dict | cls):
+            raise ValueError("Send a JSON object.")
+        return handler(value)
 
     @field_validator("*")
     @classmethod
@@ -133,22 +199,25 @@ class PageQuery(Input):
 # ---- clients ---------------------------------------------------------------------------------
 
 
-def _client_text(field: str, **extra):
-    return Field(max_length=_max_length(Client, field), **extra)
-
-
 class ClientIn(Input):
-    # The name's length and characters are checked by the service, which says why (QuickBooks).
-    name: str
-    email: str = _client_text("email", default="")
-    phone: str = _client_text("phone", default="")
-    address_line1: str = _client_text("address_line1", default="")
-    address_line2: str = _client_text("address_line2", default="")
-    city: str = _client_text("city", default="")
-    region: str = _client_text("region", default="")
-    postal_code: str = _client_text("postal_code", default="")
-    country: str = _client_text("country", default="")
-    notes: str = _client_text("notes", default="")
+    # The name's rules are checked by the service, which says why (QuickBooks).
+    name: str = Field(
+        description="Unique in your practice.",
+        **documented(minLength=1, maxLength=CLIENT_NAME_LENGTH, pattern=patterns.CLIENT_NAME),
+    )
+    email: str = Field(
+        "",
+        max_length=_max_length(Client, "email"),
+        **documented(pattern=patterns.EMAIL),
+    )
+    phone: str = _text(Client, "phone", default="")
+    address_line1: str = _text(Client, "address_line1", default="")
+    address_line2: str = _text(Client, "address_line2", default="")
+    city: str = _text(Client, "city", default="")
+    region: str = _text(Client, "region", default="")
+    postal_code: str = _text(Client, "postal_code", default="")
+    country: str = _text(Client, "country", default="")
+    notes: str = _text(Client, "notes", default="")
 
 
 ClientPatch = patch_schema(ClientIn, "ClientPatch")
@@ -177,20 +246,30 @@ class ClientPage(Schema):
     items: list[ClientOut]
 
 
+SEARCH = {"max_length": 100, **documented(pattern=patterns.NO_NUL)}
+
+
 class ClientFilters(Input):
-    search: str = Field("", max_length=100, description="Part of the client's name or email.")
+    search: str = Field("", description="Part of the client's name or email.", **SEARCH)
 
 
 # ---- invoices --------------------------------------------------------------------------------
 
 
 class LineIn(Input):
-    description: str = Field(max_length=_max_length(InvoiceLine, "description"))
-    service_name: str = Field("", max_length=_max_length(InvoiceLine, "service_name"))
-    quantity: AmountIn
-    unit_price: AmountIn
-    primary_taxable: bool = False
-    secondary_taxable: bool = False
+    model_config = ConfigDict(
+        json_schema_extra={
+            "description": f"A line's amount, quantity × unit price, is at most "
+            f"{MAX_LINE_AMOUNT:,}."
+        }
+    )
+
+    description: str = _text(InvoiceLine, "description", patterns.NOT_BLANK)
+    service_name: str = _text(InvoiceLine, "service_name", default="")
+    quantity: QuantityIn
+    unit_price: UnitPriceIn
+    primary_taxable: Flag = False
+    secondary_taxable: Flag = False
 
 
 class InvoiceIn(Input):
@@ -198,14 +277,15 @@ class InvoiceIn(Input):
 
     client: Id = Field(description="The id of one of your practice's clients.")
     issue_date: IsoDate
-    due_date: IsoDate | None = None
-    memo: str = Field("", max_length=_max_length(Invoice, "memo"))
+    due_date: IsoDate | None = Field(None, description="Not before `issue_date`.")
+    memo: str = _text(Invoice, "memo", default="")
     number: str | None = Field(
         None,
-        description="On create, leave out to take the practice's next number; on update, "
-        "leave out to keep the invoice's number.",
+        description="Unique in your practice. On create, leave out to take the practice's next "
+        "number; on update, leave out to keep the invoice's number.",
+        **documented(pattern=patterns.INVOICE_NUMBER, **patterns.NOT_AUTO_GENERATE),
     )
-    lines: list[LineIn] = Field(default_factory=list)
+    lines: list[LineIn] = Field(default_factory=list, **documented(maxItems=MAX_LINES))
 
 
 InvoicePatch = patch_schema(
@@ -273,20 +353,20 @@ class InvoicePage(Schema):
 
 
 class InvoiceFilters(Input):
-    client: Id | None = Field(None, description="Only this client's invoices.")
+    client: QueryId | None = Field(None, description="Only this client's invoices.")
     status: InvoiceStatus | None = None
-    search: str = Field("", max_length=100, description="Part of the number or client name.")
+    search: str = Field("", description="Part of the number or client name.", **SEARCH)
     include_closed: bool = Field(
         False, description="Closed invoices are left out unless asked for (or `status=closed`)."
     )
 
 
 class ReasonIn(Input):
-    reason: str = Field("", max_length=_max_length(TimelineEvent, "reason"))
+    reason: str = _text(TimelineEvent, "reason", default="")
 
 
 class CloseIn(Input):
-    reason: str = Field(min_length=1, max_length=_max_length(TimelineEvent, "reason"))
+    reason: str = _text(TimelineEvent, "reason", patterns.NOT_BLANK, min_length=1)
 
 
 class BulkIn(Input):
@@ -308,16 +388,16 @@ class BulkOut(Schema):
 # ---- tax settings --------------------------------------------------------------------------
 
 
-TAX_NAME = Field(max_length=_max_length(TaxSettings, "primary_name"))
+TAX_NAME = _text(TaxSettings, "primary_name", patterns.NOT_BLANK)
 
 
 class TaxSettingsIn(Input):
     primary_name: str = TAX_NAME
     primary_rate: RateIn
-    primary_enabled: bool
+    primary_enabled: Flag
     secondary_name: str = TAX_NAME
     secondary_rate: RateIn
-    secondary_enabled: bool
+    secondary_enabled: Flag
 
 
 TaxSettingsPatch = patch_schema(TaxSettingsIn, "TaxSettingsPatch")

@@ -15,6 +15,7 @@ for pattern in operations:
 
 urlpatterns = [
     path("", include((operations, ninja_app), namespace=ninja_namespace)),
-    # Anything else under /api/v1/ still answers in the API's error shape, not an HTML page.
-    re_path(r"^.*$", unknown_endpoint),
+    # Anything else under /api/v1/ still answers in the API's error shape, not an HTML page,
+    # whatever its characters: the empty pattern matches a line break too, which "." does not.
+    re_path(r"", unknown_endpoint),
 ]

@@ -29,6 +29,8 @@ from billbridge.practice.models import Membership
 router = Router(tags=["invoices"])
 
 WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 422)
+# These actions may be sent without a body; one that is sent is an object, never null.
+NO_REASON = ReasonIn()
 
 
 def _invoice_out(membership: Membership, invoice_id: int) -> Invoice:
@@ -151,9 +153,8 @@ def finalize_invoice(request: HttpRequest, invoice_id: int):
     summary="Revert a finalized invoice to Draft",
     description="Needs the Process time permission and the Owner role on the invoice's client.",
 )
-def revert_invoice_to_draft(request: HttpRequest, invoice_id: int, payload: ReasonIn = None):
-    reason = payload.reason if payload else ""
-    return _transition(request, invoice_id, services.revert_to_draft, reason)
+def revert_invoice_to_draft(request: HttpRequest, invoice_id: int, payload: ReasonIn = NO_REASON):
+    return _transition(request, invoice_id, services.revert_to_draft, payload.reason)
 
 
 @router.post(
@@ -172,9 +173,8 @@ def close_invoice(request: HttpRequest, invoice_id: int, payload: CloseIn):
     summary="Reopen a closed invoice (back to Finalized)",
     description="Needs the Process time permission and the Owner role on the invoice's client.",
 )
-def reopen_invoice(request: HttpRequest, invoice_id: int, payload: ReasonIn = None):
-    reason = payload.reason if payload else ""
-    return _transition(request, invoice_id, services.reopen, reason)
+def reopen_invoice(request: HttpRequest, invoice_id: int, payload: ReasonIn = NO_REASON):
+    return _transition(request, invoice_id, services.reopen, payload.reason)
 
 
 @router.post(

@@ -44,7 +44,9 @@ class ApiCaller:
 
     def __init__(self, token: str | None = None, client: Client | None = None):
         self.token = token
-        self.client = client or Client()
+        # Django's test client skips CSRF checks unless asked; a script has no CSRF token, and
+        # skipping them once hid HTML refusals of API paths.
+        self.client = client or Client(enforce_csrf_checks=True)
 
     def call(self, method, url, body=None, *, raw=None, headers=None, documented=True):
         headers = dict(headers or {})

@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
+from billbridge.api.api import api
 from billbridge.api.models import ApiToken
 from billbridge.api.tests.conftest import ApiCaller
 from billbridge.api.tokens import issue_token, membership_for_token, revoke_token
@@ -108,9 +109,18 @@ def test_a_token_with_one_wrong_character_is_refused(admin_member):
     assert ApiCaller(tampered).get("/api/v1/clients").status_code == 401
 
 
-def test_no_credentials_answer_401_with_how_to_authenticate(db):
-    response = ApiCaller().get("/api/v1/tax-settings")
+EVERY_OPERATION = [
+    (method.upper(), re.sub(r"\{\w+\}", "1", path))
+    for path, item in api.get_openapi_schema()["paths"].items()
+    for method in item
+]
+
+
+@pytest.mark.parametrize(("method", "url"), EVERY_OPERATION)
+def test_no_credentials_answer_401_with_how_to_authenticate(db, method, url):
+    response = ApiCaller().call(method, url, {})
     assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
     assert "Authorization: Bearer" in response.json()["detail"]
 
 
