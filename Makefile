@@ -10,8 +10,14 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 EMULATOR_PORT ?= 8085
+# Test processes (pytest-xdist): the suite mostly waits on loopback servers, so two share the
+# two cores well.
+TEST_WORKERS ?= 2
+# The QBO settings `make run` gives its processes, written once by it for every other process
+# that must talk to the same emulator: `make shell`, or `source var/run.env` in any terminal.
+RUN_ENV ?= var/run.env
 
-.PHONY: run test bench lint format venv chromium wrk migrate clean
+.PHONY: run shell env test bench lint format venv chromium wrk migrate clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -32,13 +38,28 @@ migrate: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 
+# The QBO settings of this HOST, PORT and EMULATOR_PORT, as shell exports. `make run` writes
+# them each time it starts, so the file always describes the servers last started.
+env:
+	@mkdir -p $(dir $(RUN_ENV))
+	@printf 'export %s\n' \
+		"QBO_REDIRECT_URI=http://$(HOST):$(PORT)/settings/integrations/quickbooks/callback" \
+		"QBO_EMULATOR_URL=http://$(HOST):$(EMULATOR_PORT)" > $(RUN_ENV)
+
+# A shell with the virtualenv and the QBO settings of the last `make run` (the defaults when
+# it never ran): `manage.py export_invoices` and the rest talk to the same emulator.
+shell: venv
+	@test -f $(RUN_ENV) || $(MAKE) --no-print-directory env RUN_ENV=$(RUN_ENV)
+	@echo "Settings of make run, from $(RUN_ENV):"; sed 's/^export /  /' $(RUN_ENV)
+	@bash -i --rcfile <(printf '%s\n' '[ -f ~/.bashrc ] && . ~/.bashrc' \
+		'. $(VENV)/bin/activate' '. $(RUN_ENV)')
+
 # The QBO emulator, the web server, a task worker and the QuickBooks sweep's clock, all on
 # loopback; Ctrl-C stops them all. Billbridge's QBO settings default to this emulator.
-run: venv migrate
+run: venv migrate env
 	$(PY) manage.py seed_demo --if-empty
 	@trap 'kill 0' EXIT; \
-	export QBO_REDIRECT_URI=http://$(HOST):$(PORT)/settings/integrations/quickbooks/callback; \
-	export QBO_EMULATOR_URL=http://$(HOST):$(EMULATOR_PORT); \
+	source $(RUN_ENV); \
 	$(PY) -m qbo_emulator --host $(HOST) --port $(EMULATOR_PORT) \
 		--state var/qbo_emulator.json --seed sample --redirect-uri $$QBO_REDIRECT_URI \
 		--webhook-url http://$(HOST):$(PORT)/quickbooks/webhooks & \
@@ -48,15 +69,19 @@ run: venv migrate
 	echo "  Billbridge:     http://$(HOST):$(PORT)/   (log in as manager / billbridge-demo)"; \
 	echo "  QBO emulator:   http://$(HOST):$(EMULATOR_PORT)/_emulator/ui/"; \
 	echo "  Connect it in Settings ▸ Integrations ▸ QuickBooks Online."; \
+	echo "  From another terminal (the same QBO settings; or run make shell first):"; \
+	echo "    source $(RUN_ENV) && $(PY) manage.py export_invoices --user manager --all-finalized"; \
 	echo; \
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
+# The import contracts (pyproject.toml [tool.importlinter]) keep dependencies pointing one way.
 test: venv chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS)
 
 # wrk loads the emulator from C, so the load generator does not eat the server's CPU.
 wrk:
@@ -68,6 +93,7 @@ bench: venv chromium wrk
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: venv
 	$(VENV)/bin/ruff check --fix .

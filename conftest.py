@@ -1,6 +1,21 @@
+"""Fixtures for every test: a practice and its members, tasks run at once, and the QBO emulator
+(one server for the whole session, reset before each test, spoken to over HTTP on loopback like
+Intuit would be) with a practice connected to one of its companies."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import httpx
 import pytest
+from django.utils import timezone
 
 from billbridge.core import testing
+from billbridge.invoicing import services as invoicing
+from billbridge.invoicing.models import InvoiceStatus
+from billbridge.quickbooks import export, services
+from billbridge.quickbooks.models import InvoiceExport, QboConnection
+from billbridge.quickbooks.testing import connect_practice
+from qbo_emulator.testing import running_emulator
 
 
 @pytest.fixture
@@ -34,3 +49,103 @@ def immediate_tasks(settings):
     # A drain's extra threads have connections of their own, which cannot see the rows a test
     # holds in its transaction; test_export_threads.py runs them on committed data.
     settings.QBO_EXPORT_THREADS = 1
+
+
+@pytest.fixture(autouse=True)
+def lifted_request_budget(request, settings):
+    """Tests do not wait for QBO's per-company budget (docs/decisions/0010), except the ones
+    marked `qbo_budget`, which test it."""
+    if request.node.get_closest_marker("qbo_budget") is None:
+        settings.QBO_REQUESTS_PER_SECOND = 100_000
+        settings.QBO_REQUESTS_PER_MINUTE = 1_000_000
+        settings.QBO_BATCH_REQUESTS_PER_MINUTE = 100_000
+
+
+@pytest.fixture(scope="session")
+def emulator_server():
+    with running_emulator() as qbo:
+        yield qbo
+
+
+@pytest.fixture
+def emulator(emulator_server):
+    """The running emulator (a RunningEmulator), fresh: no companies, tokens, faults or logs."""
+    emulator_server.reset()
+    return emulator_server
+
+
+@pytest.fixture
+def control(emulator):
+    """An HTTP client on the emulator's control API: control.post("/faults", json={...})."""
+    with httpx.Client(base_url=emulator.control_url) as client:
+        yield client
+
+
+@pytest.fixture
+def qbo_company(emulator) -> str:
+    """The realm id of a new US company with the sample data (customers, items, invoices)."""
+    return emulator.emulator.create_company(name="Sandbox Company US 1", seed="sample").realm_id
+
+
+@pytest.fixture
+def qbo_settings(settings, emulator):
+    """Billbridge's QBO settings pointed at the running emulator (its default app)."""
+    base = emulator.base_url
+    settings.QBO_AUTHORIZE_URL = base + "/connect/oauth2"
+    settings.QBO_TOKEN_URL = base + "/oauth2/v1/tokens/bearer"
+    settings.QBO_REVOKE_URL = base + "/v2/oauth2/tokens/revoke"
+    settings.QBO_API_URL = base + "/v3"
+    settings.QBO_CLIENT_ID = "emulator-client"
+    settings.QBO_CLIENT_SECRET = "emulator-secret"
+    settings.QBO_REDIRECT_URI = "http://127.0.0.1:8000/settings/integrations/quickbooks/callback"
+    return settings
+
+
+@pytest.fixture
+def setup(db, qbo_settings, emulator, qbo_company, settings):
+    """A practice connected to a fresh emulated company (custom numbers on, 8% sales tax)."""
+    settings.QBO_LOOKUP_DELAY_SECONDS = 0
+    company = emulator.emulator.company(qbo_company)
+    company.set_preferences(custom_txn_numbers=True)
+    practice = testing.make_practice("Export Co")
+    member = testing.make_admin(practice, "exporter")
+    invoicing.update_tax_settings(
+        member, primary_name="Sales tax", primary_rate=Decimal("8"), primary_enabled=True
+    )
+    connection = connect_practice(practice, emulator, qbo_company)
+    return Setup(practice, member, connection, emulator, company)
+
+
+class Setup:
+    def __init__(self, practice, member, connection, qbo, company):
+        self.practice, self.member, self.connection = practice, member, connection
+        self.qbo, self.company, self.realm = qbo, company, connection.realm_id
+
+    def invoice(self, client_name="Harbor Books", status=InvoiceStatus.FINALIZED, **kwargs):
+        client = (
+            testing.make_client(self.practice, client_name)
+            if isinstance(client_name, str)
+            else client_name
+        )
+        testing.assign(self.member, client)
+        return testing.make_invoice(self.member, client, status, **kwargs)
+
+    def qbo_invoices(self) -> list[dict]:
+        return self.company.list("Invoice")
+
+    def ours_in_qbo(self, invoice) -> list[dict]:
+        mark = f"[bb:{invoice.practice_id}:{invoice.pk}]"
+        return [i for i in self.qbo_invoices() if mark in i.get("PrivateNote", "")]
+
+    def export(self, *invoices):
+        batch = services.request_export(self.member, [i.pk for i in invoices])
+        export.drain(self.realm)
+        return batch
+
+    def drain_all_due(self):
+        InvoiceExport.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+        QboConnection.objects.update(paused_until=None)
+        export.drain(self.realm)
+
+    def fault(self, **fault):
+        httpx.post(f"{self.qbo.control_url}/faults", json=fault).raise_for_status()

@@ -104,7 +104,8 @@ def export(var_dir: str, emulator_base: str, realm: str, mode: str, unthrottled:
     _django(var_dir, emulator_base, unthrottled=unthrottled)
     from billbridge.invoicing.models import Invoice, InvoiceStatus
     from billbridge.practice.models import Membership
-    from billbridge.quickbooks import exporter, services
+    from billbridge.quickbooks import services
+    from billbridge.quickbooks.export import drain
     from billbridge.quickbooks.models import FINISHED_STATES, ExportState, InvoiceExport
 
     member = Membership.objects.get(user__username="bench")
@@ -121,7 +122,7 @@ def export(var_dir: str, emulator_base: str, realm: str, mode: str, unthrottled:
         services.request_export(member, ids)
         rss_start = _reset_peak_rss()
         while InvoiceExport.objects.exclude(state__in=FINISHED_STATES).exists():
-            if not exporter.drain(realm):
+            if not drain(realm):
                 time.sleep(0.2)  # rows waiting for a back-off
         exported = InvoiceExport.objects.filter(state=ExportState.EXPORTED).count()
         if profile:

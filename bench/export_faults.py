@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 from bench.emulator_throughput import Emulator, free_port  # noqa: E402
 
 LATENCY_MS = 300
-FINISHED = ("exported", "failed", "needs_review", "confirm")
+FINISHED = ("exported", "failed", "review", "confirm")
 FAULTS = {
     "clean": [],
     "dropped": [{"kind": "drop", "method": "POST", "path": "/v3/company/*/batch", "count": 3}],
@@ -216,7 +216,7 @@ def _figures(kind, invoices, counts, company, customers, wall, tasks, killed_at,
         "duplicated": sum(1 for n in markers.values() if n > 1),
         "rows": counts,
         "failed": counts.get("failed", 0),
-        "needs_review": counts.get("needs_review", 0),
+        "needs_review": counts.get("review", 0),
         "unfinished": invoices - sum(counts.get(s, 0) for s in FINISHED),
         "customers_created_twice": sum(1 for n in names.values() if n > 1),
         "wall_s": round(wall, 1),

@@ -60,14 +60,15 @@ def prepare_exported(var_dir: str, emulator_base: str, realm: str, count: int) -
     prepare(var_dir, emulator_base, realm, count + unpaid_count(count))
     from billbridge.invoicing.models import Invoice, InvoiceStatus
     from billbridge.practice.models import Membership
-    from billbridge.quickbooks import exporter, services
+    from billbridge.quickbooks import services
+    from billbridge.quickbooks.export import drain
     from billbridge.quickbooks.models import FINISHED_STATES, ExportState, InvoiceExport
 
     member = Membership.objects.get(user__username="bench")
     ids = list(Invoice.objects.filter(status=InvoiceStatus.FINALIZED).values_list("pk", flat=True))
     services.request_export(member, ids)
     while InvoiceExport.objects.exclude(state__in=FINISHED_STATES).exists():
-        if not exporter.drain(realm):
+        if not drain(realm):
             time.sleep(0.2)
     exported = InvoiceExport.objects.filter(state=ExportState.EXPORTED).count()
     if exported != len(ids):

@@ -290,7 +290,6 @@ QBO_REQUESTS_PER_MINUTE = env_int("QBO_REQUESTS_PER_MINUTE", 500)
 QBO_REQUESTS_PER_SECOND = env_int("QBO_REQUESTS_PER_SECOND", 10)
 QBO_BATCH_REQUESTS_PER_MINUTE = env_int("QBO_BATCH_REQUESTS_PER_MINUTE", 40)
 QBO_BATCH_SIZE = env_int("QBO_BATCH_SIZE", 30)
-QBO_COMPANY_MAX_AGE_SECONDS = env_int("QBO_COMPANY_MAX_AGE_SECONDS", 600)
 QBO_EXPORT_MAX_ATTEMPTS = env_int("QBO_EXPORT_MAX_ATTEMPTS", 8)
 # After a send with an unknown outcome, wait this long before looking for it in QBO: whether a
 # fresh create shows in QBO's queries at once is undocumented (RELIABILITY.md §1.8).

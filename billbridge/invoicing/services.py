@@ -1,8 +1,10 @@
 """Every change of an invoice happens here: drafting, editing and the status transitions.
 
 Each function checks its guard and the actor's permissions before writing anything, runs in one
-transaction holding the invoice's row lock, and writes a timeline event. Pages, the API,
-commands and (later) QuickBooks tasks call these functions; nothing else assigns a status.
+transaction holding the invoice's row lock, and writes a timeline event. A revert to Draft
+changes the practice's books (QBO) first, with no transaction open, between its guards and its
+change (books.py). Pages, the API, commands and QuickBooks tasks call these functions; nothing
+else assigns a status.
 """
 
 import datetime
@@ -16,6 +18,8 @@ from billbridge.clients.models import Client
 from billbridge.clients.names import display_name_problems
 from billbridge.core.errors import InvalidInput, ServiceError, TransitionRefused
 from billbridge.core.money import CENT
+from billbridge.invoicing import books
+from billbridge.invoicing.books import BooksChange
 from billbridge.invoicing.models import (
     Invoice,
     InvoiceLine,
@@ -27,7 +31,6 @@ from billbridge.invoicing.numbers import number_problems
 from billbridge.invoicing.totals import LineInput, compute_totals
 from billbridge.practice.models import Membership, Permission, Practice
 from billbridge.practice.permissions import require, require_client_owner
-from billbridge.quickbooks.services import remove_before_revert
 
 MAX_LINES = 200
 MAX_ID = 2**63 - 1  # the largest primary key a BigAutoField holds
@@ -194,6 +197,12 @@ def _record(
     )
 
 
+def record_note(invoice: Invoice, membership: Membership, action: str, reason: str) -> None:
+    """A timeline entry that changes no status: a decision about the invoice made elsewhere
+    (a QuickBooks user's change kept as it is), so the timeline tells the whole story."""
+    _record(invoice, membership, action, reason=reason)
+
+
 @transaction.atomic
 def create_draft(membership: Membership, data: DraftInput) -> Invoice:
     require(membership, Permission.PROCESS_TIME)
@@ -264,11 +273,7 @@ def _transition(
     reason: str = "",
     actor_label: str = "",
 ) -> Invoice:
-    if "\x00" in reason:
-        # Refused rather than stored: PostgreSQL cannot keep a NUL character in text.
-        raise InvalidInput(
-            "A reason cannot contain NUL characters.", {"reason": ["Remove the NUL characters."]}
-        )
+    _refuse_nul(reason)
     from_status = invoice.status
     invoice.status = to_status
     invoice.version += 1
@@ -282,6 +287,14 @@ def _transition(
         actor_label=actor_label,
     )
     return invoice
+
+
+def _refuse_nul(reason: str) -> None:
+    if "\x00" in reason:
+        # Refused rather than stored: PostgreSQL cannot keep a NUL character in text.
+        raise InvalidInput(
+            "A reason cannot contain NUL characters.", {"reason": ["Remove the NUL characters."]}
+        )
 
 
 def _refuse_unless(invoice: Invoice, expected: InvoiceStatus, doing: str) -> None:
@@ -324,10 +337,21 @@ def _require_owner_who_processes_time(membership: Membership, invoice: Invoice) 
     require_client_owner(membership, invoice.client_id)
 
 
-@transaction.atomic
 def revert_to_draft(membership: Membership, invoice_id: int, reason: str = "") -> Invoice:
     """Back to Draft to be edited: a finalized invoice, or a closed one by way of Finalized
-    (R9), each step in the timeline with the same reason."""
+    (R9), each step in the timeline with the same reason.
+
+    In three steps, so that no lock is held while QBO is asked (a request may take 30 s) and
+    what QBO answered (a rotated token, a dead grant) is kept whatever happens next: the
+    guards, committed; the books' step (R8, R9) with no transaction open; then the change, if
+    the invoice is still as the guards saw it (docs/decisions/0016-external-books-step.md)."""
+    seen = _revertible(membership, invoice_id, reason)
+    change = books.external_books().remove_before_revert(seen)
+    return _revert(membership, seen, reason, change)
+
+
+@transaction.atomic
+def _revertible(membership: Membership, invoice_id: int, reason: str) -> Invoice:
     invoice = _locked(membership, invoice_id)
     _require_owner_who_processes_time(membership, invoice)
     if invoice.status not in (InvoiceStatus.FINALIZED, InvoiceStatus.CLOSED):
@@ -335,15 +359,33 @@ def revert_to_draft(membership: Membership, invoice_id: int, reason: str = "") -
             f"Invoice {invoice.number} is {invoice.get_status_display()}; only finalized or "
             "closed invoices can be reverted to Draft."
         )
-    if invoice.status == InvoiceStatus.CLOSED:
-        _transition(invoice, membership, InvoiceStatus.FINALIZED, "reopened", reason=reason)
-    _transition(invoice, membership, InvoiceStatus.DRAFT, "reverted to draft", reason=reason)
-    # QBO last, so that every local check (the reason's too) has passed before QBO changes;
-    # if QBO refuses, this raises and the transaction undoes the steps above (R8, R9).
-    unapplied = remove_before_revert(invoice)
-    if unapplied:
-        _record(invoice, membership, "payment unapplied in QuickBooks", reason=unapplied)
+    # Checked here too: the books must not change for a revert that would then be refused.
+    _refuse_nul(reason)
     return invoice
+
+
+def _revert(membership: Membership, seen: Invoice, reason: str, change: BooksChange) -> Invoice:
+    with transaction.atomic():
+        invoice = _locked(membership, seen.pk)
+        if invoice.version == seen.version:
+            if invoice.status == InvoiceStatus.CLOSED:
+                _transition(invoice, membership, InvoiceStatus.FINALIZED, "reopened", reason=reason)
+            _transition(
+                invoice, membership, InvoiceStatus.DRAFT, "reverted to draft", reason=reason
+            )
+            if change.event:
+                action, told = change.event
+                _record(invoice, membership, action, reason=told)
+            return invoice
+        # Closed by the payment sync, say, or reverted by someone else while QBO was asked.
+        refusal = (
+            f"Invoice {invoice.number} changed while it was being reverted (it is "
+            f"{invoice.get_status_display()} now), so it was not reverted. {change.kept}"
+        ).strip()
+        if change.kept:
+            # The books keep their change: the invoice's history must say so too.
+            _record(invoice, membership, "revert refused", reason=refusal)
+    raise TransitionRefused(refusal)
 
 
 @transaction.atomic
@@ -367,7 +409,7 @@ def close(
         invoice = _locked(membership, invoice_id)
         require(membership, Permission.PROCESS_TIME)
     _refuse_unless(invoice, InvoiceStatus.FINALIZED, "closed")
-    return _transition(
+    _transition(
         invoice,
         membership,
         InvoiceStatus.CLOSED,
@@ -375,6 +417,11 @@ def close(
         reason=reason.strip(),
         actor_label=actor_label,
     )
+    # Closed by hand ("paid by cheque") while QuickBooks still waits for the money: nothing
+    # will bring the two together by itself, so the timeline says so and what to do.
+    if membership is not None and (note := books.external_books().still_open(invoice)):
+        _record(invoice, membership, "still open in QuickBooks", reason=note)
+    return invoice
 
 
 @transaction.atomic

@@ -7,7 +7,8 @@ the newest export row and the newest check of each invoice, and the practice's c
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from django.db.models import Max
 
@@ -19,7 +20,7 @@ from billbridge.quickbooks.models import (
     QboConnection,
     QboInvoiceLink,
 )
-from billbridge.quickbooks.services import qbo_invoice_url
+from billbridge.quickbooks.services import open_in_qbo_note, qbo_invoice_url
 
 # The actions a cell offers. The QBO invoice was deleted there, and only the user may decide
 # that a new one should replace it (a second invoice in their books otherwise surprises them).
@@ -49,6 +50,15 @@ class Difference:
 
 
 @dataclass(frozen=True)
+class TotalDifference:
+    """QBO's total is not the one we exported (its automated sales tax chose its own rate):
+    shown for as long as the invoice lives, paid or not, since nothing else records it."""
+
+    ours: Decimal
+    qbo: Decimal
+
+
+@dataclass(frozen=True)
 class ExportCell:
     label: str
     tone: str = "muted"  # muted, busy, ok, warning or error: the CSS class of the cell
@@ -59,7 +69,11 @@ class ExportCell:
     number: str = ""  # the QBO invoice's number (DocNumber), or its Id when it has none
     action: str = ""  # CONFIRM_REPLACEMENT, RESOLVE_DRIFT, or nothing
     findings: tuple[Finding, ...] = ()  # a check's findings
+    # A check shown beside the export state it does not replace ("Checked: ready").
+    check_label: str = ""
+    check_tone: str = ""
     differences: tuple[Difference, ...] = ()  # what a QBO user changed (drift)
+    total_difference: TotalDifference | None = None
 
     @property
     def in_progress(self) -> bool:
@@ -109,10 +123,13 @@ def _drifted(link: QboInvoiceLink) -> ExportCell:
 
 def _paid(link: QboInvoiceLink, invoice: Invoice) -> ExportCell | None:
     """What QBO's payments say, once the sync has read them: paid in full (and closed here
-    by the sync), or partly."""
+    by the sync), or partly; or nothing paid there on an invoice a person closed here."""
     number, url = _twin(link)
-    if link.closed_by_sync and invoice.status == InvoiceStatus.CLOSED:
-        return ExportCell("Paid in QBO", "ok", url=url, number=number)
+    if invoice.status == InvoiceStatus.CLOSED:
+        if link.closed_by_sync:
+            return ExportCell("Paid in QBO", "ok", url=url, number=number)
+        if note := open_in_qbo_note(link):
+            return ExportCell("Open in QBO", "warning", detail=note, url=url, number=number)
     balance = link.qbo_balance
     if balance is not None and 0 < balance < link.qbo_total:
         return ExportCell(
@@ -122,7 +139,20 @@ def _paid(link: QboInvoiceLink, invoice: Invoice) -> ExportCell | None:
 
 
 def _exported(invoice: Invoice, row: InvoiceExport | None, link: QboInvoiceLink | None):
-    """The cell of an invoice whose latest export went through, or that has a QBO twin."""
+    """The cell of an invoice whose latest export went through, or that has a QBO twin, with
+    QBO's total when it is not ours."""
+    cell = _exported_state(invoice, row, link)
+    if (
+        link is not None
+        and link.state == QboInvoiceLink.State.IN_QBO
+        and link.exported_content_version == invoice.content_version
+        and link.qbo_total != link.exported_total
+    ):
+        return replace(cell, total_difference=TotalDifference(link.exported_total, link.qbo_total))
+    return cell
+
+
+def _exported_state(invoice: Invoice, row: InvoiceExport | None, link: QboInvoiceLink | None):
     number = url = ""
     if link is not None:
         number, url = _twin(link)
@@ -161,7 +191,7 @@ def _exported(invoice: Invoice, row: InvoiceExport | None, link: QboInvoiceLink 
 def _finished(invoice: Invoice, row: InvoiceExport, link: QboInvoiceLink | None) -> ExportCell:
     if row.state == ExportState.EXPORTED:
         return _exported(invoice, row, link)
-    if row.state == ExportState.CONFIRM:
+    if row.state == ExportState.DELETED_IN_QBO:
         return ExportCell(
             "Removed from QBO",
             "warning",
@@ -189,11 +219,15 @@ def _in_progress(row: InvoiceExport, connection: QboConnection | None) -> Export
     return ExportCell("Queued", "busy")
 
 
-def _checked(check: ExportCheck) -> ExportCell:
+def _with_check(cell: ExportCell, check: ExportCheck) -> ExportCell:
+    label, tone = ("Checked: ready", "ok") if check.ok else ("Checked: problems", "error")
     findings = tuple(Finding(item["tone"], item["text"]) for item in check.findings)
-    if check.ok:
-        return ExportCell("Checked: ready", "ok", findings=findings)
-    return ExportCell("Checked: problems", "error", findings=findings)
+    if cell is NOT_EXPORTED or cell.tone == "error":
+        # Nothing in QuickBooks to keep in view: the check is the newer answer to "will it go?"
+        return ExportCell(label, tone, findings=findings)
+    # What QuickBooks holds (its number, link, balance, a warning) stays in view: a check is
+    # news beside the export state, not in its place.
+    return replace(cell, check_label=label, check_tone=tone, findings=findings)
 
 
 def _cell(invoice, row, check, link, connection) -> ExportCell:
@@ -203,18 +237,20 @@ def _cell(invoice, row, check, link, connection) -> ExportCell:
     # (A drift the user kept holds only what they accepted, and no kind: settled.)
     if link is not None and "kind" in link.drift and link.state != QboInvoiceLink.State.REMOVED:
         return _drifted(link)
+    if row is not None:
+        cell = _finished(invoice, row, link)
+    elif link is not None:
+        cell = _exported(invoice, None, link)
+    else:
+        cell = NOT_EXPORTED
     # A check made after the last export (and of the invoice as it is now) is the newer news.
     if (
         check is not None
         and check.invoice_version == invoice.version
         and (row is None or check.at > (row.finished_at or row.created_at))
     ):
-        return _checked(check)
-    if row is not None:
-        return _finished(invoice, row, link)
-    if link is not None:
-        return _exported(invoice, None, link)
-    return NOT_EXPORTED
+        return _with_check(cell, check)
+    return cell
 
 
 def cells_for(

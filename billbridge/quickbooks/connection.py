@@ -8,7 +8,6 @@ forged one) is refused (ASVS 10.1.2).
 import functools
 import logging
 import secrets
-from datetime import timedelta
 
 import httpx
 from django.conf import settings
@@ -100,12 +99,10 @@ def read_company(connection: QboConnection, client: QboClient) -> Company:
 
 
 def fresh_company(connection: QboConnection, client: QboClient) -> Company:
-    """The kept company, read again first when older than QBO_COMPANY_MAX_AGE_SECONDS: an
-    export must not use a tax code or preference that changed an hour ago."""
-    max_age = timedelta(seconds=settings.QBO_COMPANY_MAX_AGE_SECONDS)
-    read_at = connection.company_read_at
-    if connection.company and read_at and read_at > timezone.now() - max_age:
-        return company_of(connection)
+    """The company as QBO shows it now, for one Check or one export drain, which call this
+    once before their first invoice. Never a kept copy: a setting changed in QBO a minute
+    ago (sales tax turned off) made Check say "ready" while the export met QBO's raw refusal
+    (docs/decisions/0017). The read is kept on the connection for the settings page."""
     return read_company(connection, client)
 
 

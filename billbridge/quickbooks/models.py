@@ -46,7 +46,7 @@ class QboConnection(TimeStampedModel):
     refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
     last_refreshed_at = models.DateTimeField(null=True, blank=True)
     # What the company looks like (preferences, tax codes, items), read at connect, on "Test
-    # connection" and before a run when older than QBO_COMPANY_MAX_AGE: see company.py.
+    # connection" and at the start of every Check and export drain: see company.py.
     company = models.JSONField(default=dict, blank=True)
     company_read_at = models.DateTimeField(null=True, blank=True)
     default_item_id = models.CharField(max_length=32, blank=True)
@@ -58,8 +58,9 @@ class QboConnection(TimeStampedModel):
     paused_until = models.DateTimeField(null=True, blank=True)
     last_tested_at = models.DateTimeField(null=True, blank=True)
     last_test_outcome = models.CharField(max_length=500, blank=True)
-    # Paid-status sync (sync.py): CDC resumes from the watermark (QBO's own clock), webhooks
-    # only make it come sooner. Read calls are metered by Intuit: counted per calendar month.
+    # Paid-status sync (paid_status.py): CDC resumes from the watermark (QBO's own clock),
+    # webhooks only make it come sooner. Read calls are metered by Intuit: counted per calendar
+    # month.
     cdc_watermark = models.DateTimeField(null=True, blank=True)
     last_cdc_poll_at = models.DateTimeField(null=True, blank=True)
     last_webhook_at = models.DateTimeField(null=True, blank=True)
@@ -194,7 +195,7 @@ class QboInvoiceLink(TimeStampedModel):
     qbo_tax = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     qbo_balance = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     qbo_customer_id = models.CharField(max_length=32, blank=True)
-    # What the last fresh read of the QBO invoice showed (sync.py).
+    # What the last fresh read of the QBO invoice showed (paid_status.py).
     read_at = models.DateTimeField(null=True, blank=True)
     # The QBO payments applied to it, as ",12,15," so that a payment's id finds its invoices.
     payment_ids = models.CharField(max_length=2000, blank=True)
@@ -244,7 +245,9 @@ class ExportState(models.TextChoices):
     EXPORTED = "exported", "Exported"
     FAILED = "failed", "Error"
     NEEDS_REVIEW = "review", "Needs review"
-    CONFIRM = "confirm", "Removed from QBO"
+    # The QBO invoice this export would update was deleted in QuickBooks: the export stops
+    # until a person confirms that a new QBO invoice replaces it (services.confirm_replacement).
+    DELETED_IN_QBO = "confirm", "Deleted in QBO: confirm a new invoice"
 
 
 # States in which a worker may pick a row up, once its next_attempt_at has come.
@@ -254,7 +257,7 @@ FINISHED_STATES = (
     ExportState.EXPORTED,
     ExportState.FAILED,
     ExportState.NEEDS_REVIEW,
-    ExportState.CONFIRM,
+    ExportState.DELETED_IN_QBO,
 )
 
 

@@ -1,10 +1,11 @@
 """Billing ▸ QuickBooks reconciliation: the practice's exported invoices against the QBO company's.
 
 A worker reads every invoice of the company (reads only, a thousand a page) and `compare` sets
-them beside what Billbridge remembers of its exports. Four kinds of finding, each a row a user
+them beside what Billbridge remembers of its exports. Five kinds of finding, each a row a user
 can act on: an invoice of ours missing in QBO, amounts that differ, an invoice paid there but
-open here, and QBO invoices that carry our marker without being the invoice's QBO twin
-(duplicates of a lost create, or copies made in QBO). Nothing is changed on either side.
+open here, one closed here but open there, and QBO invoices that carry our marker without being
+the invoice's QBO twin (duplicates of a lost create, or copies made in QBO). Each row names the
+QBO invoices by their numbers, as QBO's users know them. Nothing is changed on either side.
 """
 
 import re
@@ -24,6 +25,7 @@ from billbridge.practice.permissions import require
 from billbridge.quickbooks.client import QboError
 from billbridge.quickbooks.connection import NOT_CONNECTED, client_for, connection_for
 from billbridge.quickbooks.models import QboConnection, QboInvoiceLink, ReconciliationReport
+from billbridge.quickbooks.qbo_invoice import QboInvoice
 from billbridge.quickbooks.tokens import ReconnectRequired
 
 PAGE_SIZE = 1000  # QBO's largest page (maxresults)
@@ -31,12 +33,14 @@ PAGE_SIZE = 1000  # QBO's largest page (maxresults)
 MISSING = "missing"
 AMOUNT = "amount"
 PAID_OPEN = "paid_open"
+CLOSED_OPEN = "closed_open"
 DUPLICATE = "duplicate"
 # In the order the page shows them, with their headings.
 KINDS = {
     MISSING: "Missing in QBO",
     AMOUNT: "Amounts differ",
     PAID_OPEN: "Paid in QBO, open here",
+    CLOSED_OPEN: "Closed here, open in QBO",
     DUPLICATE: "Duplicates carrying our marker",
 }
 
@@ -54,6 +58,7 @@ class Ours:
     status: str
     total: Decimal
     qbo_invoice_id: str = ""
+    qbo_number: str = ""  # its DocNumber as we last knew it (shown when QBO has it no more)
     exported_total: Decimal | None = None  # what we sent
     exported_qbo_total: Decimal | None = None  # what QBO answered at export (AST may differ)
     changed_since_export: bool = False
@@ -75,53 +80,64 @@ def _row(kind, ours: Ours | None, qbo_ids, *, ours_amount="", qbo_amount="", not
     }
 
 
-def _marked_invoice_ids(invoices: Iterable[dict], practice_id: int) -> dict[int, list[str]]:
+def _marked_invoice_ids(invoices: Iterable[QboInvoice], practice_id: int) -> dict[int, list[str]]:
     """QBO invoice ids by the Billbridge invoice their PrivateNote's marker names
     (payloads.marker: "bb:<practice>:<invoice>"), for this practice's markers only."""
     pattern = re.compile(rf"\bbb:{practice_id}:(\d+)\b")
     marked = defaultdict(list)
     for invoice in invoices:
-        found = pattern.search(invoice.get("PrivateNote") or "")
+        found = pattern.search(invoice.note)
         if found:
-            marked[int(found.group(1))].append(invoice["Id"])
+            marked[int(found.group(1))].append(invoice.id)
     return marked
 
 
-def _amount_note(mine: Ours, twin: dict, qbo_total: Decimal) -> str:
-    if qbo_total == 0 and "Voided" in (twin.get("PrivateNote") or ""):
+def _amount_note(mine: Ours, twin: QboInvoice) -> str:
+    if twin.voided:
         return "Voided in QuickBooks."
     if mine.changed_since_export:
         return "Changed in Billbridge since its export: export it again."
     if (
         mine.exported_qbo_total is not None
-        and qbo_total == mine.exported_qbo_total
+        and twin.total == mine.exported_qbo_total
         and mine.exported_qbo_total != mine.exported_total
     ):
         return "QuickBooks calculated its own tax at export (automated sales tax)."
     return "Changed in QuickBooks after the export."
 
 
-def _compare_twin(mine: Ours, twin: dict) -> Iterator[dict]:
-    qbo_total = Decimal(str(twin.get("TotalAmt", "0")))
-    balance = Decimal(str(twin.get("Balance", qbo_total)))
-    ids = [twin["Id"]]
-    if qbo_total != mine.total:
+def _compare_twin(mine: Ours, twin: QboInvoice) -> Iterator[dict]:
+    ids = [twin.id]
+    if twin.total != mine.total:
         yield _row(
             AMOUNT,
             mine,
             ids,
             ours_amount=_money(mine.total),
-            qbo_amount=_money(qbo_total),
-            note=_amount_note(mine, twin, qbo_total),
+            qbo_amount=_money(twin.total),
+            note=_amount_note(mine, twin),
         )
-    if qbo_total > 0 and balance == 0 and mine.status != InvoiceStatus.CLOSED:
+    # Paid in full there, whatever the total (an amount that differs is its own finding).
+    if twin.paid_in_full and mine.status != InvoiceStatus.CLOSED:
         yield _row(
             PAID_OPEN,
             mine,
             ids,
             ours_amount=_money(mine.total),
-            qbo_amount=_money(qbo_total),
+            qbo_amount=_money(twin.total),
             note=f"Paid in full in QuickBooks; {InvoiceStatus(mine.status).label.lower()} here.",
+        )
+    # Closed by hand ("paid by cheque") with the payment never recorded in QBO, or a payment
+    # removed there that the sync has not read yet: QBO still waits for the money.
+    if mine.status == InvoiceStatus.CLOSED and twin.balance > 0:
+        yield _row(
+            CLOSED_OPEN,
+            mine,
+            ids,
+            ours_amount=_money(mine.total),
+            qbo_amount=_money(twin.total),
+            note=f"Closed here, but QuickBooks shows a balance of {twin.balance:,.2f}: record "
+            "the payment in QuickBooks (or reopen the invoice here if it was not paid).",
         )
 
 
@@ -131,8 +147,8 @@ def compare(ours: Iterable[Ours], qbo_invoices: Iterable[dict], practice_id: int
     `ours` holds the invoices with a QBO twin, and any other invoice a marker in QBO names;
     `qbo_invoices` every invoice of the company, as QBO's query answers them."""
     ours = {mine.invoice_id: mine for mine in ours}
-    qbo_invoices = list(qbo_invoices)
-    by_id = {invoice["Id"]: invoice for invoice in qbo_invoices}
+    qbo_invoices = [QboInvoice.read(answer) for answer in qbo_invoices]
+    by_id = {invoice.id: invoice for invoice in qbo_invoices}
     rows = []
     for mine in ours.values():
         if not mine.qbo_invoice_id:
@@ -167,12 +183,16 @@ def compare(ours: Iterable[Ours], qbo_invoices: Iterable[dict], practice_id: int
                 mine,
                 carriers,
                 ours_amount=_money(mine.total) if mine else "",
-                qbo_amount=", ".join(
-                    _money(by_id[qbo_id].get("TotalAmt", "0")) for qbo_id in sorted(carriers)
-                ),
+                qbo_amount=", ".join(_money(by_id[qbo_id].total) for qbo_id in sorted(carriers)),
                 note=note,
             )
         )
+    # QBO's users know an invoice by its number (DocNumber), not by its internal Id; one gone
+    # from QBO keeps the number we last knew.
+    numbers = {mine.qbo_invoice_id: mine.qbo_number for mine in ours.values()}
+    numbers.update((invoice.id, invoice.doc_number) for invoice in qbo_invoices)
+    for row in rows:
+        row["qbo_numbers"] = [numbers.get(qbo_id) or qbo_id for qbo_id in row["qbo_ids"]]
     order = list(KINDS)
     return sorted(rows, key=lambda row: (order.index(row["kind"]), row["number"], row["qbo_ids"]))
 
@@ -234,6 +254,7 @@ def _ours(practice_id: int, realm_id: str, marked_ids: Iterable[int]) -> list[Ou
             status=link.invoice.status,
             total=link.invoice.total,
             qbo_invoice_id=link.qbo_invoice_id,
+            qbo_number=link.doc_number,
             exported_total=link.exported_total,
             exported_qbo_total=link.qbo_total,
             changed_since_export=link.exported_content_version != link.invoice.content_version,
@@ -263,12 +284,12 @@ def run(report_id: int) -> ReconciliationReport:
         try:
             with client_for(connection) as qbo:
                 qbo_invoices = _read_all(qbo)
-        except ReconnectRequired as exc:
+        except ReconnectRequired as exc:  # before QboError: its message says what to do
             report.error = exc.message
         except QboError as exc:
             report.error = f"QuickBooks did not answer ({exc}). Run the reconciliation again."
         else:
-            marked = _marked_invoice_ids(qbo_invoices, report.practice_id)
+            marked = _marked_invoice_ids(map(QboInvoice.read, qbo_invoices), report.practice_id)
             ours = _ours(report.practice_id, report.realm_id, marked)
             report.rows = compare(ours, qbo_invoices, report.practice_id)
             report.qbo_invoices = len(qbo_invoices)

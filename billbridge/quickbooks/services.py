@@ -1,7 +1,7 @@
 """What pages, the API and commands ask of the QuickBooks integration.
 
 Asking to export or check writes rows and wakes a worker after commit; the work itself happens in
-tasks (exporter.py, checks.py). Three things wait for QBO's answer in the request, because the
+tasks (export/, export_checks.py). Three things wait for QBO's answer in the request, because the
 user must see it at once: removing an invoice from QBO, or unapplying its payments, when it is
 reverted to Draft (R8, R9: QBO first, then the local change, or nothing locally), linking a
 client to a QBO customer by hand, and "Test connection"
@@ -20,6 +20,8 @@ from django.utils import timezone
 from billbridge.clients.models import Client
 from billbridge.core.errors import InvalidInput, PermissionRefused, TransitionRefused
 from billbridge.core.money import CENT
+from billbridge.invoicing import services as invoicing
+from billbridge.invoicing.books import NOTHING, BooksChange
 from billbridge.invoicing.models import Invoice, InvoiceStatus
 from billbridge.practice.models import Membership, Permission
 from billbridge.practice.permissions import require
@@ -27,6 +29,7 @@ from billbridge.quickbooks import tasks
 from billbridge.quickbooks.client import QboError, QboFault, quote
 from billbridge.quickbooks.connection import NOT_CONNECTED, client_for, connection_for
 from billbridge.quickbooks.faults import describe
+from billbridge.quickbooks.leases import Heartbeat, lease_length
 from billbridge.quickbooks.models import (
     FINISHED_STATES,
     CustomerLink,
@@ -35,6 +38,7 @@ from billbridge.quickbooks.models import (
     InvoiceExport,
     QboInvoiceLink,
 )
+from billbridge.quickbooks.qbo_invoice import QboInvoice
 from billbridge.quickbooks.tokens import ReconnectRequired
 
 MAX_ID = 2**63 - 1
@@ -44,6 +48,27 @@ def qbo_invoice_url(realm_id: str, qbo_invoice_id: str) -> str:
     if settings.QBO_ENVIRONMENT == "emulator":
         return f"{settings.QBO_APP_URL}/{realm_id}#invoice-{qbo_invoice_id}"
     return f"{settings.QBO_APP_URL}/invoice?txnId={qbo_invoice_id}"
+
+
+def open_in_qbo_note(link: QboInvoiceLink | None) -> str:
+    """What to tell the person who closes an invoice here ("paid by cheque") while its QBO
+    twin, as last read, still waits for money: nothing brings the two together by itself
+    (the sync never closes QBO's side), so they must record the payment there. Empty when
+    QBO has nothing left to pay, as far as we know."""
+    if link is None or link.state != QboInvoiceLink.State.IN_QBO:
+        return ""
+    balance = link.qbo_total if link.qbo_balance is None else link.qbo_balance
+    if balance <= 0:
+        return ""
+    return (
+        f"QuickBooks still shows QBO invoice {link.doc_number or link.qbo_invoice_id} open, "
+        f"with a balance of {balance:,.2f} when last read: record the payment in QuickBooks "
+        "too, or the two stay apart."
+    )
+
+
+def still_open_in_qbo(invoice: Invoice) -> str:
+    return open_in_qbo_note(QboInvoiceLink.objects.filter(invoice=invoice).first())
 
 
 # ---- asking for exports and checks ---------------------------------------------------------
@@ -131,7 +156,7 @@ def _queue_again(row, invoice, link, batch) -> str:
     if row.state == ExportState.EXPORTED:
         shown = f" as {link.doc_number}" if link and link.doc_number else ""
         return f"Invoice {invoice.number} is already in QuickBooks{shown}; nothing changed since."
-    if row.state == ExportState.CONFIRM:
+    if row.state == ExportState.DELETED_IN_QBO:
         return (
             f"Invoice {invoice.number} was deleted in QuickBooks: choose Create a new QBO "
             "invoice on it first."
@@ -179,7 +204,7 @@ def confirm_replacement(membership: Membership, invoice_id: int) -> ExportBatch:
         raise Invoice.DoesNotExist
     row = (
         InvoiceExport.objects.select_for_update()
-        .filter(invoice=invoice, state=ExportState.CONFIRM)
+        .filter(invoice=invoice, state=ExportState.DELETED_IN_QBO)
         .order_by("-id")
         .first()
     )
@@ -239,6 +264,9 @@ def resolve_drift(membership: Membership, invoice_id: int, *, keep: bool) -> Exp
     if keep:
         link.drift = {"accepted": drift.get("qbo") or {}} if drift.get("qbo") else {}
         link.save(update_fields=["drift", "updated_at"])
+        invoicing.record_note(
+            invoice, membership, "kept the QuickBooks version", _kept(link, drift)
+        )
         return None
     if invoice.status != InvoiceStatus.FINALIZED:
         raise TransitionRefused(_not_finalized(invoice))
@@ -254,6 +282,18 @@ def resolve_drift(membership: Membership, invoice_id: int, *, keep: bool) -> Exp
     _requeue(row or _new_row(invoice, batch, link.realm_id), batch, replace=deleted)
     tasks.wake_exporter(link.realm_id)
     return batch
+
+
+def _kept(link: QboInvoiceLink, drift: dict) -> str:
+    """What Keep as is accepted, in the timeline's words."""
+    changes = "; ".join(
+        f"{item['field']} {item['ours']} here, {item['qbo']} in QBO"
+        for item in drift.get("differences", [])
+    )
+    return (
+        f"Kept as a QuickBooks user left QBO invoice {link.doc_number or link.qbo_invoice_id} "
+        f"({drift.get('kind', 'changed')} there){': ' + changes if changes else ''}."
+    )
 
 
 # ---- progress --------------------------------------------------------------------------------
@@ -421,6 +461,15 @@ class _Unapplying:
             "Payments {listed} unapplied in QuickBooks; they stay there as the customer's credit.",
         )
 
+    def change(self) -> BooksChange:
+        note = self.note()
+        if not note:
+            return NOTHING
+        return BooksChange(
+            kept=f"{note} Revert it again if it should still be a draft.",
+            event=("payment unapplied in QuickBooks", note),
+        )
+
     def refusal(self, message: str) -> TransitionRefused:
         if self.done:
             message += self._words(
@@ -432,23 +481,39 @@ class _Unapplying:
         return TransitionRefused(message)
 
 
-def remove_before_revert(invoice: Invoice) -> str:
-    """Called by invoicing.services.revert_to_draft, holding the invoice's lock, after its
-    guards: make QBO ready for the invoice to be a draft. An unpaid QBO invoice is deleted (R8);
-    a paid one has its payments unapplied and stays, so that the next export updates it (R9).
-    Returns what to tell in the invoice's timeline ("" when nothing is worth telling). Raises
-    TransitionRefused when QBO refuses or cannot be asked; the caller's transaction then undoes
-    every local change."""
-    _cancel_queued_export(invoice)
-    # Locked before QBO is asked: the payment sync writes the same link (its SyncToken, its
-    # payments), and waiting for it here is better than finding it out after QBO changed.
-    link = (
-        QboInvoiceLink.objects.select_for_update()
-        .filter(invoice=invoice, state=QboInvoiceLink.State.IN_QBO)
-        .first()
-    )
+GONE = "It is no longer in QuickBooks: export it again to put it back there, or revert it again."
+
+
+class QuickBooksOnline:
+    """The practice's QBO company as invoicing's external books (invoicing/books.py),
+    registered by QuickbooksConfig.ready()."""
+
+    def remove_before_revert(self, invoice: Invoice) -> BooksChange:
+        """The step of invoicing.services.revert_to_draft between its guards and its change,
+        run with no transaction open: make QBO ready for the invoice to be a draft. An unpaid
+        QBO invoice is deleted (R8); a paid one has its payments unapplied and stays, so that
+        the next export updates it (R9). What QBO answers is kept as it comes (a rotated token,
+        a dead grant), and the link records what QBO holds before the invoice changes: if that
+        change is then refused, the next export starts from there. Raises TransitionRefused
+        when QBO refuses or cannot be asked, the link and the export rows as they were."""
+        with Heartbeat() as owner:
+            waiting = _hold_waiting_exports(invoice, owner)
+            try:
+                change = _ready_in_qbo(invoice)
+            except BaseException:
+                _give_back(waiting)
+                raise
+            _cancel_held(waiting)
+        return change
+
+    def still_open(self, invoice: Invoice) -> str:
+        return still_open_in_qbo(invoice)
+
+
+def _ready_in_qbo(invoice: Invoice) -> BooksChange:
+    link = QboInvoiceLink.objects.filter(invoice=invoice, state=QboInvoiceLink.State.IN_QBO).first()
     if link is None:
-        return ""
+        return NOTHING
     connection = connection_for(invoice.practice)
     if connection is None or connection.realm_id != link.realm_id:
         raise TransitionRefused(
@@ -459,16 +524,15 @@ def remove_before_revert(invoice: Invoice) -> str:
     try:
         with client_for(connection) as qbo:
             current = qbo.read("Invoice", link.qbo_invoice_id)
-            payment_ids = _payments_of(current)
+            payment_ids = QboInvoice.read(current).payment_ids
             # Last seen paid, now with no payment: an earlier revert unapplied them and lost
             # QBO's answer. It stays the paid invoice's twin (R9) rather than being deleted.
             if not payment_ids and not link.payment_ids.strip(","):
                 _delete_unpaid(qbo, invoice, link, current)
-                return ""
+                return BooksChange(kept=GONE)
             for payment_id in payment_ids:
                 _unapply(qbo, payment_id, link.qbo_invoice_id, unapplying)
             after = qbo.read("Invoice", link.qbo_invoice_id) if payment_ids else current
-            _record_outstanding(invoice, link, after, unapplying)
     except ReconnectRequired as exc:
         raise unapplying.refusal(exc.message) from exc
     except QboFault as exc:
@@ -477,8 +541,8 @@ def remove_before_revert(invoice: Invoice) -> str:
                 f"QuickBooks refused to change invoice {invoice.number} ({describe(exc)}); "
                 "it was not reverted."
             ) from exc
-        link.state = QboInvoiceLink.State.REMOVED
-        link.save(update_fields=["state", "updated_at"])
+        _mark_removed(link)
+        return BooksChange(kept=GONE)
     except QboError as exc:
         maybe = (
             " QuickBooks may have made the last change all the same; reverting again starts "
@@ -490,27 +554,13 @@ def remove_before_revert(invoice: Invoice) -> str:
             f"QuickBooks did not answer ({exc}); invoice {invoice.number} was not reverted. "
             f"Try again.{maybe}"
         ) from exc
-    return unapplying.note()
-
-
-def _payments_of(qbo_invoice: dict) -> list[str]:
-    """The ids of the payments QBO shows applied to the invoice, each once, in QBO's order."""
-    linked = [
-        str(link.get("TxnId"))
-        for link in qbo_invoice.get("LinkedTxn") or []
-        if link.get("TxnType") == "Payment"
-    ]
-    return list(dict.fromkeys(linked))
-
-
-def _amounts(qbo_invoice: dict) -> tuple[Decimal, Decimal]:
-    """TotalAmt and Balance in cents: QBO's JSON writes 686.00 as 686."""
-    total = Decimal(str(qbo_invoice.get("TotalAmt", "0"))).quantize(CENT)
-    return total, Decimal(str(qbo_invoice.get("Balance", total))).quantize(CENT)
+    _record_outstanding(invoice, link, after, unapplying)
+    return unapplying.change()
 
 
 def _delete_unpaid(qbo, invoice: Invoice, link: QboInvoiceLink, current: dict) -> None:
-    total, balance = _amounts(current)
+    shown = QboInvoice.read(current)
+    total, balance = shown.total, shown.balance
     if balance < total:
         # Paid by something no Payment records (QBO links credit memos through payments):
         # there is nothing Billbridge knows how to unapply.
@@ -520,6 +570,11 @@ def _delete_unpaid(qbo, invoice: Invoice, link: QboInvoiceLink, current: dict) -
             "reverted. Remove what pays it in QuickBooks first."
         )
     qbo.delete("Invoice", link.qbo_invoice_id, current["SyncToken"], request_id=uuid.uuid4().hex)
+    _mark_removed(link)
+
+
+def _mark_removed(link: QboInvoiceLink) -> None:
+    """Saved at once, before the invoice changes: the next export creates a new QBO invoice."""
     link.state = QboInvoiceLink.State.REMOVED
     link.save(update_fields=["state", "updated_at"])
 
@@ -563,8 +618,9 @@ def _record_outstanding(
 ) -> None:
     """The QBO invoice stays linked: keep what QBO now shows, including the SyncToken the
     payment changes moved, so that the export after the edit updates it."""
-    total, balance = _amounts(qbo_invoice)
-    if balance < total or _payments_of(qbo_invoice):
+    shown = QboInvoice.read(qbo_invoice)
+    total, balance = shown.total, shown.balance
+    if balance < total or shown.payment_ids:
         # Someone applied money to it in QBO while we were unapplying.
         raise unapplying.refusal(
             f"Invoice {invoice.number} still has {total - balance} paid in QuickBooks after "
@@ -588,17 +644,43 @@ def _record_outstanding(
     )
 
 
-def _cancel_queued_export(invoice: Invoice) -> None:
-    """An export not yet picked up is cancelled; one a worker holds, or whose outcome is
-    unknown, makes the revert wait: QBO may be about to hold (or already hold) the invoice."""
-    busy = InvoiceExport.objects.filter(invoice=invoice).exclude(state__in=FINISHED_STATES)
-    busy.filter(state=ExportState.QUEUED, lease_until__isnull=True, payload="").update(
+def _hold_waiting_exports(invoice: Invoice, owner: str) -> dict[int, str]:
+    """Exports of the invoice not started yet are held, leased as a worker would lease them,
+    so that none is sent while QBO changes; one a worker holds, or whose outcome is unknown,
+    makes the revert wait: QBO may be about to hold (or already hold) the invoice. Returns each
+    held row's id and former lease owner, to give it back as it was."""
+    with transaction.atomic():
+        unfinished = list(
+            InvoiceExport.objects.select_for_update()
+            .filter(invoice=invoice)
+            .exclude(state__in=FINISHED_STATES)
+        )
+        waiting = {
+            row.pk: row.leased_by
+            for row in unfinished
+            if row.state == ExportState.QUEUED and row.lease_until is None and not row.payload
+        }
+        if len(waiting) < len(unfinished):
+            raise TransitionRefused(
+                f"Invoice {invoice.number} is being exported to QuickBooks right now; revert it "
+                "when the export has finished."
+            )
+        InvoiceExport.objects.filter(pk__in=waiting).update(
+            lease_until=timezone.now() + lease_length(), leased_by=owner
+        )
+    return waiting
+
+
+def _give_back(held: dict[int, str]) -> None:
+    for pk, leased_by in held.items():
+        InvoiceExport.objects.filter(pk=pk).update(lease_until=None, leased_by=leased_by)
+
+
+def _cancel_held(held: dict[int, str]) -> None:
+    # Before the invoice's own change, which may yet be refused: the words hold either way.
+    InvoiceExport.objects.filter(pk__in=held).update(
         state=ExportState.FAILED,
-        message="Not sent: the invoice was reverted to Draft before its export started.",
+        message="Not sent: reverting the invoice to Draft cancelled this export before it started.",
+        lease_until=None,
         finished_at=timezone.now(),
     )
-    if busy.exists():
-        raise TransitionRefused(
-            f"Invoice {invoice.number} is being exported to QuickBooks right now; revert it when "
-            "the export has finished."
-        )

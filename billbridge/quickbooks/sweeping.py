@@ -23,8 +23,8 @@ from billbridge.quickbooks.models import (
     InvoiceExport,
     QboConnection,
 )
-from billbridge.quickbooks.sync import sync_due
-from billbridge.quickbooks.tokens import ReconnectRequired
+from billbridge.quickbooks.paid_status import sync_due
+from billbridge.quickbooks.qbo_invoice import QboInvoice
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def _search_twins(connection: QboConnection) -> int:
         with client_for(connection) as qbo:
             for row in rows:
                 found += _report_twins(qbo, row)
-    except (QboError, ReconnectRequired) as exc:
+    except QboError as exc:
         log.warning("QBO sweep: could not search %s for duplicates: %s", connection.realm_id, exc)
     return found
 
@@ -84,7 +84,7 @@ def _report_twins(qbo, row: InvoiceExport) -> int:
         f"and TxnDate = {quote(row.invoice.issue_date.isoformat())}"
     )
     marker = payloads.marker(row.invoice_id, row.practice_id)
-    twins = sorted(i["Id"] for i in candidates if marker in i.get("PrivateNote", ""))
+    twins = sorted(i.id for i in map(QboInvoice.read, candidates) if marker in i.note)
     row.duplicates_checked = True
     if len(twins) > 1:
         row.state = ExportState.NEEDS_REVIEW

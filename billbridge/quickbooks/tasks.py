@@ -9,12 +9,12 @@ from django.db import transaction
 from django_tasks import default_task_backend, task
 
 from billbridge.core import task_queue
-from billbridge.quickbooks import checks, exporter, reconciliation, sweeping, sync
+from billbridge.quickbooks import export, export_checks, paid_status, reconciliation, sweeping
 
 
 @task()
 def drain_exports(realm_id: str) -> int:
-    worked = exporter.drain(realm_id)
+    worked = export.drain(realm_id)
     _follow_up(realm_id)
     return worked
 
@@ -24,7 +24,7 @@ def _follow_up(realm_id: str) -> None:
     wake-up, at the first moment one of them can really be claimed."""
     if not default_task_backend.supports_defer:
         return  # the immediate backend of tests: the test drives the next drain itself
-    at = exporter.next_claimable_at(realm_id)
+    at = export.next_claimable_at(realm_id)
     if at is not None:
         task_queue.enqueue_once(drain_exports, realm_id, at=at)
 
@@ -35,7 +35,7 @@ def wake_exporter(realm_id: str) -> None:
 
 @task()
 def check_selected(batch_id: int, invoice_ids: list[int]) -> None:
-    checks.check_invoices(batch_id, invoice_ids)
+    export_checks.check_invoices(batch_id, invoice_ids)
 
 
 def check_invoices_later(batch_id: int, invoice_ids: list[int]) -> None:
@@ -44,7 +44,7 @@ def check_invoices_later(batch_id: int, invoice_ids: list[int]) -> None:
 
 @task()
 def sync_paid(realm_id: str) -> dict:
-    return sync.sync_company(realm_id)
+    return paid_status.sync_company(realm_id)
 
 
 def wake_sync(realm_id: str) -> None:

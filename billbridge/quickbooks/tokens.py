@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from billbridge.quickbooks.client import QboAuthFailed, oauth
+from billbridge.quickbooks.client import QboAuthFailed, QboError, oauth
 from billbridge.quickbooks.models import ConnectionStatus, QboConnection
 
 # Refresh ahead of expiry so that requests rarely meet a 401.
@@ -22,12 +22,12 @@ DEAD_GRANT = (
 )
 
 
-class ReconnectRequired(Exception):
-    """The connection needs a person to connect it again; exports pause until then."""
+class ReconnectRequired(QboError):
+    """The connection needs a person to connect it again; exports pause until then.
 
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.message = reason
+    A QboError (nothing was sent, nothing is ambiguous), so one `except QboError` covers it
+    where QBO not answering is all that matters; code that must pause the company or tell the
+    user to reconnect catches it first."""
 
 
 class ConnectionTokens:

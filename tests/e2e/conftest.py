@@ -152,3 +152,33 @@ def busy_practice(transactional_db):
             issue_date=start + datetime.timedelta(days=number * 2),
         )
     return {"practice": practice, "alice": alice, "bob": bob, "clients": clients}
+
+
+@pytest.fixture
+def practice_to_export(transactional_db):
+    """Alice manages everything and owns every client; four finalized invoices and a draft,
+    taxed at the sample company's 8 %."""
+    practice = testing.make_practice("Ledger & Co")
+    alice = testing.make_admin(practice, "alice")
+    services.update_tax_settings(
+        alice, primary_name="Sales tax", primary_rate=Decimal("8"), primary_enabled=True
+    )
+    invoices = []
+    for position, name in enumerate(["Acme Widgets", "Birch & Sons", "Cedar Dental Group"]):
+        client = testing.make_client(practice, name)
+        testing.assign(alice, client)
+        for status in ("finalized", "finalized", "draft")[: 2 if position else 3]:
+            invoices.append(
+                testing.make_invoice(
+                    alice,
+                    client,
+                    status,
+                    number=f"EX-{len(invoices) + 1}",
+                    issue_date=datetime.date(2026, 10, 1) + datetime.timedelta(days=len(invoices)),
+                    lines=[
+                        LineInput("Monthly bookkeeping", Decimal("3"), Decimal("95.00"), "", True),
+                        LineInput("Payroll", Decimal("1.5"), Decimal("80.00")),
+                    ],
+                )
+            )
+    return {"practice": practice, "invoices": invoices}

@@ -3,18 +3,13 @@ practice to QuickBooks through the emulator's consent page, selects finalized in
 Billing list, exports them and sees the QuickBooks Export column fill with QBO numbers; an
 invoice reverted to Draft leaves QuickBooks (checked through the emulator's control API)."""
 
-import datetime
-from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
-from billbridge.core import testing
-from billbridge.invoicing import services
-from billbridge.invoicing.totals import LineInput
-from billbridge.quickbooks import exporter
+from billbridge.quickbooks import export
 from billbridge.quickbooks.models import QboConnection, QboInvoiceLink
 from billbridge.quickbooks.testing import connect_practice
 from qbo_emulator.testing import running_emulator
@@ -50,36 +45,6 @@ def qbo(live_server, settings):
         company.set_preferences(custom_txn_numbers=True)
         qbo.realm = company.realm_id
         yield qbo
-
-
-@pytest.fixture
-def practice_to_export(transactional_db):
-    """Alice manages everything and owns every client; four finalized invoices and a draft,
-    taxed at the sample company's 8 %."""
-    practice = testing.make_practice("Ledger & Co")
-    alice = testing.make_admin(practice, "alice")
-    services.update_tax_settings(
-        alice, primary_name="Sales tax", primary_rate=Decimal("8"), primary_enabled=True
-    )
-    invoices = []
-    for position, name in enumerate(["Acme Widgets", "Birch & Sons", "Cedar Dental Group"]):
-        client = testing.make_client(practice, name)
-        testing.assign(alice, client)
-        for status in ("finalized", "finalized", "draft")[: 2 if position else 3]:
-            invoices.append(
-                testing.make_invoice(
-                    alice,
-                    client,
-                    status,
-                    number=f"EX-{len(invoices) + 1}",
-                    issue_date=datetime.date(2026, 10, 1) + datetime.timedelta(days=len(invoices)),
-                    lines=[
-                        LineInput("Monthly bookkeeping", Decimal("3"), Decimal("95.00"), "", True),
-                        LineInput("Payroll", Decimal("1.5"), Decimal("80.00")),
-                    ],
-                )
-            )
-    return {"practice": practice, "invoices": invoices}
 
 
 def qbo_invoices(qbo) -> dict[str, dict]:
@@ -172,7 +137,7 @@ def test_the_column_fills_as_the_worker_exports(
     with page.expect_request("**/exports/*/progress/"):
         pass  # the next poll, within a second
 
-    assert exporter.drain(qbo.realm) == 2
+    assert export.drain(qbo.realm) == 2
     page.unroute("**/exports/*/progress/")
     for poll in held:
         poll.continue_()
@@ -184,3 +149,64 @@ def test_the_column_fills_as_the_worker_exports(
         expect(cell.get_by_role("link", name=f"QBO invoice {number}")).to_be_visible()
     # Done: nothing asks for the progress any more.
     expect(page.locator("[hx-get*='/progress/']")).to_have_count(0)
+
+
+LAYOUT_SHOT = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "selection.png"
+
+
+def test_the_selection_is_counted_kept_after_check_and_spans_every_page(
+    open_page, log_in, qbo, practice_to_export, settings
+):
+    settings.BILLING_LIST_PAGE_SIZE = 3
+    connect_practice(practice_to_export["practice"], qbo, qbo.realm)
+    finalized = [i for i in practice_to_export["invoices"] if i.status == "finalized"]
+    assert len(finalized) == 6
+    page = open_page()
+    log_in(page, "alice")
+    page.get_by_label("Status").select_option("finalized")
+    rows = page.locator(".billing-table tbody tr")
+    expect(rows).to_have_count(3)
+    count = page.locator("[data-selected-count]")
+    expect(count).to_have_text("")
+
+    shown = [finalized[-1], finalized[-2]]  # newest first
+    for invoice in shown:
+        page.get_by_label(f"Select invoice {invoice.number}", exact=True).check()
+    expect(count).to_have_text("2 selected")
+
+    # Check swaps the table in: the two stay ticked, ready for the export.
+    page.get_by_text("More actions").click()
+    page.get_by_role("button", name="Check selected invoices").click()
+    expect(page.locator(".results [data-progress]")).to_have_text("2 of 2 checked.")
+    for invoice in shown:
+        expect(page.get_by_label(f"Select invoice {invoice.number}", exact=True)).to_be_checked()
+        expect(page.locator(f"#export-cell-{invoice.pk}")).to_contain_text("Checked: ready")
+    expect(count).to_have_text("2 selected")
+
+    # Every finalized invoice, on both pages: the server finds those of the second page.
+    page.get_by_label("Select all 6 matching invoices").check()
+    expect(count).to_have_text("6 selected")
+    for box in page.locator("input[data-row-check]").all():
+        expect(box).to_be_checked()
+    page.get_by_text("More actions").click()
+    page.get_by_role("button", name="Export selected invoices to QuickBooks Online").click()
+    expect(page.locator(".results [data-progress]")).to_have_text("6 of 6 exported.")
+    assert QboInvoiceLink.objects.filter(invoice__in=finalized).count() == 6
+    expect(page.get_by_label("Select all 6 matching invoices")).to_be_checked()
+
+    # Sales tax turned off in QBO, then Check: long messages beside each exported invoice,
+    # which wrap in their column and leave the dates on one line.
+    qbo.emulator.company(qbo.realm).set_preferences(sales_tax=False)
+    page.get_by_text("More actions").click()
+    page.get_by_role("button", name="Check selected invoices").click()
+    expect(page.locator(".results [data-progress]")).to_contain_text("6 of 6 checked")
+    cell = page.locator(f"#export-cell-{shown[0].pk}")
+    expect(cell).to_contain_text(f"Exported QBO invoice {shown[0].number}")
+    expect(cell).to_contain_text("Checked: problems")
+    expect(cell).to_contain_text("no sales tax set up")
+    page.set_viewport_size({"width": 1024, "height": 800})  # a laptop's narrower window
+    date = page.locator("td.col-date time").first
+    line = page.evaluate("parseFloat(getComputedStyle(document.body).lineHeight) || 24")
+    assert date.bounding_box()["height"] <= line * 1.5  # one line, not squeezed to two
+    LAYOUT_SHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(LAYOUT_SHOT), full_page=True)

@@ -17,7 +17,6 @@ from billbridge.quickbooks.models import QboInvoiceLink, ReconciliationReport
 from billbridge.quickbooks.testing import connect_practice
 from qbo_emulator.config import DEMO_VERIFIER_TOKEN, Config, demo_app
 from qbo_emulator.testing import running_emulator
-from tests.e2e.test_export_story import practice_to_export  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
 WAIT_SECONDS = 10
@@ -68,7 +67,7 @@ def test_paid_in_qbo_closes_here_and_a_revert_leaves_the_payment_in_qbo(
     open_page,
     log_in,
     qbo,
-    practice_to_export,  # noqa: F811
+    practice_to_export,
 ):
     connect_practice(practice_to_export["practice"], qbo, qbo.realm)
     invoice = next(i for i in practice_to_export["invoices"] if i.status == "finalized")
@@ -128,7 +127,7 @@ def test_the_reconciliation_page_follows_a_run_until_it_is_done(
     open_page,
     log_in,
     qbo,
-    practice_to_export,  # noqa: F811
+    practice_to_export,
     settings,
 ):
     """With a real queue the run waits for a worker: the report asks for itself every second

@@ -13,19 +13,13 @@ from billbridge.invoicing.models import InvoiceStatus
 from billbridge.quickbooks.connection import NOT_CONNECTED
 from billbridge.quickbooks.models import ExportBatch, QboInvoiceLink
 from billbridge.quickbooks.testing import connect_practice
-from billbridge.quickbooks.tests.conftest import (  # noqa: F401  (fixtures)
-    emulator,
-    emulator_server,
-    qbo_company,
-    qbo_settings,
-)
 
 EXPORT = "/api/v1/invoices/export"
 CHECK = "/api/v1/invoices/check"
 
 
 @pytest.fixture
-def qbo(db, qbo_settings, emulator, qbo_company, settings):  # noqa: F811
+def qbo(db, qbo_settings, emulator, qbo_company, settings):
     settings.QBO_LOOKUP_DELAY_SECONDS = 0
     company = emulator.emulator.company(qbo_company)
     company.set_preferences(custom_txn_numbers=True)

@@ -4,6 +4,7 @@ Callers decide what to do from two flags rather than from HTTP details: `transie
 request may well succeed later) and `ambiguous` (a write may or may not have been applied, so look
 in QBO before sending it again). Every error keeps Intuit's fault code and the `intuit_tid` of the
 response, which Intuit support asks for (QBO.md §2.14). No message ever holds a token.
+`tokens.ReconnectRequired` is one too: no request could be made until a person reconnects.
 """
 
 

@@ -10,7 +10,7 @@ import pytest
 from billbridge.core import testing
 from billbridge.invoicing import services as invoicing
 from billbridge.invoicing.models import InvoiceStatus
-from billbridge.quickbooks import exporter, services
+from billbridge.quickbooks import export, services
 from billbridge.quickbooks.connection import update_settings
 from billbridge.quickbooks.models import (
     AstTaxHandling,
@@ -43,7 +43,7 @@ def finalized(member, name="Tax Client"):
 
 def exported(member, invoice) -> InvoiceExport:
     services.request_export(member, [invoice.pk])
-    exporter.drain(member.practice.qbo_connection.realm_id)
+    export.drain(member.practice.qbo_connection.realm_id)
     return InvoiceExport.objects.get(invoice=invoice)
 
 
@@ -119,6 +119,43 @@ def test_check_reports_every_finding_and_writes_nothing(us, django_capture_on_co
     assert len(company.list("Invoice")) == invoices_before
     assert len(company.list("Customer")) == customers_before
     assert not InvoiceExport.objects.exists()
+
+
+def preference_reads(control, realm) -> int:
+    """How many times QBO's preferences were read since the log was last cleared."""
+    log = control.get("/requests", params={"realm": realm, "path": "*/preferences"})
+    return len(log.json()["requests"])
+
+
+def test_each_check_and_export_reads_the_company_afresh_once(
+    us, control, django_capture_on_commit_callbacks
+):
+    # Sales tax turned off in QBO a minute after the last read: a kept copy would still say
+    # "matches QBO tax code 'California'" while the export met QBO's raw 6000.
+    emulator, realm = us
+    member = practice_connected_to(emulator, realm)
+    invoices = [finalized(member, "Cool Cars"), finalized(member, "Tax Client")]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_check(member, [i.pk for i in invoices])
+    first = ExportCheck.objects.get(invoice=invoices[0])
+    assert first.ok
+    assert "Tax: 8% matches QBO tax code 'California'" in [f["text"] for f in first.findings]
+
+    emulator.emulator.company(realm).set_preferences(sales_tax=False)
+    control.delete("/requests")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_check(member, [i.pk for i in invoices])
+    again = ExportCheck.objects.filter(invoice=invoices[0]).latest("id")
+    assert not again.ok
+    assert any("no sales tax set up" in f["text"] for f in again.findings)
+    assert preference_reads(control, realm) == 1  # once for the run, not once per invoice
+
+    control.delete("/requests")
+    row = exported(member, invoices[0])
+    assert row.state == ExportState.FAILED
+    assert "no sales tax set up" in row.message  # our refusal, before anything was sent
+    assert row.error_code == ""
+    assert preference_reads(control, realm) == 1
 
 
 # ---- US sales tax (R7) -------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from billbridge.quickbooks.column import (
     Difference,
     ExportCell,
     Finding,
+    TotalDifference,
     cells_for,
 )
 from billbridge.quickbooks.models import (
@@ -54,7 +55,7 @@ def export_row(invoice, state, *, version=None, at=None, **outcome) -> InvoiceEx
         ExportState.EXPORTED,
         ExportState.FAILED,
         ExportState.NEEDS_REVIEW,
-        ExportState.CONFIRM,
+        ExportState.DELETED_IN_QBO,
     )
     at = at or timezone.now()
     return InvoiceExport.objects.create(
@@ -232,7 +233,7 @@ def test_an_invoice_deleted_in_qbo_offers_a_new_one(connection, invoice):
 def test_a_row_waiting_for_confirmation_offers_a_new_one(connection, invoice):
     export_row(
         invoice,
-        ExportState.CONFIRM,
+        ExportState.DELETED_IN_QBO,
         message="QuickBooks invoice 145 was deleted in QuickBooks.",
     )
     assert cell_of(invoice).label == "Removed from QBO"
@@ -425,3 +426,89 @@ def test_a_drift_kept_as_is_is_settled(connection, invoice):
     export_row(invoice, ExportState.EXPORTED)
     link(invoice, drift={"accepted": {"total": "120.00", "customer": "58", "number": "INV-7"}})
     assert cell_of(invoice) == ExportCell("Exported", "ok", **TWIN)
+
+
+# ---- what stays visible: the QBO invoice beside a check, a difference in totals, an invoice
+# closed here that QBO still shows open --------------------------------------------------------
+
+READY = [{"tone": "ok", "text": "Tax: 8% matches QBO tax code 'California'"}]
+
+
+def test_a_check_of_an_exported_invoice_keeps_its_qbo_invoice_in_view(connection, invoice):
+    export_row(invoice, ExportState.EXPORTED, at=timezone.now() - datetime.timedelta(hours=1))
+    link(invoice)
+    check(invoice, ok=True, findings=READY)
+    assert cell_of(invoice) == ExportCell(
+        "Exported",
+        "ok",
+        check_label="Checked: ready",
+        check_tone="ok",
+        findings=(Finding("ok", READY[0]["text"]),),
+        **TWIN,
+    )
+
+
+def test_a_check_with_problems_keeps_a_partial_payment_in_view(connection, invoice):
+    export_row(invoice, ExportState.EXPORTED, at=timezone.now() - datetime.timedelta(hours=1))
+    link(invoice, qbo_balance=Decimal("25.50"))
+    check(invoice, ok=False, findings=[{"tone": "error", "text": "No sales tax set up."}])
+    cell = cell_of(invoice)
+    assert (cell.label, cell.number, cell.check_label, cell.check_tone) == (
+        "Partially paid in QBO (balance 25.50)",
+        "INV-7",
+        "Checked: problems",
+        "error",
+    )
+
+
+def ast_link(invoice, **read) -> QboInvoiceLink:
+    """QBO's automated sales tax chose its own rate: its total is not ours."""
+    made = link(invoice, **read)
+    made.qbo_total = invoice.total - Decimal("202.80")
+    made.save()
+    return made
+
+
+def test_a_total_qbo_calculated_differently_stays_in_view_once_paid(
+    connection, admin_member, client_a
+):
+    closed = testing.make_invoice(admin_member, client_a, "closed", number="INV-7")
+    export_row(closed, ExportState.EXPORTED, warning="QuickBooks calculated tax 5.00 (…).")
+    ast_link(closed, qbo_balance=Decimal("0.00"), closed_by_sync=True)
+    assert cell_of(closed) == ExportCell(
+        "Paid in QBO",
+        "ok",
+        total_difference=TotalDifference(ours=closed.total, qbo=closed.total - Decimal("202.80")),
+        **TWIN,
+    )
+
+
+def test_a_total_difference_is_shown_beside_the_export_warning(connection, invoice):
+    export_row(invoice, ExportState.EXPORTED, warning="QuickBooks calculated tax 5.00 (…).")
+    ast_link(invoice)
+    cell = cell_of(invoice)
+    assert (cell.label, cell.total_difference) == (
+        "Warning",
+        TotalDifference(ours=Decimal("650.00"), qbo=Decimal("447.20")),
+    )
+
+
+def test_an_invoice_changed_since_its_export_shows_no_total_difference(connection, invoice):
+    export_row(invoice, ExportState.EXPORTED)
+    ast_link(invoice, content_version=invoice.content_version + 1)
+    assert cell_of(invoice).total_difference is None
+
+
+def test_an_invoice_closed_here_but_open_in_qbo_says_so(connection, admin_member, client_a):
+    closed = testing.make_invoice(admin_member, client_a, "closed", number="INV-7")
+    export_row(closed, ExportState.EXPORTED)
+    link(closed, qbo_balance=Decimal("650.00"))
+    assert cell_of(closed) == ExportCell(
+        "Open in QBO",
+        "warning",
+        detail=(
+            "QuickBooks still shows QBO invoice INV-7 open, with a balance of 650.00 when "
+            "last read: record the payment in QuickBooks too, or the two stay apart."
+        ),
+        **TWIN,
+    )

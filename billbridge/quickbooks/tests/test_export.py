@@ -12,7 +12,7 @@ from django.utils import timezone
 from billbridge.core import testing
 from billbridge.invoicing import services as invoicing
 from billbridge.invoicing.models import InvoiceStatus
-from billbridge.quickbooks import exporter, services
+from billbridge.quickbooks import export, services
 from billbridge.quickbooks.connection import client_for
 from billbridge.quickbooks.customers import CustomerStep
 from billbridge.quickbooks.models import (
@@ -318,10 +318,10 @@ def test_a_qbo_invoice_deleted_there_is_replaced_only_when_confirmed(setup):
     invoicing.reopen(setup.member, invoice.pk, "y")
     invoice.refresh_from_db()
     setup.export(invoice)
-    assert row_of(invoice).state == ExportState.CONFIRM
+    assert row_of(invoice).state == ExportState.DELETED_IN_QBO
     assert setup.ours_in_qbo(invoice) == []
     services.confirm_replacement(setup.member, invoice.pk)
-    exporter.drain(setup.realm)
+    export.drain(setup.realm)
     assert row_of(invoice).state == ExportState.EXPORTED
     [qbo] = setup.ours_in_qbo(invoice)
     assert qbo["Id"] != link.qbo_invoice_id

@@ -102,9 +102,9 @@ def test_an_invoice_in_error_is_listed_with_its_reason_and_exits_1(qbo):
 def test_rows_waiting_after_a_dropped_answer_are_drained_again_until_done(qbo, monkeypatch):
     monkeypatch.setattr(export_invoices, "WAIT_SECONDS", 0)
     drains = []
-    drain = export_invoices.exporter.drain
+    drain = export_invoices.export.drain
     monkeypatch.setattr(
-        export_invoices.exporter, "drain", lambda realm: drains.append(drain(realm)) or drains[-1]
+        export_invoices.export, "drain", lambda realm: drains.append(drain(realm)) or drains[-1]
     )
     invoice = qbo.invoice("Amy's Bird Sanctuary")  # QBO knows the customer: one batch only
     qbo.fault(kind="drop", method="POST", path="/v3/company/*/batch", count=1)

@@ -11,7 +11,8 @@ from django.utils import timezone
 from billbridge.core import testing
 from billbridge.invoicing import services as invoicing
 from billbridge.invoicing.models import InvoiceStatus
-from billbridge.quickbooks import exporter, services, sweeping
+from billbridge.quickbooks import export, services, sweeping
+from billbridge.quickbooks.export.outcomes import Outcomes
 from billbridge.quickbooks.models import ExportState, InvoiceExport, QboConnection
 from billbridge.quickbooks.testing import connect_practice
 
@@ -58,7 +59,7 @@ class World:
 
     def export(self, invoices):
         services.request_export(self.member, [i.pk for i in invoices])
-        exporter.drain(self.realm)
+        export.drain(self.realm)
 
     def settle(self, rounds: int = 12):
         """Drain until nothing is left to do, as the worker and the sweep would."""
@@ -71,7 +72,7 @@ class World:
                 next_attempt_at=timezone.now() - timedelta(seconds=1), lease_until=None
             )
             QboConnection.objects.update(paused_until=None)
-            exporter.drain(self.realm)
+            export.drain(self.realm)
 
     def assert_each_once(self, invoices):
         notes = [i.get("PrivateNote", "") for i in self.company.list("Invoice")]
@@ -142,7 +143,7 @@ def test_a_worker_killed_after_qbo_answered_but_before_recording(world, monkeypa
     def killed(self):
         raise SystemExit("worker killed")
 
-    monkeypatch.setattr(exporter.Chunk, "_save_exported", killed)
+    monkeypatch.setattr(Outcomes, "save_exported", killed)
     with pytest.raises(SystemExit):
         world.export(invoices)
     monkeypatch.undo()

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from billbridge.core import testing
 from billbridge.invoicing.models import InvoiceStatus
-from billbridge.quickbooks import exporter, services
+from billbridge.quickbooks import export, services
 from billbridge.quickbooks.models import FINISHED_STATES, ExportState, InvoiceExport
 from billbridge.quickbooks.testing import connect_practice
 
@@ -33,7 +33,7 @@ def test_two_threads_export_every_invoice_once(qbo_settings, emulator, qbo_compa
         invoices.append(testing.make_invoice(member, client, InvoiceStatus.FINALIZED))
     services.request_export(member, [i.pk for i in invoices])
 
-    assert exporter.drain(connection.realm_id) == 23
+    assert export.drain(connection.realm_id) == 23
 
     assert set(InvoiceExport.objects.values_list("state", flat=True)) == {ExportState.EXPORTED}
     company = emulator.emulator.company(qbo_company)
@@ -68,7 +68,7 @@ def test_two_threads_create_each_new_customer_once(
     services.request_export(member, [i.pk for i in invoices])
 
     for _ in range(10):  # rows set back while another thread created their customer come again
-        exporter.drain(connection.realm_id)
+        export.drain(connection.realm_id)
         InvoiceExport.objects.update(next_attempt_at=timezone.now())
         if not InvoiceExport.objects.exclude(state__in=FINISHED_STATES).exists():
             break

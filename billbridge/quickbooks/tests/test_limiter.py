@@ -8,6 +8,8 @@ from billbridge.core import testing
 from billbridge.quickbooks.limiter import DatabaseLimiter
 from billbridge.quickbooks.models import QboConnection, QboRequest
 
+pytestmark = pytest.mark.qbo_budget  # the budget as configured, not lifted for tests
+
 
 class Clock:
     def __init__(self):

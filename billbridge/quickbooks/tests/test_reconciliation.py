@@ -10,10 +10,11 @@ from billbridge.core import testing
 from billbridge.core.errors import PermissionRefused, TransitionRefused
 from billbridge.invoicing import services as invoicing
 from billbridge.invoicing.models import InvoiceStatus
-from billbridge.quickbooks import exporter, reconciliation, services
+from billbridge.quickbooks import export, reconciliation, services
 from billbridge.quickbooks.models import QboInvoiceLink, ReconciliationReport
 from billbridge.quickbooks.reconciliation import (
     AMOUNT,
+    CLOSED_OPEN,
     DUPLICATE,
     MISSING,
     PAID_OPEN,
@@ -38,8 +39,10 @@ def ours(invoice_id=1, *, qbo_id="145", total="108.00", status=InvoiceStatus.FIN
     )
 
 
-def qbo(qbo_id="145", *, total="108.00", balance=None, marker_of=None, note=None):
+def qbo(qbo_id="145", *, total="108.00", balance=None, marker_of=None, note=None, number=None):
     invoice = {"Id": qbo_id, "TotalAmt": Decimal(total), "Balance": Decimal(balance or total)}
+    if number is not None:
+        invoice["DocNumber"] = number
     if marker_of is not None:
         invoice["PrivateNote"] = f"Billbridge invoice INV-{marker_of} [bb:{PRACTICE}:{marker_of}]"
     if note is not None:
@@ -58,6 +61,7 @@ def test_an_invoice_missing_in_qbo():
             "number": "INV-1",
             "invoice_id": 1,
             "qbo_ids": ["145"],
+            "qbo_numbers": ["145"],
             "ours": "108.00",
             "qbo": "",
             "note": "QuickBooks has no invoice 145 any more.",
@@ -104,6 +108,7 @@ def test_paid_in_qbo_but_open_here():
         "number": "INV-1",
         "invoice_id": 1,
         "qbo_ids": ["145"],
+        "qbo_numbers": ["145"],
         "ours": "108.00",
         "qbo": "108.00",
         "note": "Paid in full in QuickBooks; finalized here.",
@@ -116,6 +121,34 @@ def test_paid_and_closed_is_no_finding_nor_is_a_partial_payment():
     assert compare([closed, partly], [qbo(balance="0"), qbo("146", balance="8.00")], PRACTICE) == []
 
 
+def test_closed_here_but_open_in_qbo():
+    """Closed by hand ("paid by cheque") while nobody recorded the payment in QuickBooks."""
+    closed = ours(status=InvoiceStatus.CLOSED)
+    [row] = compare([closed], [qbo(balance="58.00")], PRACTICE)
+    assert (row["kind"], row["ours"], row["qbo"], row["note"]) == (
+        CLOSED_OPEN,
+        "108.00",
+        "108.00",
+        "Closed here, but QuickBooks shows a balance of 58.00: record the payment in "
+        "QuickBooks (or reopen the invoice here if it was not paid).",
+    )
+    assert reconciliation.KINDS[CLOSED_OPEN] == "Closed here, open in QBO"
+
+
+def test_qbo_invoices_are_named_by_their_number_not_their_id():
+    """QBO's internal Id ("15") is not what its users see ("1017"); a QBO invoice gone from
+    QBO keeps the number we last knew."""
+    paid = ours(1, qbo_id="15")
+    gone = ours(2, qbo_id="16", qbo_number="1018")
+    twin = qbo("15", balance="0", number="1017", marker_of=1)
+    copy = qbo("40", number="1017-copy", marker_of=1)
+    found = {row["kind"]: row for row in compare([paid, gone], [twin, copy], PRACTICE)}
+    assert found[PAID_OPEN]["qbo_numbers"] == ["1017"]
+    assert found[MISSING]["qbo_numbers"] == ["1018"]
+    assert found[DUPLICATE]["qbo_ids"] == ["15", "40"]
+    assert found[DUPLICATE]["qbo_numbers"] == ["1017", "1017-copy"]
+
+
 def test_duplicates_carrying_our_marker():
     found = compare([ours()], [qbo(marker_of=1), qbo("1402", marker_of=1)], PRACTICE)
     assert found == [
@@ -124,6 +157,7 @@ def test_duplicates_carrying_our_marker():
             "number": "INV-1",
             "invoice_id": 1,
             "qbo_ids": ["145", "1402"],
+            "qbo_numbers": ["145", "1402"],
             "ours": "108.00",
             "qbo": "108.00, 108.00",
             "note": "Besides its QBO invoice 145.",
@@ -184,7 +218,7 @@ def books(db, qbo_settings, emulator, qbo_company):
     testing.assign(member, client)
     invoices = [testing.make_invoice(member, client, InvoiceStatus.FINALIZED) for _ in range(3)]
     services.request_export(member, [invoice.pk for invoice in invoices])
-    exporter.drain(qbo_company)
+    export.drain(qbo_company)
     links = [QboInvoiceLink.objects.get(invoice=invoice) for invoice in invoices]
     return member, emulator.emulator.company(qbo_company), invoices, links
 
@@ -223,6 +257,20 @@ def test_a_run_reads_every_page_and_reports_what_differs(books, emulator, monkey
         (DUPLICATE, invoices[2].pk, sorted([twinned.qbo_invoice_id, copy["Id"]], key=int)),
     ]
     assert report.rows[1]["ours"] == report.rows[1]["qbo"] == f"{invoices[0].total:.2f}"
+
+
+def test_an_invoice_closed_by_hand_is_found_open_in_qbo_by_its_number(books):
+    member, company, invoices, links = books
+    invoicing.close(member, invoices[0].pk, "Paid by cheque")
+    report, _ = reconciliation.request_report(member)
+    [row] = reconciliation.run(report.pk).rows
+    number = company.read("Invoice", links[0].qbo_invoice_id)["DocNumber"]
+    assert number != links[0].qbo_invoice_id  # QBO numbered it: its Id is another thing
+    assert (row["kind"], row["invoice_id"], row["qbo_numbers"]) == (
+        CLOSED_OPEN,
+        invoices[0].pk,
+        [number],
+    )
 
 
 def test_a_full_last_page_asks_once_more_to_know_it_was_the_last(books, emulator, monkeypatch):

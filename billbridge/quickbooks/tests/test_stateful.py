@@ -40,7 +40,7 @@ from billbridge.core.errors import TransitionRefused
 from billbridge.invoicing import services as invoicing
 from billbridge.invoicing.models import Invoice, InvoiceStatus, TimelineEvent
 from billbridge.invoicing.totals import LineInput
-from billbridge.quickbooks import exporter, services, sync
+from billbridge.quickbooks import export, paid_status, services
 from billbridge.quickbooks.models import (
     DUE_STATES,
     FINISHED_STATES,
@@ -227,12 +227,12 @@ class PaidSyncMachine(RuleBasedStateMachine):
     def export(self, picks):
         ids = sorted({self.invoice_ids[p % len(self.invoice_ids)] for p in picks})
         services.request_export(self.member, ids)
-        exporter.drain(self.realm)
+        export.drain(self.realm)
 
     @rule()
     def worker_retries_what_is_due(self):
         self.make_due()
-        exporter.drain(self.realm)
+        export.drain(self.realm)
 
     @precondition(lambda self: self.has(InvoiceStatus.FINALIZED) or self.has(InvoiceStatus.CLOSED))
     @rule(pick=PICK)
@@ -361,7 +361,7 @@ class PaidSyncMachine(RuleBasedStateMachine):
 
     @rule(force=st.booleans())
     def sync(self, force):
-        report = sync.sync_company(self.realm, force=force)
+        report = paid_status.sync_company(self.realm, force=force)
         assert "error" not in report, report
 
     @rule(path=st.sampled_from(["/v3/company/*/batch", "/v3/company/*/invoice"]))
@@ -381,7 +381,7 @@ class PaidSyncMachine(RuleBasedStateMachine):
         """Only a sync closes with actor "QuickBooks sync", and QBO cannot change between the
         sync and this check: what QBO shows now is what the sync saw."""
         events = TimelineEvent.objects.filter(
-            id__gt=self.last_event_id, action="closed", actor_label=sync.ACTOR
+            id__gt=self.last_event_id, action="closed", actor_label=paid_status.ACTOR
         ).select_related("invoice")
         for closed in events:
             invoice = closed.invoice
@@ -420,8 +420,8 @@ class PaidSyncMachine(RuleBasedStateMachine):
             ).exists():
                 break
             self.make_due()
-            exporter.drain(self.realm)
-        report = sync.sync_company(self.realm, force=True)
+            export.drain(self.realm)
+        report = paid_status.sync_company(self.realm, force=True)
         assert "error" not in report, report
         self.closed_by_the_sync_only_when_paid_in_full()
 

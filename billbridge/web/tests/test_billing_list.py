@@ -174,6 +174,65 @@ def test_a_bulk_request_that_makes_no_sense_is_a_clear_400(alice, ledger, data, 
     assert Invoice.objects.filter(status="draft").count() == 2
 
 
+def ticked(response) -> list[str]:
+    """The invoices whose row comes back ticked."""
+    html = response.content.decode()
+    return [
+        row.invoice.number
+        for row in response.context["rows"]
+        if f'value="{row.invoice.pk}" aria-label="Select invoice {row.invoice.number}" '
+        "data-row-check checked>" in html
+    ]
+
+
+def test_the_selection_comes_back_ticked_after_an_action(alice, ledger):
+    chosen = [ledger["A-1"].pk, ledger["B-2"].pk]
+    response = alice.post(
+        LIST, {"action": "finalize", "invoice": chosen}, headers={"HX-Request": "true"}
+    )
+    assert ticked(response) == ["B-2", "A-1"]
+    assert "2 selected" in response.content.decode()
+    # Refused as a whole (no action chosen): the ticks are kept too.
+    refused = alice.post(LIST, {"action": "", "invoice": chosen})
+    assert refused.status_code == 400 and ticked(refused) == ["B-2", "A-1"]
+
+
+def test_select_all_matching_acts_on_every_page_of_the_filtered_list(alice, ledger, settings):
+    settings.BILLING_LIST_PAGE_SIZE = 1
+    page = alice.get(LIST, {"status": "draft"}).content.decode()
+    assert 'name="all_matching" value="2"' in page
+    assert "Select all 2 matching invoices" in page
+    # Only the first page's row is ticked; the server finds the other draft itself.
+    response = alice.post(
+        f"{LIST}?status=draft",
+        {"action": "finalize", "invoice": [ledger["B-1"].pk], "all_matching": "2"},
+    )
+    report = response.context["report"]
+    assert sorted((o.number, o.done) for o in report.outcomes) == [("A-1", True), ("B-1", True)]
+    assert not Invoice.objects.filter(status="draft").exists()
+
+
+def test_select_all_matching_is_refused_when_the_list_changed_since(alice, ledger, settings):
+    settings.BILLING_LIST_PAGE_SIZE = 1
+    response = alice.post(f"{LIST}?status=draft", {"action": "finalize", "all_matching": "3"})
+    assert response.status_code == 400
+    assert (
+        "The filters now match 2 invoices, not 3: look at the list again before acting on all "
+        "of them."
+    ) in response.content.decode()
+    assert Invoice.objects.filter(status="draft").count() == 2
+
+
+def test_select_all_matching_beyond_the_cap_asks_to_narrow_the_filters(alice, ledger, monkeypatch):
+    monkeypatch.setattr("billbridge.web.views.billing.MAX_SELECTION", 1)
+    response = alice.post(f"{LIST}?status=draft", {"action": "finalize", "all_matching": "2"})
+    assert response.status_code == 400
+    assert "All 2 matching invoices are more than 1 at a time: narrow the filters." in (
+        response.content.decode()
+    )
+    assert Invoice.objects.filter(status="draft").count() == 2
+
+
 def test_a_member_who_may_not_process_time_sees_no_bulk_transitions(browser_for, practice, ledger):
     viewer = testing.make_member(practice, "vera")
     content = browser_for(viewer).get(LIST).content.decode()

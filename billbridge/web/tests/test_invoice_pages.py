@@ -84,6 +84,33 @@ def test_the_buttons_follow_the_status_and_the_members_rights(
     assert bob.get(detail(closed)).context["allowed"] == set()
 
 
+def test_a_missing_button_is_explained_where_it_would_be(
+    browser_for, practice, admin_member, client_a
+):
+    final = testing.make_invoice(admin_member, client_a, "finalized")
+    closed = testing.make_invoice(admin_member, client_a, "closed")
+    staff = testing.make_member(practice, "bob", can_process_time=True)
+    testing.assign(staff, client_a, ClientRole.STAFF)
+    owners = f"Owners of {client_a.name}: {admin_member.user.username}."
+    bob = browser_for(staff).get(detail(final)).content.decode()
+    assert (
+        "Reverting to Draft needs the Owner role on this client and the Process time "
+        f"permission: you lack the Owner role on this client. {owners}"
+    ) in bob
+    viewer = browser_for(testing.make_member(practice, "vera")).get(detail(closed))
+    assert (
+        "Reverting to Draft or reopening needs the Owner role on this client and the Process "
+        "time permission: you lack the Owner role on this client and the Process time "
+        f"permission. {owners}"
+    ) in viewer.content.decode()
+    draft = testing.make_invoice(admin_member, client_a)
+    shown = browser_for(testing.make_member(practice, "val")).get(detail(draft))
+    assert shown.context["missing_permissions"] == [
+        "Editing and finalizing need the Process time permission, which you do not have."
+    ]
+    assert browser_for(admin_member).get(detail(final)).context["missing_permissions"] == []
+
+
 def test_finalize_from_the_invoice_page(alice, admin_member, client_a):
     invoice = testing.make_invoice(admin_member, client_a)
     response = alice.post(transition(invoice, "finalize"), follow=True)

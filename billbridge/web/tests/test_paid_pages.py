@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from billbridge.core import testing
 from billbridge.invoicing.models import InvoiceStatus
-from billbridge.quickbooks import reconciliation, sync
+from billbridge.quickbooks import paid_status, reconciliation
 from billbridge.quickbooks.models import (
     ExportBatch,
     IgnoredWebhooks,
@@ -22,19 +22,8 @@ from billbridge.quickbooks.models import (
     ReconciliationReport,
     WebhookEvent,
 )
-from billbridge.quickbooks.tests.conftest import (  # noqa: F401 (fixtures)
-    emulator,
-    emulator_server,
-    qbo_company,
-    qbo_settings,
-)
 from billbridge.web.tests.test_accessibility import problems_in
-from billbridge.web.tests.test_quickbooks_pages import (  # noqa: F401 (fixtures)
-    cell_text,
-    connected,
-    qbo,
-    text_of,
-)
+from billbridge.web.tests.test_quickbooks_pages import cell_text, text_of
 
 LIST = reverse("web:billing-list")
 RECONCILIATION = reverse("web:qbo-reconciliation")
@@ -43,7 +32,7 @@ SETTINGS_PAGE = reverse("web:quickbooks-settings")
 
 
 @pytest.fixture
-def exported(alice, connected, admin_member, client_a, django_capture_on_commit_callbacks):  # noqa: F811
+def exported(alice, connected, admin_member, client_a, django_capture_on_commit_callbacks):
     """Export finalized invoices through the invoice page; returns them with their QBO ids."""
 
     def export(*numbers: str) -> list[tuple]:
@@ -53,7 +42,7 @@ def exported(alice, connected, admin_member, client_a, django_capture_on_commit_
             with django_capture_on_commit_callbacks(execute=True):
                 alice.post(reverse("web:invoice-qbo-export", args=[invoice.pk]))
             made.append((invoice, QboInvoiceLink.objects.get(invoice=invoice).qbo_invoice_id))
-        sync.sync_company(connected.realm_id, force=True)  # the first sync: a catch-up read
+        paid_status.sync_company(connected.realm_id, force=True)  # the first sync: a catch-up read
         return made
 
     return export
@@ -69,13 +58,13 @@ def page_of(invoice) -> str:
 def test_a_partial_payment_shows_the_balance_and_a_full_one_paid_in_qbo(
     alice,
     exported,
-    qbo,  # noqa: F811
-    connected,  # noqa: F811
+    qbo,
+    connected,
 ):
     (invoice, qbo_id), (other, other_id) = exported("P-1", "P-2")
     qbo.company.receive_payment(qbo_id, Decimal("100.00"))
     qbo.company.receive_payment(other_id)
-    sync.sync_company(connected.realm_id, force=True)
+    paid_status.sync_company(connected.realm_id, force=True)
 
     balance = invoice.total - Decimal("100.00")
     listing = alice.get(LIST)
@@ -87,18 +76,87 @@ def test_a_partial_payment_shows_the_balance_and_a_full_one_paid_in_qbo(
     assert cell_text(alice.get(page_of(other)), other) == "Paid in QBO QBO invoice P-2"
 
 
+def test_a_total_qbos_own_sales_tax_made_stays_in_view_once_paid(
+    alice,
+    exported,
+    qbo,
+    connected,
+):
+    qbo.company.set_preferences(automated_sales_tax=True)
+    [(invoice, qbo_id)] = exported("T-1")
+    qbo_total = QboInvoiceLink.objects.get(invoice=invoice).qbo_total
+    assert qbo_total != invoice.total  # the AST engine's rate is not our 8 %
+    qbo.company.receive_payment(qbo_id)
+    paid_status.sync_company(connected.realm_id, force=True)
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.CLOSED
+
+    difference = f"QBO total {qbo_total:,.2f}, ours {invoice.total:,.2f}"
+    listing = alice.get(LIST, {"show_closed": "on"})
+    assert cell_text(listing, invoice) == f"Paid in QBO QBO invoice T-1 {difference}"
+    page = alice.get(page_of(invoice))
+    assert cell_text(page, invoice) == f"Paid in QBO QBO invoice T-1 {difference}"
+    assert f"Total {invoice.total:,.2f} Total in QuickBooks {qbo_total:,.2f}" in text_of(page)
+
+
+def test_closing_by_hand_an_invoice_open_in_qbo_says_so_and_what_to_do(
+    alice,
+    exported,
+    django_capture_on_commit_callbacks,
+):
+    [(invoice, qbo_id)] = exported("H-1")
+    response = alice.post(
+        reverse("web:invoice-transition", args=[invoice.pk, "close"]),
+        {"reason": "paid by cheque"},
+        follow=True,
+    )
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.CLOSED
+    note = (
+        "QuickBooks still shows QBO invoice H-1 open, with a balance of "
+        f"{invoice.total:,.2f} when last read: record the payment in QuickBooks too, or the "
+        "two stay apart."
+    )
+    page = text_of(response)
+    assert f"Invoice H-1 is closed. {note}" in page  # the messages after closing
+    assert f"Still open in QuickBooks {note}" in page  # and the timeline, for good
+    assert cell_text(response, invoice) == f"Open in QBO QBO invoice H-1 {note}"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        alice.post(RUN)
+    report = ReconciliationReport.objects.get()
+    assert [(row["kind"], row["qbo_numbers"]) for row in report.rows] == [
+        (reconciliation.CLOSED_OPEN, ["H-1"])
+    ]
+    assert "Closed here, open in QBO (1)" in text_of(alice.get(RECONCILIATION))
+
+
+def test_a_close_by_the_sync_has_nothing_to_warn_of(
+    alice,
+    exported,
+    qbo,
+    connected,
+):
+    [(invoice, qbo_id)] = exported("H-2")
+    qbo.company.receive_payment(qbo_id)
+    paid_status.sync_company(connected.realm_id, force=True)
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.CLOSED  # the sync closed it
+    assert not invoice.timeline.filter(action="still open in QuickBooks").exists()
+
+
 # ---- a QBO user's change ---------------------------------------------------------------------
 
 
 def test_a_change_in_qbo_is_flagged_on_the_list_and_settled_by_keeping_it(
     alice,
     exported,
-    qbo,  # noqa: F811
-    connected,  # noqa: F811
+    qbo,
+    connected,
 ):
     [(invoice, qbo_id)] = exported("D-1")
     qbo.company.edit_invoice(qbo_id, {"DocNumber": "D-1-QBO"})
-    sync.sync_company(connected.realm_id, force=True)
+    paid_status.sync_company(connected.realm_id, force=True)
 
     listing = alice.get(LIST)
     assert cell_text(listing, invoice).startswith("Changed in QBO QBO invoice D-1 ")
@@ -125,19 +183,23 @@ def test_a_change_in_qbo_is_flagged_on_the_list_and_settled_by_keeping_it(
     after = alice.get(page_of(invoice))
     assert "Invoice D-1 keeps the QuickBooks version as it is." in text_of(after)
     assert cell_text(after, invoice) == "Exported QBO invoice D-1"
+    assert (
+        "Kept the QuickBooks version Kept as a QuickBooks user left QBO invoice D-1 (changed "
+        "there): Number D-1 here, D-1-QBO in QBO."
+    ) in text_of(after)  # in the timeline, with who decided
     assert ExportBatch.objects.count() == batches  # nothing sent to QBO
 
 
 def test_export_ours_again_puts_our_version_back(
     alice,
     exported,
-    qbo,  # noqa: F811
-    connected,  # noqa: F811
+    qbo,
+    connected,
     django_capture_on_commit_callbacks,
 ):
     [(invoice, qbo_id)] = exported("D-2")
     qbo.company.edit_invoice(qbo_id, {"DocNumber": "D-2-QBO"})
-    sync.sync_company(connected.realm_id, force=True)
+    paid_status.sync_company(connected.realm_id, force=True)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = alice.post(
@@ -171,7 +233,8 @@ def test_nothing_to_settle_is_refused(alice, exported):
 def test_the_reconciliation_runs_and_shows_its_findings_by_kind(
     alice,
     exported,
-    qbo,  # noqa: F811
+    qbo,
+    connected,
     django_capture_on_commit_callbacks,
 ):
     (paid, paid_id), (gone, gone_id), _ = exported("R-1", "R-2", "R-3")
@@ -198,22 +261,33 @@ def test_the_reconciliation_runs_and_shows_its_findings_by_kind(
     ) in words
     assert "Missing in QBO : 1 Paid in QBO, open here : 1" in words  # a link, then its count
     total = f"{gone.total:.2f}"
+    # QBO invoices by their numbers (here QBO keeps ours), as the Billing list shows them.
     assert (
         f"Missing in QBO (1) Invoice QBO invoice Billbridge QBO Note "
-        f"R-2 {gone_id} {total} — QuickBooks has no invoice {gone_id} any more."
+        f"R-2 R-2 {total} — QuickBooks has no invoice {gone_id} any more."
     ) in words
     assert (
         f"Paid in QBO, open here (1) Invoice QBO invoice Billbridge QBO Note "
-        f"R-1 {paid_id} {total} {total} Paid in full in QuickBooks; finalized here."
+        f"R-1 R-1 {total} {total} Paid in full in QuickBooks; finalized here."
     ) in words
+    assert f'<a href="{connected.url_of(paid_id)}" target="_blank" rel="noopener">R-1</a>' in html
 
     download = alice.get(RECONCILIATION, {"format": "csv"})
     assert download["Content-Type"] == "text/csv; charset=utf-8"
     assert download["Content-Disposition"].startswith('attachment; filename="qbo-reconciliation-')
     assert list(csv.reader(io.StringIO(download.content.decode()))) == [
-        ["Finding", "Invoice", "QBO invoice Ids", "Billbridge amount", "QBO amount", "Note"],
+        [
+            "Finding",
+            "Invoice",
+            "QBO invoice numbers",
+            "QBO invoice Ids",
+            "Billbridge amount",
+            "QBO amount",
+            "Note",
+        ],
         [
             "Missing in QBO",
+            "R-2",
             "R-2",
             gone_id,
             total,
@@ -222,6 +296,7 @@ def test_the_reconciliation_runs_and_shows_its_findings_by_kind(
         ],
         [
             "Paid in QBO, open here",
+            "R-1",
             "R-1",
             paid_id,
             total,
@@ -233,7 +308,7 @@ def test_the_reconciliation_runs_and_shows_its_findings_by_kind(
 
 def test_a_running_reconciliation_is_followed_by_polling(
     alice,
-    connected,  # noqa: F811
+    connected,
     admin_member,
     django_capture_on_commit_callbacks,
 ):
@@ -262,7 +337,7 @@ def test_a_running_reconciliation_is_followed_by_polling(
 
 def test_a_report_whose_worker_is_gone_stops_polling_and_is_run_afresh(
     alice,
-    connected,  # noqa: F811
+    connected,
     practice,
     django_capture_on_commit_callbacks,
 ):
@@ -279,7 +354,7 @@ def test_a_report_whose_worker_is_gone_stops_polling_and_is_run_afresh(
     assert fresh.pk != lost.pk and fresh.is_finished and fresh.error == ""
 
 
-def test_a_cell_that_a_spreadsheet_would_run_is_written_as_text(alice, connected, practice):  # noqa: F811
+def test_a_cell_that_a_spreadsheet_would_run_is_written_as_text(alice, connected, practice):
     ReconciliationReport.objects.create(
         practice=practice,
         realm_id=connected.realm_id,
@@ -290,6 +365,7 @@ def test_a_cell_that_a_spreadsheet_would_run_is_written_as_text(alice, connected
                 "number": "=HYPERLINK(1)",
                 "invoice_id": None,
                 "qbo_ids": ["5"],
+                "qbo_numbers": ["=1+1"],  # a DocNumber a QBO user typed
                 "ours": "-1.00",
                 "qbo": "2.00",
                 "note": "@note",
@@ -299,10 +375,12 @@ def test_a_cell_that_a_spreadsheet_would_run_is_written_as_text(alice, connected
     rows = list(
         csv.reader(io.StringIO(alice.get(RECONCILIATION, {"format": "csv"}).content.decode()))
     )
-    assert rows[1] == ["Amounts differ", "'=HYPERLINK(1)", "5", "-1.00", "2.00", "'@note"]
+    assert rows[1] == [
+        "Amounts differ", "'=HYPERLINK(1)", "'=1+1", "5", "-1.00", "2.00", "'@note"
+    ]  # fmt: skip
 
 
-def test_the_reconciliation_needs_the_export_permission(browser_for, practice, connected):  # noqa: F811
+def test_the_reconciliation_needs_the_export_permission(browser_for, practice, connected):
     clerk = browser_for(testing.make_member(practice, "clerk", can_process_time=True))
     for response in (clerk.get(RECONCILIATION), clerk.post(RUN)):
         assert response.status_code == 403
@@ -321,7 +399,7 @@ def test_without_a_connection_there_is_nothing_to_run(alice, admin_member):
 # ---- the sync's health on the settings page --------------------------------------------------
 
 
-def test_the_settings_page_shows_the_syncs_health(alice, connected, practice):  # noqa: F811
+def test_the_settings_page_shows_the_syncs_health(alice, connected, practice):
     now = timezone.now()
     QboConnection.objects.filter(pk=connected.pk).update(
         last_webhook_at=datetime(2026, 11, 25, 9, 30, 5, tzinfo=UTC),
@@ -353,7 +431,7 @@ def test_the_settings_page_shows_the_syncs_health(alice, connected, practice):  
 
 def test_reads_past_80_percent_warn_and_staff_see_ignored_events(
     alice,
-    connected,  # noqa: F811
+    connected,
     admin_member,
     practice,
 ):

@@ -4,13 +4,12 @@ disconnect), the Billing list's Check and Export actions with their progress par
 invoice page's export and replacement, and a client's QBO customer."""
 
 import re
-from decimal import Decimal
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from billbridge.core import testing
 from billbridge.invoicing import services as invoicing
@@ -25,41 +24,11 @@ from billbridge.quickbooks.models import (
     QboConnection,
     QboInvoiceLink,
 )
-from billbridge.quickbooks.testing import connect_practice
-from billbridge.quickbooks.tests.conftest import (  # noqa: F401 (fixtures)
-    emulator,
-    emulator_server,
-    qbo_company,
-    qbo_settings,
-)
 from billbridge.quickbooks.tests.test_oauth import approve
 from billbridge.web.tests.test_accessibility import problems_in
 
 SETTINGS_PAGE = reverse("web:quickbooks-settings")
 LIST = reverse("web:billing-list")
-
-
-@pytest.fixture
-def qbo(emulator, qbo_settings, qbo_company, settings):  # noqa: F811
-    """The emulator with a US sample company, Billbridge's settings pointed at it."""
-    settings.QBO_LOOKUP_DELAY_SECONDS = 0
-    settings.QBO_APP_URL = f"{emulator.base_url}/_emulator/ui"
-    company = emulator.emulator.company(qbo_company)
-    company.set_preferences(custom_txn_numbers=True, book_close_date="2026-06-30")
-    emulator.company = company
-    emulator.realm = qbo_company
-    return emulator
-
-
-@pytest.fixture
-def connected(qbo, practice, admin_member):
-    invoicing.update_tax_settings(
-        admin_member, primary_name="Sales tax", primary_rate=Decimal("8"), primary_enabled=True
-    )
-    connection = connect_practice(practice, qbo, qbo.realm)
-    # Where the cell links a QBO invoice to: the emulator's own view of the company.
-    connection.url_of = lambda qbo_id: f"{qbo.base_url}/_emulator/ui/{qbo.realm}#invoice-{qbo_id}"
-    return connection
 
 
 def words(html: str) -> str:
@@ -81,11 +50,29 @@ def cell_text(response, invoice) -> str:
 # ---- Settings ▸ Integrations ▸ QuickBooks Online ---------------------------------------------
 
 
-def test_the_settings_page_is_refused_without_manage_settings(browser_for, practice):
+def test_without_manage_settings_the_page_says_which_permission_and_who_has_it(
+    browser_for, practice, admin_member, connected
+):
+    admin_member.user.first_name, admin_member.user.last_name = "Alice", "Owens"
+    admin_member.user.save()
     exporter = testing.make_member(practice, "erin", can_export=True)
-    response = browser_for(exporter).get(SETTINGS_PAGE)
-    assert response.status_code == 403
-    assert "You need the “Manage settings” permission to do this." in text_of(response)
+    browser = browser_for(exporter)
+    response = browser.get(SETTINGS_PAGE)
+    assert response.status_code == 200
+    page = text_of(response)
+    assert (
+        "need the Manage settings permission, which you do not have. Ask Alice Owens: they have it."
+    ) in page
+    assert "Status Connected" in page  # what there is to see, read-only
+    html = response.content.decode()
+    for action in ("quickbooks-test", "quickbooks-save-settings", "quickbooks-items"):
+        assert reverse(f"web:{action}") not in html
+    assert "Disconnect" not in page
+    # A forged request still meets the service's refusal, and changes nothing.
+    refused = browser.post(reverse("web:quickbooks-disconnect"), {"confirm": "disconnect"})
+    assert refused.status_code == 403
+    assert "You need the “Manage settings” permission to do this." in text_of(refused)
+    assert QboConnection.objects.filter(pk=connected.pk).exists()
 
 
 def test_connect_runs_oauth_and_the_callback_stores_the_company(alice, qbo, practice):
@@ -226,8 +213,23 @@ def test_item_mappings_are_added_and_removed(alice, connected, practice):
     assert not ItemMapping.objects.exists()
 
 
+def test_disconnect_asks_first_without_javascript(alice, connected, qbo):
+    disconnect = reverse("web:quickbooks-disconnect")
+    assert f'href="{disconnect}">Disconnect…</a>' in alice.get(SETTINGS_PAGE).content.decode()
+    ask = alice.get(disconnect)
+    assert ask.status_code == 200
+    assert "Disconnect QuickBooks Online? Disconnect Sandbox Company US 1" in text_of(ask)
+    assert problems_in(ask.content.decode()) == []
+    # A POST that does not say so (a stale form) only asks again.
+    again = alice.post(disconnect)
+    assert again.status_code == 200 and "Cancel: keep it connected" in text_of(again)
+    assert QboConnection.objects.filter(pk=connected.pk).exists()
+
+
 def test_disconnect_revokes_at_intuit_and_forgets_the_tokens(alice, connected, qbo):
-    response = alice.post(reverse("web:quickbooks-disconnect"), follow=True)
+    response = alice.post(
+        reverse("web:quickbooks-disconnect"), {"confirm": "disconnect"}, follow=True
+    )
     assert "QuickBooks Online is disconnected" in text_of(response)
     assert "Connect to QuickBooks Online" in text_of(response)
     assert not QboConnection.objects.exists()
@@ -321,6 +323,35 @@ def test_export_selected_shows_refusals_at_once_then_the_progress_fills_the_colu
     assert f"export-cell-{draft.pk}" not in html
 
 
+def test_each_check_reads_the_company_afresh_and_the_settings_page_shows_the_read(
+    alice, connected, qbo, admin_member, client_a, django_capture_on_commit_callbacks
+):
+    invoice = testing.make_invoice(admin_member, client_a, "finalized", number="F-1")
+    qbo.company.set_preferences(sales_tax=False)  # after the read at connect
+    with django_capture_on_commit_callbacks(execute=True):
+        alice.post(LIST, {"action": "qbo_check", "invoice": [invoice.pk]})
+    assert "no sales tax set up" in cell_text(alice.get(LIST), invoice)
+    connected.refresh_from_db()
+    page = text_of(alice.get(SETTINGS_PAGE))
+    read_at = timezone.localtime(connected.company_read_at).strftime("%Y-%m-%d %H:%M:%S")
+    assert f"Read from QuickBooks {read_at}" in page
+    assert "Sales tax Not set up" in page
+
+
+def test_a_check_of_an_exported_invoice_keeps_its_qbo_invoice_in_the_column(
+    alice, connected, admin_member, client_a, django_capture_on_commit_callbacks
+):
+    invoice = testing.make_invoice(admin_member, client_a, "finalized", number="E-1")
+    with django_capture_on_commit_callbacks(execute=True):
+        alice.post(LIST, {"action": "qbo_export", "invoice": [invoice.pk]})
+    with django_capture_on_commit_callbacks(execute=True):
+        alice.post(LIST, {"action": "qbo_check", "invoice": [invoice.pk]})
+    cell = cell_text(alice.get(LIST), invoice)
+    assert cell.startswith("Exported QBO invoice E-1 Checked: ready ")
+    qbo_id = QboInvoiceLink.objects.get(invoice=invoice).qbo_invoice_id
+    assert f'href="{connected.url_of(qbo_id)}"' in alice.get(LIST).content.decode()
+
+
 def test_check_selected_shows_the_findings_in_the_column(
     alice, connected, admin_member, client_a, django_capture_on_commit_callbacks
 ):
@@ -382,7 +413,7 @@ def test_a_qbo_invoice_deleted_there_is_replaced_from_the_cell(
     with django_capture_on_commit_callbacks(execute=True):
         alice.post(export)
     row = InvoiceExport.objects.filter(invoice=invoice).latest("id")
-    assert row.state == ExportState.CONFIRM
+    assert row.state == ExportState.DELETED_IN_QBO
     listing = alice.get(LIST)
     assert cell_text(listing, invoice) == (
         f"Removed from QBO {row.message} {row.advice} Create a new QBO invoice"

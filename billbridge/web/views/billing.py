@@ -1,7 +1,7 @@
 """The Billing list: the main screen. Filters, pages and bulk actions answer the table partial
 to htmx and the whole page to everyone else, so the list works without JavaScript too."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -27,7 +27,8 @@ QBO_ACTIONS = {
     "qbo_check": ("Check for QuickBooks Online", qbo_services.request_check),
     "qbo_export": ("Export to QuickBooks Online", qbo_services.request_export),
 }
-# More than any page holds; a longer selection is a forged request.
+# More than any page holds; a longer selection is a forged request, and "Select all matching"
+# beyond it is refused (narrow the filters): one bulk action runs in one request.
 MAX_SELECTION = 1000
 
 
@@ -48,6 +49,10 @@ class BulkReport:
     # A QuickBooks action's batch and its progress so far.
     batch: ExportBatch | None = None
     progress: qbo_services.Progress | None = None
+    # What was selected, ticked again in the table that comes back: a Check or Finalize
+    # must not clear the selection the next action needs.
+    selected: frozenset[int] = frozenset()
+    all_matching: bool = False
 
     @property
     def done_count(self) -> int:
@@ -58,22 +63,52 @@ class BulkReport:
         return len(self.outcomes) - self.done_count
 
 
-def _refused(error: str, status_code: int = 400) -> BulkReport:
-    return BulkReport(error=error, status_code=status_code)
+class Refused(Exception):
+    """A bulk action refused as a whole, before any invoice was touched."""
+
+    def __init__(self, error: str, status_code: int = 400):
+        super().__init__(error)
+        self.report = BulkReport(error=error, status_code=status_code)
 
 
-def _run_bulk_action(request) -> BulkReport:
-    action = request.POST.get("action", "")
-    if action not in BULK_ACTIONS and action not in QBO_ACTIONS:
-        return _refused("Choose an action from the More actions menu.")
+def _ticked_ids(request) -> list[int]:
     try:
         invoice_ids = [int(value) for value in request.POST.getlist("invoice")]
-    except ValueError:
-        return _refused("The selection was not understood. Reload the page and try again.")
-    if not invoice_ids:
-        return _refused("Select at least one invoice first.")
+    except ValueError as exc:
+        raise Refused("The selection was not understood. Reload the page and try again.") from exc
     if len(invoice_ids) > MAX_SELECTION:
-        return _refused(f"Select at most {MAX_SELECTION} invoices at a time.")
+        raise Refused(f"Select at most {MAX_SELECTION} invoices at a time.")
+    return invoice_ids
+
+
+def _all_matching_ids(request, filters: BillingFilterForm, matching) -> list[int]:
+    """Every invoice the list's filters match, on every page. The count the user saw travels
+    with the request: a list that changed since is looked at again, not acted on blindly."""
+    if filters.errors:
+        raise Refused("The filters were not understood: correct them before selecting all.")
+    seen = request.POST.get("all_matching", "")
+    count = matching.count()
+    if seen != str(count):
+        raise Refused(
+            f"The filters now match {count} invoice{'s' if count != 1 else ''}, not {seen}: "
+            "look at the list again before acting on all of them."
+        )
+    if count > MAX_SELECTION:
+        raise Refused(
+            f"All {count} matching invoices are more than {MAX_SELECTION} at a time: narrow "
+            "the filters."
+        )
+    return list(matching.values_list("pk", flat=True))
+
+
+def _act(request, invoice_ids: list[int], all_matching: bool, filters, matching) -> BulkReport:
+    action = request.POST.get("action", "")
+    if action not in BULK_ACTIONS and action not in QBO_ACTIONS:
+        raise Refused("Choose an action from the More actions menu.")
+    if all_matching:
+        invoice_ids = _all_matching_ids(request, filters, matching)
+    if not invoice_ids:
+        raise Refused("Select at least one invoice first.")
     if action in BULK_ACTIONS:
         outcomes = services.apply_bulk(request.membership, action, invoice_ids)
         return BulkReport(action_label=BULK_ACTIONS[action], outcomes=outcomes)
@@ -81,8 +116,22 @@ def _run_bulk_action(request) -> BulkReport:
     try:
         batch = start(request.membership, invoice_ids)
     except ServiceError as exc:
-        return _refused(exc.message, exc.status_code)
+        raise Refused(exc.message, exc.status_code) from exc
     return BulkReport(action_label=label, batch=batch, progress=qbo_services.batch_progress(batch))
+
+
+def _run_bulk_action(request, filters: BillingFilterForm, matching) -> BulkReport:
+    try:
+        invoice_ids = _ticked_ids(request)
+    except Refused as refused:
+        return refused.report
+    all_matching = bool(request.POST.get("all_matching"))
+    try:
+        report = _act(request, invoice_ids, all_matching, filters, matching)
+    except Refused as refused:
+        report = refused.report
+    # Done or refused, what was selected comes back ticked: the Export after a Check needs it.
+    return replace(report, selected=frozenset(invoice_ids), all_matching=all_matching)
 
 
 @member_required
@@ -91,14 +140,14 @@ def billing_list(request):
     """GET shows the list; POST runs a bulk action on the selected invoices, then shows the
     list (filtered as before) under the per-invoice results."""
     practice = request.membership.practice
-    report = _run_bulk_action(request) if request.method == "POST" else None
-
     filters = BillingFilterForm(practice, request.GET)
     invoices = filters.apply(
         Invoice.objects.for_practice(practice)
         .select_related("client")
         .order_by("-issue_date", "-id")
     )
+    # The action runs first, so that the list below shows what it did.
+    report = _run_bulk_action(request, filters, invoices) if request.method == "POST" else None
     page = Paginator(invoices, settings.BILLING_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     connection = connection_for(practice)
@@ -109,6 +158,11 @@ def billing_list(request):
         "page": page,
         "rows": [BillingRow(invoice, cells[invoice.pk]) for invoice in page.object_list],
         "report": report,
+        "selected": report.selected if report else frozenset(),
+        # Still "all matching" only while the filters match what the user saw: after a Finalize
+        # of every draft the list is another one, and acting on it needs a new look.
+        "all_matching": bool(report and report.all_matching)
+        and request.POST.get("all_matching") == str(page.paginator.count),
         "may_process_time": request.membership.has(Permission.PROCESS_TIME),
         "may_export": request.membership.has(Permission.EXPORT),
         "may_manage_settings": request.membership.has(Permission.MANAGE_SETTINGS),

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from billbridge.clients.models import ClientRole
 from billbridge.core.errors import InvalidInput, ServiceError, TransitionRefused
 from billbridge.invoicing import services
 from billbridge.invoicing.models import Invoice, InvoiceStatus
@@ -34,6 +35,8 @@ from billbridge.web.forms import (
 class Transition:
     run: Callable[[Membership, int, str], Invoice]  # (member, invoice id, reason)
     done: str  # the message once it worked, with {number}
+    # What still needs doing elsewhere once it worked, if anything (a warning on the page).
+    warn: Callable[[Invoice], str] = lambda invoice: ""
 
 
 TRANSITIONS = {
@@ -42,7 +45,9 @@ TRANSITIONS = {
         "Invoice {number} is finalized.",
     ),
     "revert": Transition(services.revert_to_draft, "Invoice {number} is a draft again."),
-    "close": Transition(services.close, "Invoice {number} is closed."),
+    "close": Transition(
+        services.close, "Invoice {number} is closed.", warn=qbo_services.still_open_in_qbo
+    ),
     "reopen": Transition(services.reopen, "Invoice {number} is reopened (Finalized)."),
 }
 
@@ -58,6 +63,49 @@ def allowed_transitions(membership: Membership, invoice: Invoice) -> set[str]:
         InvoiceStatus.FINALIZED: {"close"} | ({"revert"} if owner else set()),
         InvoiceStatus.CLOSED: {"reopen", "revert"} if owner else set(),
     }[invoice.status]
+
+
+def _who(membership: Membership) -> str:
+    return membership.user.get_full_name() or membership.user.username
+
+
+def missing_permissions(membership: Membership, invoice: Invoice) -> list[str]:
+    """Why a status button is missing, said where the member looks for it rather than left to
+    guess (R8's rule named in full). Display only, like allowed_transitions."""
+    processes = membership.has(Permission.PROCESS_TIME)
+    reasons = []
+    if not processes and invoice.status != InvoiceStatus.CLOSED:
+        doing = "Editing and finalizing need" if invoice.is_draft else "Closing needs"
+        reasons.append(f"{doing} the Process time permission, which you do not have.")
+    if invoice.is_draft:
+        return reasons
+    owner = is_client_owner(membership, invoice.client_id)
+    if not (owner and processes):
+        lacking = [
+            what
+            for what, held in (
+                ("the Owner role on this client", owner),
+                ("the Process time permission", processes),
+            )
+            if not held
+        ]
+        doing = (
+            "Reverting to Draft"
+            if invoice.status == InvoiceStatus.FINALIZED
+            else "Reverting to Draft or reopening"
+        )
+        owners = sorted(
+            _who(assignment.membership)
+            for assignment in invoice.client.assignments.filter(
+                role=ClientRole.OWNER
+            ).select_related("membership__user")
+        )
+        reasons.append(
+            f"{doing} needs the Owner role on this client and the Process time permission: "
+            f"you lack {' and '.join(lacking)}."
+            + (f" Owners of {invoice.client.name}: {', '.join(owners)}." if owners else "")
+        )
+    return reasons
 
 
 def _followed_batch(request) -> ExportBatch | None:
@@ -82,6 +130,7 @@ def _render_invoice(request, invoice: Invoice, *, error: str = "", status: int =
         "timeline": invoice.timeline.select_related("actor"),
         "export": cells_for([invoice], connection=connection)[invoice.pk],
         "allowed": allowed_transitions(membership, invoice),
+        "missing_permissions": missing_permissions(membership, invoice),
         "error": error,
         "connection": connection,
         "may_export": membership.has(Permission.EXPORT),
@@ -119,6 +168,8 @@ def invoice_transition(request, pk: int, action: str):
         invoice.refresh_from_db()
         return _render_invoice(request, invoice, error=exc.message, status=exc.status_code)
     messages.success(request, transition.done.format(number=invoice.number))
+    if warning := transition.warn(invoice):
+        messages.warning(request, warning)
     return redirect("web:invoice-detail", pk=invoice.pk)
 
 

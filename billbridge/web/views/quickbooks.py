@@ -17,10 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from billbridge.clients.models import Client
-from billbridge.core.errors import InvalidInput, ServiceError
+from billbridge.core.errors import InvalidInput, ServiceError, TransitionRefused
 from billbridge.invoicing.models import Invoice
 from billbridge.practice.models import Permission
 from billbridge.practice.permissions import require
@@ -30,7 +30,9 @@ from billbridge.quickbooks.column import cells_for
 from billbridge.quickbooks.models import (
     AstTaxHandling,
     ExportBatch,
+    ExportState,
     IgnoredWebhooks,
+    InvoiceExport,
     ItemMapping,
     QboConnection,
     WebhookEvent,
@@ -55,20 +57,25 @@ def company_or_none(connection):
     return qbo_connection.company_of(connection) if connection and connection.company else None
 
 
+def settings_managers(practice) -> list[str]:
+    """Who in the practice has Manage settings, by name: told to a member who lacks it."""
+    members = practice.memberships.filter(can_manage_settings=True).select_related("user")
+    return sorted(m.user.get_full_name() or m.user.username for m in members)
+
+
 @member_required
 @require_safe
 def quickbooks_settings(request):
+    """Every member may look; only a member with Manage settings gets the forms. The others
+    are told which permission they lack and who has it, rather than meeting a refusal."""
     membership = request.membership
-    try:
-        require(membership, Permission.MANAGE_SETTINGS)
-    except ServiceError as exc:
-        return refused_by(
-            request, exc, back_url=reverse("web:billing-list"), back_label="Back to Billing"
-        )
+    may_manage = membership.has(Permission.MANAGE_SETTINGS)
     connection = qbo_connection.connection_for(membership.practice)
     company = company_or_none(connection)
     items = [item for item in company.items if item.active] if company else []
     context = {
+        "may_manage": may_manage,
+        "managers": [] if may_manage else settings_managers(membership.practice),
         "connection": connection,
         "health": sync_health(connection, staff=request.user.is_staff) if connection else None,
         "company": company,
@@ -162,11 +169,6 @@ def _settings_action(run):
     return view
 
 
-def _disconnect(request) -> str:
-    qbo_connection.disconnect(request.membership)
-    return "QuickBooks Online is disconnected: Billbridge no longer holds its tokens."
-
-
 def _test(request) -> str:
     return qbo_connection.test_connection(request.membership).last_test_outcome
 
@@ -191,10 +193,45 @@ def _change_mapping(request) -> str:
     return f"Lines of “{mapping.service_name}” are exported as “{mapping.qbo_item_name}”."
 
 
-quickbooks_disconnect = _settings_action(_disconnect)
 quickbooks_test = _settings_action(_test)
 quickbooks_save_settings = _settings_action(_save_settings)
 quickbooks_items = _settings_action(_change_mapping)
+
+
+# The confirm button's value: a POST without it (a stale form, a forged request) only asks.
+CONFIRM_DISCONNECT = "disconnect"
+
+
+@member_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def quickbooks_disconnect(request):
+    """Disconnect asks first, on a page of its own (so no JavaScript is needed): what stops and
+    what stays. Only a POST with the confirm button's value disconnects."""
+    membership = request.membership
+    try:
+        require(membership, Permission.MANAGE_SETTINGS)
+        connection = qbo_connection.connection_for(membership.practice)
+        if connection is None:
+            raise TransitionRefused("QuickBooks Online is not connected.")
+        if request.method == "POST" and request.POST.get("confirm") == CONFIRM_DISCONNECT:
+            qbo_connection.disconnect(membership)
+            messages.success(
+                request, "QuickBooks Online is disconnected: Billbridge no longer holds its tokens."
+            )
+            return redirect("web:quickbooks-settings")
+    except ServiceError as exc:
+        return _to_settings(request, exc)
+    waiting = InvoiceExport.objects.filter(
+        practice=membership.practice, state=ExportState.QUEUED
+    ).count()
+    company = company_or_none(connection)
+    context = {
+        "connection": connection,
+        "company_name": company.name if company else f"company {connection.realm_id}",
+        "waiting": waiting,
+        "confirm": CONFIRM_DISCONNECT,
+    }
+    return render(request, "web/quickbooks_disconnect.html", context)
 
 
 # ---- exports ---------------------------------------------------------------------------------

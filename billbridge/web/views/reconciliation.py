@@ -14,9 +14,13 @@ from django.views.decorators.http import require_POST, require_safe
 from billbridge.core.errors import ServiceError
 from billbridge.quickbooks import reconciliation, tasks
 from billbridge.quickbooks.connection import connection_for
+from billbridge.quickbooks.services import qbo_invoice_url
 from billbridge.web.access import member_required, refused_by
 
-CSV_COLUMNS = ["Finding", "Invoice", "QBO invoice Ids", "Billbridge amount", "QBO amount", "Note"]
+CSV_COLUMNS = [
+    "Finding", "Invoice", "QBO invoice numbers", "QBO invoice Ids", "Billbridge amount",
+    "QBO amount", "Note",
+]  # fmt: skip
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -27,9 +31,28 @@ def _to_billing(request, error: ServiceError):
     )
 
 
+def _numbers(row: dict) -> list[str]:
+    # Reports made before rows carried QBO's numbers have only its Ids.
+    return row.get("qbo_numbers") or row["qbo_ids"]
+
+
+def _qbo_invoices(report, row: dict) -> list[dict]:
+    """The row's QBO invoices by number, each linked to QBO as the QuickBooks Export column
+    links it; one missing there has nothing to link to."""
+    missing = row["kind"] == reconciliation.MISSING
+    return [
+        {"number": number, "url": "" if missing else qbo_invoice_url(report.realm_id, qbo_id)}
+        for qbo_id, number in zip(row["qbo_ids"], _numbers(row), strict=True)
+    ]
+
+
 def _groups(report) -> list[dict]:
     return [
-        {"kind": kind, "label": label, "rows": rows}
+        {
+            "kind": kind,
+            "label": label,
+            "rows": [{**row, "qbo_invoices": _qbo_invoices(report, row)} for row in rows],
+        }
         for kind, label in reconciliation.KINDS.items()
         if (rows := [row for row in report.rows if row["kind"] == kind])
     ]
@@ -52,6 +75,7 @@ def _csv(report) -> HttpResponse:
             [
                 reconciliation.KINDS[row["kind"]],
                 _as_text(row["number"]),
+                _as_text(" ".join(_numbers(row))),
                 " ".join(row["qbo_ids"]),
                 row["ours"],
                 row["qbo"],

@@ -10,7 +10,7 @@ from tqdm import tqdm
 from billbridge.core.errors import ServiceError
 from billbridge.invoicing.models import Invoice, InvoiceStatus
 from billbridge.practice.models import Membership
-from billbridge.quickbooks import exporter, services
+from billbridge.quickbooks import export, services
 from billbridge.quickbooks.models import (
     ConnectionStatus,
     ExportBatch,
@@ -128,7 +128,7 @@ class Command(BaseCommand):
         # The bar writes to the raw stream: Django's wrapper would end each redraw with a newline.
         with tqdm(total=progress.total, unit="invoice", file=self.stderr._out) as bar:
             while True:
-                exporter.drain(realm_id)
+                export.drain(realm_id)
                 progress = services.batch_progress(batch)
                 bar.update(progress.exported + progress.errors - bar.n)
                 bar.set_postfix_str(progress.summary(), refresh=False)

@@ -1,38 +1,55 @@
-// The one thing on the Billing list that needs JavaScript: the select-all checkbox. Without
-// JavaScript it stays hidden and each row is ticked by hand. Listeners sit on the document so
-// they keep working after htmx swaps the table.
+// The Billing list's selection helpers: the select-all checkbox of the page, the live count
+// ("3 selected") and "Select all N matching". Without JavaScript the select-all stays hidden,
+// each row is ticked by hand, and "Select all N matching" still works (the server counts).
+// Listeners sit on the document so they keep working after htmx swaps the table; the server
+// sends the table back with the selection ticked, so a swap clears nothing.
 (function () {
   "use strict";
 
-  function rowChecks(table) {
-    return Array.from(table.querySelectorAll("input[data-row-check]"));
+  function rowChecks(form) {
+    return Array.from(form.querySelectorAll("input[data-row-check]"));
   }
 
-  function syncSelectAll(table) {
-    var all = table.querySelector("input[data-select-all]");
-    if (!all) return;
-    var rows = rowChecks(table);
+  function sync(form) {
+    var rows = rowChecks(form);
     var ticked = rows.filter(function (box) { return box.checked; }).length;
-    all.hidden = rows.length === 0;
-    all.checked = rows.length > 0 && ticked === rows.length;
-    all.indeterminate = ticked > 0 && ticked < rows.length;
+    var all = form.querySelector("input[data-select-all]");
+    if (all) {
+      all.hidden = rows.length === 0;
+      all.checked = rows.length > 0 && ticked === rows.length;
+      all.indeterminate = ticked > 0 && ticked < rows.length;
+    }
+    var matching = form.querySelector("input[data-select-matching]");
+    var count = form.querySelector("[data-selected-count]");
+    if (count) {
+      var selected = matching && matching.checked ? Number(matching.value) : ticked;
+      count.textContent = selected ? selected + " selected" : "";
+    }
   }
 
   document.addEventListener("change", function (event) {
     var box = event.target;
-    var table = box.closest && box.closest("table");
-    if (!table) return;
+    var form = box.form;
+    if (!form || !form.querySelector("input[data-row-check], input[data-select-matching]")) return;
+    var matching = form.querySelector("input[data-select-matching]");
     if (box.matches("input[data-select-all]")) {
-      rowChecks(table).forEach(function (row) { row.checked = box.checked; });
+      rowChecks(form).forEach(function (row) { row.checked = box.checked; });
+      if (!box.checked && matching) matching.checked = false;
+    } else if (box.matches("input[data-select-matching]")) {
+      // Every matching invoice includes every one on this page.
+      if (box.checked) rowChecks(form).forEach(function (row) { row.checked = true; });
+    } else if (box.matches("input[data-row-check]")) {
+      // One row left out: no longer all of them.
+      if (!box.checked && matching) matching.checked = false;
+    } else {
+      return;
     }
-    if (box.matches("input[data-select-all], input[data-row-check]")) {
-      syncSelectAll(table);
-    }
+    sync(form);
   });
 
-  function showSelectAll() {
-    document.querySelectorAll("table").forEach(syncSelectAll);
+  function syncAll() {
+    document.querySelectorAll("form").forEach(sync);
   }
-  document.addEventListener("DOMContentLoaded", showSelectAll);
-  document.addEventListener("htmx:afterSettle", showSelectAll);
+  document.addEventListener("DOMContentLoaded", syncAll);
+  document.addEventListener("htmx:afterSettle", syncAll);
 })();

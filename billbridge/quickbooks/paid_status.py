@@ -1,5 +1,8 @@
 """Paid in QuickBooks → Closed in Billbridge (R6), and what QBO users changed (drift).
 
+Not a two-way sync of invoices (R4: there is none): the paid status and the drift are all it
+reads back from QBO.
+
 A company's sync reads what changed in QBO since its watermark with one change-data-capture call
 for invoices, and applies the paid rule to each of our invoices among the changes. A payment
 applied, deleted or voided changes its invoices' Balance, so the invoices themselves show up in
@@ -9,10 +12,11 @@ sync come at once, and one sync serves every event waiting (coalesced). CDC look
 most, so a watermark older than that (or none) is replaced by a full catch-up: our linked invoices
 read by Id.
 
-The paid rule (RELIABILITY.md §3.4): an invoice is closed only when QBO shows Balance 0, a total
-equal to what we exported, and it is neither voided nor deleted. A payment that goes away reopens an
-invoice the sync closed. Whatever else a QBO user changed is recorded as drift for a person to
-settle; nothing is overwritten.
+The paid rule (RELIABILITY.md §3.4; stated once, in qbo_invoice.QboInvoice.pays_ours): an invoice
+is closed only when QBO shows Balance 0, a total equal to what we exported, it is neither voided
+nor deleted, and QBO holds our current version. A payment that goes away reopens an invoice the
+sync closed. Whatever else a QBO user changed is recorded as drift for a person to settle;
+nothing is overwritten.
 """
 
 import logging
@@ -28,7 +32,7 @@ from billbridge.invoicing import services as invoicing
 from billbridge.invoicing.models import InvoiceStatus
 from billbridge.quickbooks.client import QboClient, QboError
 from billbridge.quickbooks.connection import client_for
-from billbridge.quickbooks.exporter import payloads_from_text
+from billbridge.quickbooks.export.rows import body_from_text
 from billbridge.quickbooks.models import (
     ConnectionStatus,
     ExportState,
@@ -37,7 +41,7 @@ from billbridge.quickbooks.models import (
     QboInvoiceLink,
     WebhookEvent,
 )
-from billbridge.quickbooks.tokens import ReconnectRequired
+from billbridge.quickbooks.qbo_invoice import QboInvoice
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +81,7 @@ def sync_company(realm_id: str, *, force: bool = False) -> dict:
     try:
         with client_for(connection) as qbo:
             invoices, deleted, watermark = _changes(connection, qbo)
-    except (QboError, ReconnectRequired) as exc:
+    except QboError as exc:
         log.warning("QBO %s: sync could not read QuickBooks: %s", realm_id, exc)
         report["error"] = str(exc)
         return report
@@ -91,8 +95,16 @@ def sync_company(realm_id: str, *, force: bool = False) -> dict:
     }
     for qbo_invoice in invoices:
         link = links.get(qbo_invoice["Id"])
-        if link is not None and link.read_at and link.sync_token == str(qbo_invoice["SyncToken"]):
-            continue  # seen as it is now, by an earlier sync (the overlap brings it again)
+        if (
+            link is not None
+            and link.read_at
+            and link.sync_token == str(qbo_invoice["SyncToken"])
+            and link.read_at >= link.invoice.updated_at
+        ):
+            # Seen as it is now by an earlier sync (the overlap brings it again), and ours is
+            # unchanged since: a person who reopened an invoice QBO shows paid has it closed
+            # again, as R6 wants, until the payment goes in QBO.
+            continue
         if link is not None:  # invoices made in QBO are none of ours (R4)
             report["read"] += 1
             outcome = apply_qbo_invoice(link, qbo_invoice)
@@ -157,60 +169,55 @@ def _parse_time(text: str) -> datetime | None:
 # ---- the paid rule ------------------------------------------------------------------------------
 
 
-def is_voided(qbo_invoice: dict) -> bool:
-    return Decimal(str(qbo_invoice.get("TotalAmt", 0))) == 0 and "Voided" in (
-        qbo_invoice.get("PrivateNote") or ""
-    )
-
-
-def apply_qbo_invoice(link: QboInvoiceLink, qbo_invoice: dict) -> str | None:
+def apply_qbo_invoice(link: QboInvoiceLink, answer: dict) -> str | None:
     """Apply a fresh read of the QBO twin of `link`. Returns "closed", "reopened", "drift" or
     None when our invoice stays as it is."""
-    total = Decimal(str(qbo_invoice.get("TotalAmt", 0)))
-    balance = Decimal(str(qbo_invoice.get("Balance", total)))
-    payments = [
-        txn["TxnId"]
-        for txn in qbo_invoice.get("LinkedTxn") or []
-        if txn.get("TxnType") == "Payment"
-    ]
+    qbo = QboInvoice.read(answer)
+    payments = qbo.payment_ids
     with transaction.atomic():
         link = QboInvoiceLink.objects.select_for_update().select_related("invoice").get(pk=link.pk)
-        link.sync_token = str(qbo_invoice.get("SyncToken", link.sync_token))
-        link.qbo_balance = balance
+        link.sync_token = qbo.sync_token or link.sync_token
+        link.qbo_balance = qbo.balance
         link.payment_ids = "".join(f",{p}" for p in payments) + ("," if payments else "")
         link.read_at = timezone.now()
         link.save(
             update_fields=["sync_token", "qbo_balance", "payment_ids", "read_at", "updated_at"]
         )
-        if is_voided(qbo_invoice):
+        if qbo.voided:
             return "drift" if _record_drift(link, "voided", []) else None
-        differences = _differences(link, qbo_invoice)
+        expected = baseline(link)
+        differences = _differences(expected, qbo)
         if differences:
             # Not ours any more: never closed on a total we did not send.
-            return "drift" if _record_drift(link, "changed", differences, qbo_invoice) else None
+            return "drift" if _record_drift(link, "changed", differences, qbo) else None
         if (link.drift or {}).get("kind") == "changed":
             # Changed back in QBO: nothing left for a person to decide.
             kept = {k: v for k, v in link.drift.items() if k == "accepted"}
             QboInvoiceLink.objects.filter(pk=link.pk).update(drift=kept)
         invoice = link.invoice
-        paid = total > 0 and balance == 0
-        # QBO holds the version we last exported; an invoice edited since (after a revert, R9)
-        # is another invoice until it is exported, and a payment of the old one does not pay it.
-        current = link.exported_content_version == invoice.content_version
-        if paid and current and invoice.status == InvoiceStatus.FINALIZED:
+        pays_ours = qbo.pays_ours(
+            expected_total=Decimal(expected["total"]),
+            current=link.exported_content_version == invoice.content_version,
+        )
+        if pays_ours and invoice.status == InvoiceStatus.FINALIZED:
             invoicing.close(
                 None, invoice.pk, PAID_REASON, practice=invoice.practice, actor_label=ACTOR
             )
-            QboInvoiceLink.objects.filter(pk=link.pk).update(closed_by_sync=True)
+            # Read after our own change: the next sync may skip it while nothing changes.
+            QboInvoiceLink.objects.filter(pk=link.pk).update(
+                closed_by_sync=True, read_at=timezone.now()
+            )
             return "closed"
-        if not paid and invoice.status == InvoiceStatus.CLOSED and link.closed_by_sync:
+        if not qbo.paid_in_full and invoice.status == InvoiceStatus.CLOSED and link.closed_by_sync:
             invoicing.reopen_by_sync(
                 invoice.practice,
                 invoice.pk,
-                f"The payment was removed in QuickBooks (balance {balance} of {total}).",
+                f"The payment was removed in QuickBooks (balance {qbo.balance} of {qbo.total}).",
                 actor_label=ACTOR,
             )
-            QboInvoiceLink.objects.filter(pk=link.pk).update(closed_by_sync=False)
+            QboInvoiceLink.objects.filter(pk=link.pk).update(
+                closed_by_sync=False, read_at=timezone.now()
+            )
             return "reopened"
     return None
 
@@ -229,27 +236,27 @@ def baseline(link: QboInvoiceLink) -> dict:
     }
 
 
-def snapshot(qbo_invoice: dict) -> dict:
+def snapshot(qbo: QboInvoice) -> dict:
     """The same four facts, as QBO shows them now."""
     return {
-        "total": _money(qbo_invoice.get("TotalAmt", 0)),
-        "customer": (qbo_invoice.get("CustomerRef") or {}).get("value", ""),
-        "number": qbo_invoice.get("DocNumber", ""),
-        "lines": sum("SalesItemLineDetail" in line for line in qbo_invoice.get("Line") or []),
+        "total": _money(qbo.total),
+        "customer": qbo.customer_id,
+        "number": qbo.doc_number,
+        "lines": qbo.sales_lines,
     }
 
 
 def _money(value) -> str:
-    """Amounts as text with two decimals: QBO writes 686 where we hold 686.00."""
+    """Amounts as text with two decimals, as drift keeps them (JSON holds no Decimal)."""
     return str(Decimal(str(value)).quantize(CENT))
 
 
 LABELS = {"total": "Total", "customer": "Customer", "number": "Number", "lines": "Lines"}
 
 
-def _differences(link: QboInvoiceLink, qbo_invoice: dict) -> list[dict]:
-    """What a QBO user changed: total, customer, number, lines."""
-    expected, seen = baseline(link), snapshot(qbo_invoice)
+def _differences(expected: dict, qbo: QboInvoice) -> list[dict]:
+    """What a QBO user changed from `expected` (the baseline): total, customer, number, lines."""
+    seen = snapshot(qbo)
     return [
         {"field": LABELS[key], "ours": str(expected[key]), "qbo": str(seen[key])}
         for key in LABELS
@@ -271,10 +278,12 @@ def _exported_line_count(link: QboInvoiceLink) -> int | None:
     )
     if not payload:
         return None
-    return sum("SalesItemLineDetail" in line for line in payloads_from_text(payload)["Line"])
+    return QboInvoice.read(body_from_text(payload)).sales_lines
 
 
-def _record_drift(link: QboInvoiceLink, kind: str, differences: list[dict], qbo=None) -> bool:
+def _record_drift(
+    link: QboInvoiceLink, kind: str, differences: list[dict], qbo: QboInvoice | None = None
+) -> bool:
     """Flag the link for a person; returns False when the same drift was already flagged."""
     current = link.drift or {}
     drift = {

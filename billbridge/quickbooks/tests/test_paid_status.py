@@ -12,7 +12,7 @@ from django.utils import timezone
 from billbridge.core import testing
 from billbridge.invoicing import services as invoicing
 from billbridge.invoicing.models import InvoiceStatus
-from billbridge.quickbooks import exporter, services, sync
+from billbridge.quickbooks import export, paid_status, services
 from billbridge.quickbooks.models import QboConnection, QboInvoiceLink, WebhookEvent
 from billbridge.quickbooks.testing import connect_practice
 
@@ -38,12 +38,12 @@ class Paid:
         testing.assign(self.member, client)
         invoice = testing.make_invoice(self.member, client, InvoiceStatus.FINALIZED)
         services.request_export(self.member, [invoice.pk])
-        exporter.drain(self.realm)
+        export.drain(self.realm)
         link = QboInvoiceLink.objects.get(invoice=invoice)
         return invoice, link.qbo_invoice_id
 
     def sync(self):
-        return sync.sync_company(self.realm, force=True)
+        return paid_status.sync_company(self.realm, force=True)
 
     def status(self, invoice):
         invoice.refresh_from_db()
@@ -54,6 +54,21 @@ class Paid:
             f"{self.qbo.control_url}/requests", params={"path": "/v3/company/*/cdc"}
         ).json()["requests"]
         return len(entries)
+
+
+def test_an_invoice_reopened_here_while_qbo_shows_it_paid_is_closed_again(paid):
+    """Found by the stateful test: the sync skipped a QBO invoice it had seen at that SyncToken,
+    so a local reopen ("cheque bounced") left ours Finalized while QBO holds the payment."""
+    invoice, qbo_id = paid.exported()
+    paid.company.receive_payment(qbo_id)
+    paid.sync()
+    assert paid.status(invoice) == InvoiceStatus.CLOSED
+    invoicing.reopen(paid.member, invoice.pk, "Cheque bounced")
+    assert paid.status(invoice) == InvoiceStatus.FINALIZED
+
+    assert paid.sync()["closed"] == 1
+    assert paid.status(invoice) == InvoiceStatus.CLOSED
+    assert paid.sync()["read"] == 0  # seen now, and unchanged here since: skipped again
 
 
 def test_paid_in_full_closes_with_the_reason_and_who(paid):
@@ -155,17 +170,18 @@ def test_an_old_watermark_falls_back_to_reading_our_invoices(paid):
 def test_events_waiting_make_a_sync_due_and_one_sync_serves_them_all(paid):
     invoice, qbo_id = paid.exported()
     paid.sync()
-    assert not sync.sync_due(QboConnection.objects.get())
+    assert not paid_status.sync_due(QboConnection.objects.get())
     for n in range(5):
         WebhookEvent.objects.create(
             dedupe_key=f"e{n}", realm_id=paid.realm, entity="Invoice", entity_id=qbo_id,
             operation="Update",
         )  # fmt: skip
     paid.company.receive_payment(qbo_id)
-    assert sync.sync_due(QboConnection.objects.get())
-    assert sync.sync_company(paid.realm)["closed"] == 1
+    assert paid_status.sync_due(QboConnection.objects.get())
+    assert paid_status.sync_company(paid.realm)["closed"] == 1
     assert not WebhookEvent.objects.filter(processed_at__isnull=True).exists()
-    assert sync.sync_company(paid.realm)["skipped"] is True  # nothing waiting, interval not up
+    # Nothing waiting, interval not up:
+    assert paid_status.sync_company(paid.realm)["skipped"] is True
 
 
 def test_keep_as_is_accepts_qbo_version_and_a_payment_then_closes_it(paid):
@@ -196,7 +212,7 @@ def test_export_ours_again_puts_our_version_back_in_qbo(paid):
     )
     paid.sync()
     batch = services.resolve_drift(paid.member, invoice.pk, keep=False)
-    exporter.drain(paid.realm)
+    export.drain(paid.realm)
     assert services.batch_progress(batch).exported == 1
     assert paid.company.find("Invoice", qbo_id)["TotalAmt"] == invoice.total
     paid.sync()
@@ -209,7 +225,7 @@ def test_export_ours_again_after_a_deletion_in_qbo_makes_a_new_qbo_invoice(paid)
     paid.company.delete_invoice(qbo_id)
     paid.sync()
     services.resolve_drift(paid.member, invoice.pk, keep=False)
-    exporter.drain(paid.realm)
+    export.drain(paid.realm)
     link = QboInvoiceLink.objects.get(invoice=invoice)
     assert link.qbo_invoice_id != qbo_id
     assert paid.company.find("Invoice", link.qbo_invoice_id)["TotalAmt"] == invoice.total

@@ -1,7 +1,9 @@
-"""Check selected invoices: every test an export would make, with reads only.
+"""Check selected invoices: every test an export would make, with reads only. (Not `checks.py`:
+that name is Django's, for its system checks.)
 
-The findings land in ExportCheck rows, which the QuickBooks Export column shows until the next
-export of the invoice.
+A run reads the company's settings from QBO once, before its first invoice, as an export drain
+does, so that Check and Export judge by the same QBO. The findings land in ExportCheck rows,
+which the QuickBooks Export column shows beside the invoice's export state until its next export.
 """
 
 from billbridge.invoicing.models import Invoice
@@ -14,14 +16,13 @@ from billbridge.quickbooks.connection import (
     item_choices,
 )
 from billbridge.quickbooks.customers import customers_named
-from billbridge.quickbooks.exporter import link_of
+from billbridge.quickbooks.export.rows import link_of
 from billbridge.quickbooks.models import (
     CustomerLink,
     ExportBatch,
     ExportCheck,
     QboInvoiceLink,
 )
-from billbridge.quickbooks.tokens import ReconnectRequired
 
 
 def check_invoices(batch_id: int, invoice_ids: list[int]) -> None:
@@ -48,7 +49,7 @@ def check_invoices(batch_id: int, invoice_ids: list[int]) -> None:
             unlinked = sorted({i.client.name for i in invoices if i.client_id not in links})
             matches = customers_named(qbo, unlinked) if unlinked else {}
             taken = _doc_numbers_taken(qbo, invoices) if company.custom_txn_numbers else {}
-    except (QboError, ReconnectRequired) as exc:
+    except QboError as exc:
         _all_failed(batch, invoices, f"QuickBooks could not be read: {exc}")
         return
     items, default_item = item_choices(connection)

@@ -1,0 +1,63 @@
+"""The practice's books outside Billbridge (its QuickBooks Online company), as invoicing sees them.
+
+A revert to Draft must first change the books (R8: the invoice leaves QBO; R9: its payments are
+unapplied there), and closing an invoice by hand says when the books still wait for its money.
+invoicing never imports the integration that knows (DESIGN.md §4.0): the quickbooks app
+registers its books when Django starts (QuickbooksConfig.ready()), and services.py looks them
+up. Until then there are no books elsewhere and nothing to do
+(docs/decisions/0016-external-books-step.md).
+"""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from billbridge.invoicing.models import Invoice
+
+
+@dataclass(frozen=True)
+class BooksChange:
+    """What the books changed so that an invoice can be a draft, in the user's words."""
+
+    # Said when the invoice changed meanwhile and is not reverted after all: the books keep the
+    # change. "" when the books changed nothing.
+    kept: str = ""
+    # (action, reason) of the timeline entry written after "reverted to draft"; None for none.
+    event: tuple[str, str] | None = None
+
+
+NOTHING = BooksChange()
+
+
+class ExternalBooks(Protocol):
+    def remove_before_revert(self, invoice: Invoice) -> BooksChange:
+        """Make the books ready for `invoice` (finalized or closed, its guards passed) to be a
+        draft. Called with no database transaction open: the step saves what the books
+        answered as it goes, whatever the invoice's own change does next. Raises
+        TransitionRefused when the books refuse or cannot be asked, having kept nothing that
+        the refusal does not name."""
+        ...
+
+    def still_open(self, invoice: Invoice) -> str:
+        """What to tell the person who closes `invoice` by hand while the books, as last read,
+        still wait for its money; "" when they do not. Reads only what is stored."""
+        ...
+
+
+class _NoBooks:
+    def remove_before_revert(self, invoice: Invoice) -> BooksChange:
+        return NOTHING
+
+    def still_open(self, invoice: Invoice) -> str:
+        return ""
+
+
+_registered: ExternalBooks = _NoBooks()
+
+
+def register(books: ExternalBooks) -> None:
+    global _registered
+    _registered = books
+
+
+def external_books() -> ExternalBooks:
+    return _registered
