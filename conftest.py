@@ -82,9 +82,14 @@ def control(emulator):
 
 
 @pytest.fixture
-def qbo_company(emulator) -> str:
-    """The realm id of a new US company with the sample data (customers, items, invoices)."""
-    return emulator.emulator.create_company(name="Sandbox Company US 1", seed="sample").realm_id
+def qbo_company(request, emulator) -> str:
+    """The realm id of a new company with the sample data (customers, items, invoices): a US
+    one unless the test is marked, e.g. `@pytest.mark.qbo_company(country="GB")` or
+    `(automated_sales_tax=True, custom_txn_numbers=False)` (the emulator's preference names)."""
+    marker = request.node.get_closest_marker("qbo_company")
+    options = {"country": "US", **(marker.kwargs if marker else {})}
+    name = f"Sandbox Company {options['country']} 1"
+    return emulator.emulator.create_company(name=name, seed="sample", **options).realm_id
 
 
 @pytest.fixture
@@ -102,11 +107,13 @@ def qbo_settings(settings, emulator):
 
 
 @pytest.fixture
-def setup(db, qbo_settings, emulator, qbo_company, settings):
-    """A practice connected to a fresh emulated company (custom numbers on, 8% sales tax)."""
+def setup(request, db, qbo_settings, emulator, qbo_company, settings):
+    """A practice connected to a fresh emulated company (8% sales tax; custom numbers on unless
+    the company is chosen with the `qbo_company` marker)."""
     settings.QBO_LOOKUP_DELAY_SECONDS = 0
     company = emulator.emulator.company(qbo_company)
-    company.set_preferences(custom_txn_numbers=True)
+    if request.node.get_closest_marker("qbo_company") is None:
+        company.set_preferences(custom_txn_numbers=True)
     practice = testing.make_practice("Export Co")
     member = testing.make_admin(practice, "exporter")
     invoicing.update_tax_settings(
@@ -148,4 +155,11 @@ class Setup:
         export.drain(self.realm)
 
     def fault(self, **fault):
+        """One of the emulator's faults (qbo_emulator/README.md), e.g. kind="drop", path=…"""
         httpx.post(f"{self.qbo.control_url}/faults", json=fault).raise_for_status()
+
+    def requests(self, path: str | None = None) -> list[dict]:
+        """The emulator's request log; `path` is a glob such as "/v3/company/*/batch"."""
+        params = {"limit": 10_000} | ({"path": path} if path else {})
+        answer = httpx.get(f"{self.qbo.control_url}/requests", params=params)
+        return answer.raise_for_status().json()["requests"]

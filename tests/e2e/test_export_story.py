@@ -164,6 +164,8 @@ def test_the_selection_is_counted_kept_after_check_and_spans_every_page(
     page = open_page()
     log_in(page, "alice")
     page.get_by_label("Status").select_option("finalized")
+    # The filtered table has come (htmx swaps it in): a tick made before would be swapped away.
+    expect(page.get_by_label("Select all 6 matching invoices")).to_have_count(1)
     rows = page.locator(".billing-table tbody tr")
     expect(rows).to_have_count(3)
     count = page.locator("[data-selected-count]")

@@ -1,35 +1,23 @@
 """Exports and checks through the API, against the running QBO emulator: the batch answered at
 once, its progress and each invoice's outcome polled until finished, and the refusals."""
 
-from decimal import Decimal
-
 import pytest
 from django.conf import settings
 
 from billbridge.api.tests.conftest import ApiCaller, caller_for
 from billbridge.core import testing
-from billbridge.invoicing import services as invoicing
 from billbridge.invoicing.models import InvoiceStatus
 from billbridge.quickbooks.connection import NOT_CONNECTED
 from billbridge.quickbooks.models import ExportBatch, QboInvoiceLink
-from billbridge.quickbooks.testing import connect_practice
 
 EXPORT = "/api/v1/invoices/export"
 CHECK = "/api/v1/invoices/check"
 
 
 @pytest.fixture
-def qbo(db, qbo_settings, emulator, qbo_company, settings):
-    settings.QBO_LOOKUP_DELAY_SECONDS = 0
-    company = emulator.emulator.company(qbo_company)
-    company.set_preferences(custom_txn_numbers=True)
-    practice = testing.make_practice("Export Co")
-    member = testing.make_admin(practice, "exporter")
-    invoicing.update_tax_settings(
-        member, primary_name="Sales tax", primary_rate=Decimal("8"), primary_enabled=True
-    )
-    connect_practice(practice, emulator, qbo_company)
-    return Qbo(member, company, qbo_company)
+def qbo(setup):
+    """The root conftest's practice connected to an emulator company, spoken to by the API."""
+    return Qbo(setup.member, setup.company, setup.realm)
 
 
 class Qbo:

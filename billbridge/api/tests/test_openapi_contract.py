@@ -15,7 +15,8 @@ from decimal import Decimal
 
 import pytest
 import schemathesis
-from django.db import transaction
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
 from schemathesis.core.parameters import ParameterLocation
 
 from billbridge.api.tokens import issue_token
@@ -47,6 +48,18 @@ INVOICE_FOR = {
     "/api/v1/invoices/{invoice_id}/close": InvoiceStatus.FINALIZED,
     "/api/v1/invoices/{invoice_id}/reopen": InvoiceStatus.CLOSED,
 }
+
+
+@pytest.fixture(autouse=True)
+def connection_kept_across_requests():
+    """Schemathesis calls the WSGI application itself, whose request signals would close the
+    test's database connection (and its transaction) after each request, as Django's own test
+    client avoids: on PostgreSQL the next query then finds the connection closed."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

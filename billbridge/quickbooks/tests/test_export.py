@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import httpx
+import pytest
 from django.utils import timezone
 
 from billbridge.core import testing
@@ -230,6 +231,7 @@ def test_a_name_another_drain_is_creating_waits_for_it_and_is_not_created_twice(
     setup.export(invoice)
     row = row_of(invoice)
     assert (row.state, row.payload, row.lease_until) == (ExportState.QUEUED, "", None)
+    assert setup.requests("/v3/company/*/batch") == []  # nothing created, nothing sent
     assert row.next_attempt_at > timezone.now()
     assert not [c for c in setup.company.list("Customer") if c["DisplayName"] == "Busy Name Co"]
 
@@ -325,3 +327,21 @@ def test_a_qbo_invoice_deleted_there_is_replaced_only_when_confirmed(setup):
     assert row_of(invoice).state == ExportState.EXPORTED
     [qbo] = setup.ours_in_qbo(invoice)
     assert qbo["Id"] != link.qbo_invoice_id
+
+
+@pytest.mark.qbo_company(country="GB")
+def test_a_uk_company_chosen_by_the_marker_gets_a_vat_code_on_every_line(setup):
+    """The qbo_company marker's company: a UK one, whose lines each carry a VAT code."""
+    invoicing.update_tax_settings(
+        setup.member, primary_name="VAT", primary_rate=Decimal("20"), primary_enabled=True
+    )
+    invoice = setup.invoice("Thames Traders")
+    setup.export(invoice)
+    row = row_of(invoice)
+    assert row.state == ExportState.EXPORTED, row.message
+    [qbo] = setup.ours_in_qbo(invoice)
+    assert all(
+        "TaxCodeRef" in line["SalesItemLineDetail"]
+        for line in qbo["Line"]
+        if "SalesItemLineDetail" in line
+    )
