@@ -108,24 +108,14 @@ def _amount_note(mine: Ours, twin: QboInvoice) -> str:
 
 def _compare_twin(mine: Ours, twin: QboInvoice) -> Iterator[dict]:
     ids = [twin.id]
+    amounts = {"ours_amount": _money(mine.total), "qbo_amount": _money(twin.total)}
     if twin.total != mine.total:
-        yield _row(
-            AMOUNT,
-            mine,
-            ids,
-            ours_amount=_money(mine.total),
-            qbo_amount=_money(twin.total),
-            note=_amount_note(mine, twin),
-        )
+        yield _row(AMOUNT, mine, ids, **amounts, note=_amount_note(mine, twin))
     # Paid in full there, whatever the total (an amount that differs is its own finding).
     if twin.paid_in_full and mine.status != InvoiceStatus.CLOSED:
+        status = InvoiceStatus(mine.status).label.lower()
         yield _row(
-            PAID_OPEN,
-            mine,
-            ids,
-            ours_amount=_money(mine.total),
-            qbo_amount=_money(twin.total),
-            note=f"Paid in full in QuickBooks; {InvoiceStatus(mine.status).label.lower()} here.",
+            PAID_OPEN, mine, ids, **amounts, note=f"Paid in full in QuickBooks; {status} here."
         )
     # Closed by hand ("paid by cheque") with the payment never recorded in QBO, or a payment
     # removed there that the sync has not read yet: QBO still waits for the money.
@@ -134,8 +124,7 @@ def _compare_twin(mine: Ours, twin: QboInvoice) -> Iterator[dict]:
             CLOSED_OPEN,
             mine,
             ids,
-            ours_amount=_money(mine.total),
-            qbo_amount=_money(twin.total),
+            **amounts,
             note=f"Closed here, but QuickBooks shows a balance of {twin.balance:,.2f}: record "
             "the payment in QuickBooks (or reopen the invoice here if it was not paid).",
         )

@@ -7,12 +7,14 @@ of the drain alive (quickbooks/leases.py).
 """
 
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import connection as db
 
-from billbridge.quickbooks.client import QboAuthFailed, QboError, QboThrottled
+from billbridge.quickbooks.client import QboAuthFailed, QboClient, QboError, QboThrottled
+from billbridge.quickbooks.company import Company
 from billbridge.quickbooks.connection import client_for, fresh_company
 from billbridge.quickbooks.export.chunk import Chunk
 from billbridge.quickbooks.export.claim import claim, release
@@ -28,35 +30,52 @@ log = logging.getLogger(__name__)
 def drain(realm_id: str, *, limiter: DatabaseLimiter | None = None) -> int:
     """Export every due row of the company; returns how many rows were worked on."""
     threads = settings.QBO_EXPORT_THREADS
+    company = CompanyOnce()
     with Heartbeat() as owner:
         if threads <= 1:
-            return _drain(realm_id, limiter, owner)
+            return _drain(realm_id, limiter, owner, company)
         with ThreadPoolExecutor(threads) as pool:
             futures = [
-                pool.submit(_drain_in_thread, realm_id, limiter, owner) for _ in range(threads)
+                pool.submit(_drain_in_thread, realm_id, limiter, owner, company)
+                for _ in range(threads)
             ]
         return sum(future.result() for future in futures)
 
 
-def _drain_in_thread(realm_id: str, limiter: DatabaseLimiter | None, owner: str) -> int:
+class CompanyOnce:
+    """The company's settings, read fresh once per drain by whichever thread first needs them
+    (docs/decisions/0017): the drain's threads share the one read."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._company: Company | None = None
+
+    def get(self, connection: QboConnection, client: QboClient) -> Company:
+        with self._lock:  # a thread, not a database transaction: the other one waits for it
+            if self._company is None:
+                self._company = fresh_company(connection, client)
+            return self._company
+
+
+def _drain_in_thread(
+    realm_id: str, limiter: DatabaseLimiter | None, owner: str, company: CompanyOnce
+) -> int:
     try:
-        return _drain(realm_id, limiter, owner)
+        return _drain(realm_id, limiter, owner, company)
     finally:
         db.close()  # the thread's own database connection
 
 
-def _drain(realm_id: str, limiter: DatabaseLimiter | None, owner: str) -> int:
+def _drain(realm_id: str, limiter: DatabaseLimiter | None, owner: str, company: CompanyOnce) -> int:
     connection = QboConnection.objects.filter(realm_id=realm_id).first()
     if connection is None or connection.status != ConnectionStatus.CONNECTED:
         return 0
     worked = 0
     with client_for(connection, limiter) as client:
-        company = None
         while rows := claim(realm_id, settings.QBO_BATCH_SIZE, owner):
             worked += len(rows)
             try:
-                company = company or fresh_company(connection, client)
-                Chunk(connection, client, company, rows, owner).run()
+                Chunk(connection, client, company.get(connection, client), rows, owner).run()
             except (ReconnectRequired, QboAuthFailed) as exc:
                 pause_for_reconnect(connection, exc)
                 release(rows)

@@ -1,6 +1,7 @@
 """Two threads draining one company's exports side by side, on committed data (PostgreSQL's
 SKIP LOCKED, SQLite's write lock): every invoice exported once, none twice."""
 
+import httpx
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -36,6 +37,11 @@ def test_two_threads_export_every_invoice_once(qbo_settings, emulator, qbo_compa
     assert export.drain(connection.realm_id) == 23
 
     assert set(InvoiceExport.objects.values_list("state", flat=True)) == {ExportState.EXPORTED}
+    # The company's settings are read once for the drain, not once per thread.
+    reads = httpx.get(
+        f"{emulator.control_url}/requests", params={"path": "/v3/company/*/preferences"}
+    ).json()["requests"]
+    assert len(reads) == 2  # connect_practice's, and the drain's
     company = emulator.emulator.company(qbo_company)
     for invoice in invoices:
         mark = f"[bb:{practice.pk}:{invoice.pk}]"
