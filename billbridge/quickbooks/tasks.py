@@ -48,8 +48,9 @@ def sync_paid(realm_id: str) -> dict:
 
 
 def wake_sync(realm_id: str) -> None:
-    """Webhook events arrived: sync the company as soon as a worker is free."""
-    transaction.on_commit(lambda: sync_paid.enqueue(realm_id))
+    """Webhook events arrived: sync the company as soon as a worker is free. A sync already
+    waiting to start will read these events too, so a burst of deliveries makes one."""
+    transaction.on_commit(lambda: task_queue.enqueue_once(sync_paid, realm_id))
 
 
 @task()

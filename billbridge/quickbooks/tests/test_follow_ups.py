@@ -94,3 +94,13 @@ def test_the_sweep_deletes_old_finished_task_rows_and_fails_abandoned_running_on
     assert statuses[str(recent)] == TaskResultStatus.FAILED
     assert statuses[str(dead)] == TaskResultStatus.FAILED
     assert statuses[str(alive)] == TaskResultStatus.RUNNING
+
+
+def test_a_burst_of_webhook_deliveries_wakes_one_sync(
+    setup, queue, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            tasks.wake_sync(setup.realm)
+    syncs = DBTaskResult.objects.filter(task_path=tasks.sync_paid.module_path)
+    assert syncs.count() == 1
