@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "billbridge.practice",
     "billbridge.clients",
     "billbridge.invoicing",
+    "billbridge.time",
     "billbridge.quickbooks",
     "billbridge.api",
     "billbridge.web",

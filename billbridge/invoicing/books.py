@@ -8,7 +8,9 @@ up. Until then there are no books elsewhere and nothing to do
 (docs/decisions/0016-external-books-step.md).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Protocol
 
 from billbridge.invoicing.models import Invoice
@@ -42,6 +44,16 @@ class ExternalBooks(Protocol):
         still wait for its money; "" when they do not. Reads only what is stored."""
         ...
 
+    def keeps_history_of(self, invoice: Invoice) -> str:
+        """Why the draft `invoice` must not be deleted, because the books have a history of
+        it (it was exported before); "" when nothing stands in the way."""
+        ...
+
+    def collected(self, invoice_ids: Iterable[int]) -> dict[int, Decimal]:
+        """The money the books, as last read, show paid on each of these invoices; an
+        invoice the books do not know is left out. Reads only what is stored."""
+        ...
+
 
 class _NoBooks:
     def remove_before_revert(self, invoice: Invoice) -> BooksChange:
@@ -49,6 +61,12 @@ class _NoBooks:
 
     def still_open(self, invoice: Invoice) -> str:
         return ""
+
+    def keeps_history_of(self, invoice: Invoice) -> str:
+        return ""
+
+    def collected(self, invoice_ids: Iterable[int]) -> dict[int, Decimal]:
+        return {}
 
 
 _registered: ExternalBooks = _NoBooks()

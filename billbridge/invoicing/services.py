@@ -18,7 +18,7 @@ from billbridge.clients.models import Client
 from billbridge.clients.names import display_name_problems
 from billbridge.core.errors import InvalidInput, ServiceError, TransitionRefused
 from billbridge.core.money import CENT
-from billbridge.invoicing import books
+from billbridge.invoicing import books, held_work
 from billbridge.invoicing.books import BooksChange
 from billbridge.invoicing.models import (
     Invoice,
@@ -154,11 +154,40 @@ def _apply_content(invoice: Invoice, data: DraftInput, client: Client) -> None:
             f"Another invoice already has the number {invoice.number}.",
             {"number": ["Another invoice of this practice has that number."]},
         ) from exc
-    invoice.lines.all().delete()
-    InvoiceLine.objects.bulk_create(
-        InvoiceLine(invoice=invoice, position=position, amount=line.amount, **asdict(line))
-        for position, line in enumerate(data.lines, start=1)
+    _replace_lines(invoice, data.lines)
+
+
+def _replace_lines(invoice: Invoice, lines: Sequence[LineInput]) -> None:
+    """The draft's lines become `lines`. A line that names one of this invoice's stored lines
+    updates it in place, so the work held on it stays held; the others are new, and a stored
+    line no longer named is removed, its work returned to WIP first (held_work.py)."""
+    stored = {line.pk: line for line in invoice.lines.all()} if invoice.pk else {}
+    kept: dict[int, InvoiceLine] = {}
+    new: list[InvoiceLine] = []
+    for position, line in enumerate(lines, start=1):
+        content = asdict(line)
+        line_id = content.pop("line_id")
+        row = stored.get(line_id) if line_id not in kept else None
+        if row is None:
+            new.append(
+                InvoiceLine(invoice=invoice, position=position, amount=line.amount, **content)
+            )
+            continue
+        for name, value in content.items():
+            setattr(row, name, value)
+        row.position, row.amount = position, line.amount
+        kept[row.pk] = row
+    removed = [pk for pk in stored if pk not in kept]
+    if removed:
+        held_work.registered().release(removed, f"the line was removed from draft {invoice.number}")
+        InvoiceLine.objects.filter(pk__in=removed).delete()
+    InvoiceLine.objects.bulk_update(
+        kept.values(), [*LINE_CONTENT, "position", "amount"], batch_size=200
     )
+    InvoiceLine.objects.bulk_create(new)
+
+
+LINE_CONTENT = [f for f in LineInput.__dataclass_fields__ if f != "line_id"]
 
 
 def _refresh_totals(invoice: Invoice, lines: Iterable[LineInput], tax: TaxSettings) -> None:
@@ -248,6 +277,27 @@ def update_draft(
     _apply_content(invoice, data, client)
     _record(invoice, membership, "edited")
     return invoice
+
+
+@transaction.atomic
+def delete_draft(membership: Membership, invoice_id: int) -> str:
+    """Delete a draft that never reached the books; the work held on it returns to WIP.
+    Answers the deleted draft's number."""
+    invoice = _locked(membership, invoice_id)
+    require(membership, Permission.PROCESS_TIME)
+    if not invoice.is_draft:
+        raise TransitionRefused(
+            f"Invoice {invoice.number} is {invoice.get_status_display()}; only drafts can be "
+            "deleted."
+        )
+    if note := books.external_books().keeps_history_of(invoice):
+        raise TransitionRefused(f"Invoice {invoice.number} cannot be deleted: {note}")
+    number = invoice.number
+    line_ids = list(invoice.lines.values_list("pk", flat=True))
+    if line_ids:
+        held_work.registered().release(line_ids, f"draft {number} was deleted")
+    invoice.delete()
+    return number
 
 
 # ---- status transitions -----------------------------------------------------------------

@@ -15,6 +15,8 @@ class LineInput:
     service_name: str = ""
     primary_taxable: bool = False
     secondary_taxable: bool = False
+    # The stored line this one keeps (its entries of time stay on it); None for a new line.
+    line_id: int | None = None
 
     @property
     def amount(self) -> Decimal:
@@ -22,9 +24,11 @@ class LineInput:
 
     @classmethod
     def of(cls, line) -> "LineInput":
-        """The content of anything that has a line's fields: a stored line, a line sent to
-        the API."""
-        return cls(**{field.name: getattr(line, field.name) for field in fields(cls)})
+        """The content of anything that has a line's fields: a stored line (which it keeps),
+        a line sent to the API."""
+        content = {f.name: getattr(line, f.name) for f in fields(cls) if f.name != "line_id"}
+        line_id = getattr(line, "line_id", None) or getattr(line, "pk", None)
+        return cls(**content, line_id=line_id)
 
 
 @dataclass(frozen=True)

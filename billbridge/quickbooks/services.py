@@ -509,6 +509,24 @@ class QuickBooksOnline:
     def still_open(self, invoice: Invoice) -> str:
         return still_open_in_qbo(invoice)
 
+    def keeps_history_of(self, invoice: Invoice) -> str:
+        if not InvoiceExport.objects.filter(invoice=invoice).exists():
+            return ""
+        return (
+            "it was exported to QuickBooks Online before, and its export history is kept. "
+            "Edit it instead."
+        )
+
+    def collected(self, invoice_ids) -> dict[int, Decimal]:
+        """Paid is QBO's total less its balance, for the invoices QBO still holds as ours."""
+        links = QboInvoiceLink.objects.filter(
+            invoice_id__in=list(invoice_ids), state=QboInvoiceLink.State.IN_QBO
+        ).values_list("invoice_id", "qbo_total", "qbo_balance")
+        return {
+            invoice_id: total - (total if balance is None else balance)
+            for invoice_id, total, balance in links
+        }
+
 
 def _ready_in_qbo(invoice: Invoice) -> BooksChange:
     link = QboInvoiceLink.objects.filter(invoice=invoice, state=QboInvoiceLink.State.IN_QBO).first()
