@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from billbridge.clients.models import Client
 from billbridge.core.errors import InvalidInput, TransitionRefused
-from billbridge.core.money import CENT
+from billbridge.core.money import CENT, line_amount
 from billbridge.invoicing import services as invoicing
 from billbridge.invoicing.models import Invoice
 from billbridge.invoicing.services import MAX_LINE_AMOUNT, MAX_LINES, DraftInput
@@ -79,7 +79,7 @@ class Group:
             # otherwise one unit of the whole amount, so the line says exactly what is billed.
             quantity = hours(self.minutes)
             price = (billed / quantity).quantize(CENT, rounding=ROUND_HALF_UP)
-            if (quantity * price).quantize(CENT) != billed:
+            if line_amount(quantity, price) != billed:
                 quantity, price = Decimal(1), billed
         return LineInput(
             description=self.description[:4000],

@@ -113,10 +113,14 @@ class LineForm(forms.Form):
     unit_price = FiniteDecimalField(max_digits=12, decimal_places=2, label="Unit price")
     primary_taxable = forms.BooleanField(required=False, label="Primary tax")
     secondary_taxable = forms.BooleanField(required=False, label="Secondary tax")
+    # The stored line this row edits: kept, so the time held on it stays held (a row without
+    # it is a new line; a stored line with no row is removed and its time returns to WIP).
+    line_id = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def line_input(self) -> LineInput:
         data = self.cleaned_data
         return LineInput(
+            line_id=data.get("line_id"),
             description=data["description"],
             quantity=data["quantity"],
             unit_price=data["unit_price"],

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from billbridge.web import urls_time, urls_wip
 from billbridge.web.views import billing, clients, invoices, quickbooks, reconciliation, tax
 
 QBO = "settings/integrations/quickbooks"
@@ -12,6 +13,7 @@ urlpatterns = [
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice-detail"),
     path("invoices/<int:pk>/edit/", invoices.invoice_edit, name="invoice-edit"),
     # Before the transitions' catch-all below, which would take them for unknown actions.
+    path("invoices/<int:pk>/delete/", invoices.invoice_delete, name="invoice-delete"),
     path("invoices/<int:pk>/qbo-export/", quickbooks.invoice_export, name="invoice-qbo-export"),
     path(
         "invoices/<int:pk>/qbo-replace/",
@@ -61,3 +63,5 @@ urlpatterns = [
     path(f"{QBO}/settings/", quickbooks.quickbooks_save_settings, name="quickbooks-save-settings"),
     path(f"{QBO}/items/", quickbooks.quickbooks_items, name="quickbooks-items"),
 ]
+# Time, WIP and realization (issue 10), in modules of their own.
+urlpatterns += urls_time.urlpatterns + urls_wip.urlpatterns

@@ -46,3 +46,9 @@ def duration(value: datetime.timedelta) -> str:
         hours = minutes // 60
         return f"{hours} hour{'s' if hours != 1 else ''}"
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    """mapping[key], or None: a template cannot index a dict by a variable."""
+    return mapping.get(key)

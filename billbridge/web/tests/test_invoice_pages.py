@@ -72,7 +72,7 @@ def test_the_buttons_follow_the_status_and_the_members_rights(
     draft = testing.make_invoice(admin_member, client_a)
     final = testing.make_invoice(admin_member, client_a, "finalized")
     closed = testing.make_invoice(admin_member, client_a, "closed")
-    assert alice.get(detail(draft)).context["allowed"] == {"edit", "finalize"}
+    assert alice.get(detail(draft)).context["allowed"] == {"edit", "finalize", "delete"}
     assert alice.get(detail(final)).context["allowed"] == {"close", "revert"}
     assert alice.get(detail(closed)).context["allowed"] == {"reopen", "revert"}
 

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.db.models import F
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +21,7 @@ from billbridge.quickbooks import services as qbo_services
 from billbridge.quickbooks.column import cells_for
 from billbridge.quickbooks.connection import connection_for
 from billbridge.quickbooks.models import ExportBatch
+from billbridge.time.traced import work_behind
 from billbridge.web.access import invoice_or_404, member_required, refusal, refused_by
 from billbridge.web.forms import (
     LINES_PREFIX,
@@ -59,7 +61,7 @@ def allowed_transitions(membership: Membership, invoice: Invoice) -> set[str]:
         return set()
     owner = is_client_owner(membership, invoice.client_id)
     return {
-        InvoiceStatus.DRAFT: {"edit", "finalize"},
+        InvoiceStatus.DRAFT: {"edit", "finalize", "delete"},
         InvoiceStatus.FINALIZED: {"close"} | ({"revert"} if owner else set()),
         InvoiceStatus.CLOSED: {"reopen", "revert"} if owner else set(),
     }[invoice.status]
@@ -127,6 +129,7 @@ def _render_invoice(request, invoice: Invoice, *, error: str = "", status: int =
     context = {
         "invoice": invoice,
         "lines": invoice.lines.all(),
+        "work": work_behind(invoice),
         "timeline": invoice.timeline.select_related("actor"),
         "export": cells_for([invoice], connection=connection)[invoice.pk],
         "allowed": allowed_transitions(membership, invoice),
@@ -171,6 +174,19 @@ def invoice_transition(request, pk: int, action: str):
     if warning := transition.warn(invoice):
         messages.warning(request, warning)
     return redirect("web:invoice-detail", pk=invoice.pk)
+
+
+@member_required
+@require_POST
+def invoice_delete(request, pk: int):
+    invoice = invoice_or_404(request.membership, pk)
+    try:
+        number = services.delete_draft(request.membership, invoice.pk)
+    except ServiceError as exc:
+        invoice.refresh_from_db()
+        return _render_invoice(request, invoice, error=exc.message, status=exc.status_code)
+    messages.success(request, f"Draft {number} is deleted; the work on it is back in WIP.")
+    return redirect("web:billing-list")
 
 
 def _number_help(membership: Membership, invoice: Invoice | None) -> str:
@@ -290,8 +306,9 @@ def _edit_invoice(request, invoice: Invoice | None):
         formset = LineFormSet(
             prefix=LINES_PREFIX,
             initial=list(
-                invoice.lines.values(
+                invoice.lines.annotate(line_id=F("pk")).values(
                     "description",
+                    "line_id",
                     "service_name",
                     "quantity",
                     "unit_price",
