@@ -36,18 +36,19 @@ def _money(q: Q | None = None):
 
 
 def _sums(today: datetime.date) -> dict:
-    money = _money
     sums = {
-        "minutes": Coalesce(Sum("minutes"), 0),
-        "time_value": money(Q(kind=EntryKind.TIME)),
-        "expenses": money(Q(kind=EntryKind.EXPENSE)),
-        "value": money(),
+        "time_value": _money(Q(kind=EntryKind.TIME)),
+        "expenses": _money(Q(kind=EntryKind.EXPENSE)),
         "entries": Count("pk"),
         "oldest": Min("date"),
         "latest": Max("date"),
     }
     for index, (_, youngest, oldest) in enumerate(AGES):
-        sums[f"age{index}"] = money(_age_filter(today, youngest, oldest))
+        sums[f"age{index}"] = _money(_age_filter(today, youngest, oldest))
+    # Last: named like the fields they sum, they would stand for those fields in any sum
+    # after them.
+    sums["minutes"] = Coalesce(Sum("minutes"), 0)
+    sums["value"] = _money()
     return sums
 
 

@@ -7,7 +7,6 @@ import pytest
 
 from billbridge.core.errors import InvalidInput, PermissionRefused, TransitionRefused
 from billbridge.invoicing import services as invoicing
-from billbridge.invoicing.models import InvoiceStatus
 from billbridge.invoicing.totals import LineInput
 from billbridge.time import billing, rate_card, services, wip
 from billbridge.time.models import Entry, EntryState, LineAdjustment
