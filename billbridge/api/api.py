@@ -9,20 +9,30 @@ from ninja.parser import Parser
 
 from billbridge.api.auth import PracticeSessionAuth, TokenAuth
 from billbridge.api.errors import install_error_handlers
-from billbridge.api.routers import clients, exports, invoices, tax_settings
+from billbridge.api.routers import (
+    clients,
+    exports,
+    invoices,
+    reports,
+    tax_settings,
+    time_entries,
+    wip,
+)
 
 DESCRIPTION = """\
-Billbridge's REST API: clients, invoices and their status transitions, tax settings, and
-exports of invoices to QuickBooks Online, for the practice of the token's owner. The same rules
-and permissions apply as in the pages.
+Billbridge's REST API: clients, invoices and their status transitions, tax settings, exports
+of invoices to QuickBooks Online, time entries and expenses, work in progress (WIP) and the
+invoices made from it, and the realization report, for the practice of the token's owner. The
+same rules and permissions apply as in the pages.
 
 **Authentication**: make a personal API token on your profile page (or with
 `manage.py create_api_token`) and send it as `Authorization: Bearer <token>`.
 A logged-in browser session also works; unsafe methods then need the `X-CSRFToken` header.
 
 **Conventions**: money, quantities and tax rates are decimal strings (`"650.00"`); dates are
-ISO dates (`"2026-11-02"`); invoice statuses are `draft`, `finalized` and `closed`. Ids of
-another practice's objects answer 404, exactly like ids that do not exist.
+ISO dates (`"2026-11-02"`); durations are whole minutes; invoice statuses are `draft`,
+`finalized` and `closed`. Ids of another practice's objects answer 404, exactly like ids that
+do not exist.
 
 **Errors** always answer `{"detail": "…", "errors": {"field": ["…"]}}`: 400 input a rule
 refused (this document states each rule where JSON Schema can, and in the field's description
@@ -68,3 +78,7 @@ api.add_router("/invoices", invoices.router)
 api.add_router("/tax-settings", tax_settings.router)
 # Its paths sit under /invoices (the actions) and /exports (the batches they start).
 api.add_router("", exports.router)
+api.add_router("/time-entries", time_entries.router)
+# Its paths sit under /clients/{id}: a client's WIP and the invoices made from it.
+api.add_router("", wip.router)
+api.add_router("/reports", reports.router)

@@ -26,6 +26,7 @@ from pydantic import Field
 from billbridge.clients.models import Client
 from billbridge.core.errors import InvalidInput, ServiceError
 from billbridge.invoicing.models import Invoice
+from billbridge.time.models import Entry
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ NOT_FOUND = "Not found."
 NOT_FOUND_MESSAGES = {
     Invoice.DoesNotExist: "No such invoice.",
     Client.DoesNotExist: "No such client.",
+    Entry.DoesNotExist: "No such time entry.",
 }
 SERVER_FAULT = "Something went wrong on our side. It has been logged; please try again later."
 

@@ -264,6 +264,12 @@ class LineIn(Input):
         }
     )
 
+    id: Id | None = Field(
+        None,
+        description="The id of one of this draft's lines to keep (its time stays on it); a line "
+        "sent without id is new; a line not sent is removed and its time returns to WIP. An id "
+        "that is not one of this draft's lines, or is sent twice, makes a new line.",
+    )
     description: str = _text(InvoiceLine, "description", patterns.NOT_BLANK)
     service_name: str = _text(InvoiceLine, "service_name", default="")
     quantity: QuantityIn
@@ -301,6 +307,7 @@ class ClientRef(Schema):
 
 
 class LineOut(Schema):
+    id: int = Field(description="Send it back in `lines` to keep the line (and its time).")
     position: int
     description: str
     service_name: str

@@ -18,6 +18,7 @@ from billbridge.api.schemas import (
     InvoiceOut,
     InvoicePage,
     InvoicePatch,
+    LineIn,
     PageQuery,
     ReasonIn,
 )
@@ -44,6 +45,11 @@ def _invoice_out(membership: Membership, invoice_id: int) -> Invoice:
     )
 
 
+def _line_input(line: LineIn) -> LineInput:
+    # LineInput.of would read a stored line's pk; a line sent names the line it keeps by `id`.
+    return LineInput(line_id=line.id, **line.dict(exclude={"id"}))
+
+
 def _draft_input(payload: InvoiceIn) -> services.DraftInput:
     return services.DraftInput(
         client_id=payload.client,
@@ -51,7 +57,7 @@ def _draft_input(payload: InvoiceIn) -> services.DraftInput:
         due_date=payload.due_date,
         memo=payload.memo,
         number=payload.number,
-        lines=[LineInput.of(line) for line in payload.lines],
+        lines=[_line_input(line) for line in payload.lines],
     )
 
 
@@ -118,18 +124,35 @@ def replace_invoice(request: HttpRequest, invoice_id: int, payload: InvoiceIn):
 def update_invoice(request: HttpRequest, invoice_id: int, payload: InvoicePatch):
     current = _invoice_out(request.auth, invoice_id)
     changes = payload.dict(exclude_unset=True)
-    lines = payload.lines if "lines" in changes else current.lines.all()
+    if "lines" in changes:
+        lines = [_line_input(line) for line in payload.lines]
+    else:
+        # The stored lines, each naming itself, so that their time stays held on them.
+        lines = [LineInput.of(line) for line in current.lines.all()]
     data = services.DraftInput(
         client_id=changes.get("client", current.client_id),
         issue_date=changes.get("issue_date", current.issue_date),
         due_date=changes.get("due_date", current.due_date),
         memo=changes.get("memo", current.memo),
         number=changes.get("number"),
-        lines=[LineInput.of(line) for line in lines],
+        lines=lines,
     )
     # The merge above read `current`; a change committed since then must not be overwritten.
     services.update_draft(request.auth, invoice_id, data, expected_version=current.version)
     return _invoice_out(request.auth, invoice_id)
+
+
+@router.delete(
+    "/{int:invoice_id}",
+    response={204: None, **WRITE_ERRORS},
+    summary="Delete a draft invoice",
+    description="Drafts only, and only one never exported to QuickBooks Online (409 "
+    "otherwise: edit it instead). The work held on its lines returns to WIP. Needs the Process "
+    "time permission.",
+)
+def delete_invoice(request: HttpRequest, invoice_id: int):
+    services.delete_draft(request.auth, invoice_id)
+    return Status(204, None)
 
 
 def _transition(request: HttpRequest, invoice_id: int, action, *args) -> Invoice:

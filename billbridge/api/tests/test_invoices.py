@@ -72,8 +72,11 @@ def test_create_a_draft_with_exact_totals(admin_api, client_a, sales_tax):
         "689.94",
     )
     assert (body["primary_tax_name"], body["primary_tax_rate"]) == ("Sales tax", "8.875")
+    invoice = Invoice.objects.get(pk=body["id"])
+    stored = list(invoice.lines.order_by("position").values_list("pk", flat=True))
     assert body["lines"] == [
         {
+            "id": stored[0],
             "position": 1,
             "description": "Monthly bookkeeping",
             "service_name": "Bookkeeping",
@@ -84,6 +87,7 @@ def test_create_a_draft_with_exact_totals(admin_api, client_a, sales_tax):
             "secondary_taxable": False,
         },
         {
+            "id": stored[1],
             "position": 2,
             "description": "Payroll run",
             "service_name": "",
@@ -95,7 +99,6 @@ def test_create_a_draft_with_exact_totals(admin_api, client_a, sales_tax):
         },
     ]
     assert [(e["action"], e["who"]) for e in body["timeline"]] == [("created", "alice")]
-    invoice = Invoice.objects.get(pk=body["id"])
     assert invoice.total == Decimal("689.94")
 
 

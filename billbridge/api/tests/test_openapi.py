@@ -36,6 +36,7 @@ def test_it_lists_every_resource_and_action(db):
         ("/api/v1/invoices/{invoice_id}", "get"),
         ("/api/v1/invoices/{invoice_id}", "put"),
         ("/api/v1/invoices/{invoice_id}", "patch"),
+        ("/api/v1/invoices/{invoice_id}", "delete"),
         ("/api/v1/invoices/{invoice_id}/finalize", "post"),
         ("/api/v1/invoices/{invoice_id}/revert-to-draft", "post"),
         ("/api/v1/invoices/{invoice_id}/close", "post"),
@@ -47,6 +48,15 @@ def test_it_lists_every_resource_and_action(db):
         ("/api/v1/tax-settings", "get"),
         ("/api/v1/tax-settings", "put"),
         ("/api/v1/tax-settings", "patch"),
+        ("/api/v1/time-entries", "get"),
+        ("/api/v1/time-entries", "post"),
+        ("/api/v1/time-entries/{entry_id}", "get"),
+        ("/api/v1/time-entries/{entry_id}", "patch"),
+        ("/api/v1/time-entries/{entry_id}", "delete"),
+        ("/api/v1/clients/{client_id}/wip", "get"),
+        ("/api/v1/clients/{client_id}/invoices-from-wip/preview", "post"),
+        ("/api/v1/clients/{client_id}/invoices-from-wip", "post"),
+        ("/api/v1/reports/realization", "get"),
     }
 
 

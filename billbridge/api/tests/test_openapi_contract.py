@@ -11,18 +11,23 @@ What JSON Schema cannot say is arranged instead (docs/decisions/0018-api-contrac
 request names the practice's own objects and keeps to the rules across fields, as a real
 caller's would, and strings are ASCII, where the document's patterns are exact."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
+from django.utils import timezone
 from schemathesis.core.parameters import ParameterLocation
 
 from billbridge.api.tokens import issue_token
 from billbridge.core import testing
 from billbridge.invoicing.models import InvoiceStatus
 from billbridge.invoicing.services import MAX_LINE_AMOUNT
+from billbridge.time import rate_card
+from billbridge.time import services as time_services
+from billbridge.time.services import DAYS_AHEAD_ALLOWED
 from billbridge.wsgi import application
 
 EXAMPLES_PER_OPERATION = 5
@@ -68,15 +73,64 @@ def practice_data(admin_member, client_a):
         status: testing.make_invoice(admin_member, client_a, status) for status in InvoiceStatus
     }
     draft = invoices[InvoiceStatus.DRAFT]
+    work_code = rate_card.save_work_code(admin_member, rate_card.WorkCodeInput("Bookkeeping"))
+    # Someone else's, so that the time the caller records never meets it in a day's 24 hours.
+    colleague = testing.make_member(admin_member.practice, "sam")
+    entry = time_services.record(
+        admin_member,
+        time_services.EntryInput(
+            client_id=client_a.pk,
+            date=timezone.localdate(),
+            minutes=60,
+            work_code_id=work_code.pk,
+            staff_id=colleague.pk,
+        ),
+    )
     return {
         "token": issue_token(admin_member.user, "contract")[1],
         "client": client_a.pk,
+        "staff": admin_member.pk,
+        "work_code": work_code.pk,
+        "entry": entry.pk,
         "invoices": {status: invoice.pk for status, invoice in invoices.items()},
         "draft_dates": {
             "issue_date": draft.issue_date.isoformat(),
             "due_date": draft.due_date.isoformat(),
         },
     }
+
+
+def arrange_time_entry(body: dict, data: dict, *, creating: bool) -> None:
+    """A member of the practice, its work code, a date not too far ahead, and minutes for
+    time or an amount for an expense, never both (the practice's entry is time)."""
+    if body.get("staff") is not None:
+        body["staff"] = data["staff"]
+    if body.get("work_code") is not None:
+        body["work_code"] = data["work_code"]
+    latest = timezone.localdate() + datetime.timedelta(days=DAYS_AHEAD_ALLOWED)
+    if body.get("date", "") > latest.isoformat():  # ISO dates sort as text
+        body["date"] = latest.isoformat()
+    if body.get("kind") == "expense":
+        body.pop("minutes", None)
+        body["amount"] = body.get("amount") or "1.00"
+        return
+    body.pop("amount", None)
+    if creating or "minutes" in body:
+        body["minutes"] = body.get("minutes") or 60
+
+
+def arrange_wip_billing(body: dict) -> None:
+    """One way to choose the work and one to price it, with a reason for any change; no
+    write-up or write-down of a line, whose key the WIP decides."""
+    if "entry_ids" in body:
+        body.pop("through", None)
+    body.pop("line_amounts", None)
+    if body.get("fixed_fee") is not None:
+        body.pop("total", None)
+    if body.get("fixed_fee") is not None or body.get("total") is not None:
+        body["reason"] = "Agreed"
+    if body.get("due_date") and not body.get("issue_date"):
+        body["issue_date"] = body["due_date"]
 
 
 def arrange(case, data) -> None:
@@ -89,11 +143,17 @@ def arrange(case, data) -> None:
         if "invoice_id" in case.path_parameters:
             status = INVOICE_FOR.get(case.operation.path, InvoiceStatus.DRAFT)
             case.path_parameters["invoice_id"] = data["invoices"][status]
+        if "entry_id" in case.path_parameters:
+            case.path_parameters["entry_id"] = data["entry"]
     body = case.body
     if case.meta.is_negative_at(ParameterLocation.BODY) or not isinstance(body, dict):
         return
     if "client" in body:
         body["client"] = data["client"]
+    if case.operation.path.startswith("/api/v1/time-entries"):
+        arrange_time_entry(body, data, creating=case.method == "POST")
+    if "invoices-from-wip" in case.operation.path:
+        arrange_wip_billing(body)
     # A PATCH leaves the dates it does not send as the draft has them.
     stored = data["draft_dates"] if case.method == "PATCH" else {}
     issue, due = (body.get(k, stored.get(k)) for k in ("issue_date", "due_date"))

@@ -36,7 +36,7 @@ def test_unknown_paths_are_json_404_for_a_browser_session_without_csrf_token(adm
     ("method", "url", "allowed"),
     [
         ("DELETE", "/api/v1/clients", {"GET", "POST"}),
-        ("DELETE", "/api/v1/invoices/1", {"GET", "PUT", "PATCH"}),
+        ("POST", "/api/v1/invoices/1", {"GET", "PUT", "PATCH", "DELETE"}),
         ("GET", "/api/v1/invoices/bulk", {"POST"}),
         ("POST", "/api/v1/tax-settings", {"GET", "PUT", "PATCH"}),
         ("PUT", "/api/v1/invoices/1/finalize", {"POST"}),
