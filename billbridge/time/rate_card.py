@@ -119,6 +119,13 @@ def _in_scope(practice, data: RateInput):
     return entries
 
 
+def _same_day() -> InvalidInput:
+    return InvalidInput(
+        "That rate already has a change on that date; choose another date.",
+        {"effective_from": ["A rate for this scope already starts on that date."]},
+    )
+
+
 @transaction.atomic
 def set_rate(membership: Membership, data: RateInput) -> tuple[Rate, int]:
     """Add a rate from its date. Answers the rate and how many unbilled entries it revalued."""
@@ -134,14 +141,16 @@ def set_rate(membership: Membership, data: RateInput) -> tuple[Rate, int]:
             f"{first.state_label.lower()} (on {first.invoice_line.invoice.number}, "
             f"{first.date:%Y-%m-%d}): date the rate after the billed work."
         )
+    same_day = {"practice": practice, **vars(data)}
+    del same_day["hourly_rate"]
+    # Checked here as well as by the constraint: SQLite does not enforce NULLS NOT DISTINCT.
+    if Rate.objects.filter(**same_day).exists():
+        raise _same_day()
     try:
         with transaction.atomic():
             rate = Rate.objects.create(practice=practice, created_by=membership.user, **vars(data))
     except IntegrityError as exc:
-        raise InvalidInput(
-            "That rate already has a change on that date; choose another date.",
-            {"effective_from": ["A rate for this scope already starts on that date."]},
-        ) from exc
+        raise _same_day() from exc
     rules = rules_of(practice)
     revalued = []
     for entry in in_scope.in_state(EntryState.UNBILLED).only(

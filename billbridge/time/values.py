@@ -53,8 +53,9 @@ def parse_duration(text: str) -> int:
             ) from None
         whole, extra = match.groups()
         return minutes_of_hours(Decimal((whole or "0").replace(",", "."))) + int(extra or 0)
-    if not decimal_hours.is_finite():
-        raise ValueError(f"“{text}” is not a duration.")
+    if not decimal_hours.is_finite() or abs(decimal_hours) > MINUTES_PER_DAY:
+        # Beyond any day's hours: refused before the arithmetic could overflow.
+        raise ValueError(f"“{text}” is not a duration of a day's work.")
     return minutes_of_hours(decimal_hours)
 
 

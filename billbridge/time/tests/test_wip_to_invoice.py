@@ -11,6 +11,7 @@ from billbridge.invoicing.totals import LineInput
 from billbridge.time import billing, rate_card, services, wip
 from billbridge.time.models import Entry, EntryState, LineAdjustment
 from billbridge.time.tests.conftest import WEEK_AGO
+from billbridge.time.values import parse_duration
 
 
 def states(*entries):
@@ -166,3 +167,23 @@ def test_a_day_has_twenty_four_hours(staff, record):
     record(staff, 20 * 60)
     with pytest.raises(InvalidInput, match="24 hours"):
         record(staff, 5 * 60)
+
+
+def test_a_rate_is_set_once_per_scope_and_day(admin_member, staff):
+    rate = rate_card.RateInput(WEEK_AGO, Decimal("95.00"), staff_id=staff.pk)
+    rate_card.set_rate(admin_member, rate)
+    with pytest.raises(InvalidInput, match="already has a change on that date"):
+        rate_card.set_rate(admin_member, rate)
+
+
+@pytest.mark.parametrize(
+    ("typed", "minutes"), [("1:30", 90), ("1.5", 90), ("1,25", 75), ("1h 30m", 90), ("45m", 45)]
+)
+def test_a_duration_is_read_as_people_type_it(typed, minutes):
+    assert parse_duration(typed) == minutes
+
+
+@pytest.mark.parametrize("typed", ["", "abc", "1e999", "9" * 80, "NaN", "1:75"])
+def test_what_is_not_a_duration_is_refused_in_words(typed):
+    with pytest.raises(ValueError, match="duration"):
+        parse_duration(typed)

@@ -3,14 +3,18 @@ label and every description it points to exists, every button has a name, every 
 scope, and everything htmx enhances still works as plain HTML (a link, a form, or a submit
 button in a form) without JavaScript."""
 
+import datetime
 from html.parser import HTMLParser
 
 import pytest
 from django.test import Client as Browser
 from django.urls import reverse
+from django.utils import timezone
 
 from billbridge.api.tokens import issue_token
 from billbridge.core import testing
+from billbridge.time import billing, rate_card, timesheet
+from billbridge.time import services as time_services
 
 UNLABELLED_TYPES = {"hidden", "submit", "button", "reset", "image"}
 
@@ -142,6 +146,68 @@ def pages(practice, admin_member, client_a):
     answers["tax settings, read only"] = viewer.get(reverse("web:tax-settings")).content.decode()
     answers["refused"] = viewer.get(reverse("web:invoice-new")).content.decode()
     answers["log-in"] = Browser().get(reverse("login")).content.decode()
+    answers.update(time_pages(browser, viewer, admin_member, client_a))
+    return answers
+
+
+def time_pages(browser, viewer, admin_member, client_a) -> dict[str, str]:
+    """The Time pages: a timesheet with typed cells, a running timer, held work and a cell of
+    several entries; the entries list, editor and an entry; and their answers to bad input."""
+    today = timezone.localdate()
+    code = rate_card.save_work_code(admin_member, rate_card.WorkCodeInput("Tax preparation"))
+
+    def entry(minutes, work_code=None):
+        return time_services.record(
+            admin_member,
+            time_services.EntryInput(
+                client_id=client_a.pk,
+                date=today,
+                minutes=minutes,
+                work_code_id=work_code.pk if work_code else None,
+            ),
+        )
+
+    held = entry(60, code)
+    billing.invoice_from_wip(
+        admin_member, billing.WipBilling(client_id=client_a.pk, entry_ids=[held.pk])
+    )
+    timed = entry(30)
+    time_services.start_timer(admin_member, timed.pk)
+    entry(15)
+    urls = [
+        reverse("web:timesheet"),
+        reverse("web:entry-list"),
+        reverse("web:entry-new"),
+        reverse("web:entry-edit", args=[timed.pk]),
+        reverse("web:entry-detail", args=[held.pk]),
+        reverse("web:entry-delete", args=[timed.pk]),
+    ]
+    answers = {url: browser.get(url).content.decode() for url in urls}
+    # A day of this week but today's, whose cell on the work code's row is typed in.
+    day = timesheet.week_of(today) if today.weekday() else today + datetime.timedelta(days=1)
+    cell = {"staff": admin_member.pk, "client": client_a.pk, "work_code": code.pk}
+    cell.update({"date": day.isoformat(), "hours": "abc"})
+    answers["timesheet, a cell refused"] = browser.post(
+        reverse("web:timesheet-cell"),
+        cell,
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    answers["timesheet, a cell refused without JavaScript"] = browser.post(
+        reverse("web:timesheet-cell"), cell
+    ).content.decode()
+    answers["timesheet, a row refused"] = browser.post(
+        reverse("web:timesheet-add-row"), {"staff": admin_member.pk, "week": today.isoformat()}
+    ).content.decode()
+    editor = {"kind": "time", "client": client_a.pk, "date": today.isoformat(), "duration": "x"}
+    answers["entry editor, errors"] = browser.post(
+        reverse("web:entry-new"), editor
+    ).content.decode()
+    answers["entry editor, previewed"] = browser.post(
+        reverse("web:entry-new"), {**editor, "duration": "1:30", "preview": "1"}
+    ).content.decode()
+    answers["entries of someone else, refused"] = viewer.get(
+        reverse("web:entry-list"), {"staff": admin_member.pk}
+    ).content.decode()
     return answers
 
 

@@ -12,6 +12,7 @@ hostile htmx headers, and with a hostile form or JSON body. Whatever is sent:
   members, and requests without the CSRF token may not).
 """
 
+import datetime
 import json
 import re
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from billbridge.api.models import ApiToken
 from billbridge.clients.models import Client
 from billbridge.core import testing
 from billbridge.invoicing.models import Invoice, TaxSettings, TimelineEvent
+from billbridge.time import rate_card, services
+from billbridge.time.models import Entry, EntryChange, Rate, WorkCode
 
 MAX_ID = 2**63 - 1
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
@@ -82,17 +85,23 @@ def kind_of(path: str) -> str:
     return "page"
 
 
-OBJECT_IN_PATH = re.compile(r"/(invoices|clients)/(\d+)")
+OBJECT_IN_PATH = re.compile(r"/(invoices|clients|entries|time-entries|work-codes)/(\d+)")
+MODEL_IN_PATH = {
+    "invoices": Invoice,
+    "clients": Client,
+    "entries": Entry,
+    "time-entries": Entry,
+    "work-codes": WorkCode,
+}
 
 
 def object_is_practices(path: str, practice) -> bool | None:
-    """Whether the invoice or client the path names belongs to `practice` (None: it names
-    none)."""
+    """Whether the object the path names belongs to `practice` (None: it names none)."""
     found = OBJECT_IN_PATH.search(path)
     if found is None or path.startswith("/admin/"):
         return None
-    model = Invoice if found.group(1) == "invoices" else Client
     pk = int(found.group(2))
+    model = MODEL_IN_PATH[found.group(1)]
     return pk <= MAX_ID and model.objects.filter(pk=pk, practice=practice).exists()
 
 
@@ -126,16 +135,33 @@ def world(db) -> World:
             testing.make_invoice(member, client, status, number=f"{name[:4].upper()}-SECRET-{i}")
             for i, status in enumerate(("draft", "finalized", "closed"))
         ]
-        made[practice.pk] = (client, invoices)
-    ids = {pk: [client.pk, *(i.pk for i in invoices)] for pk, (client, invoices) in made.items()}
+        code = rate_card.save_work_code(member, rate_card.WorkCodeInput(f"{name} work"))
+        entry = services.record(
+            member,
+            services.EntryInput(
+                client_id=client.pk,
+                date=datetime.date(2026, 1, 5),
+                minutes=30,
+                work_code_id=code.pk,
+            ),
+        )
+        made[practice.pk] = (client, invoices, (code.pk, entry.pk))
+    ids = {
+        pk: [client.pk, *(i.pk for i in invoices), *time_ids]
+        for pk, (client, invoices, time_ids) in made.items()
+    }
     secrets = {
-        pk: {client.name, *(i.number for i in invoices)} for pk, (client, invoices) in made.items()
+        pk: {client.name, *(i.number for i in invoices)}
+        for pk, (client, invoices, _) in made.items()
     }
     return World(ours, ours_admin, ids[ours.pk], elsewhere, ids[elsewhere.pk], secrets)
 
 
-def everything():
-    """What a request could change, for every practice."""
+def everything(but=None):
+    """What a request could change, for every practice `but` (the outsider's own practice: its
+    admin may change its own time, which one of our ids can name, ids of time and invoices
+    being counted apart)."""
+    time = {"practice": but} if but is not None else {"pk__in": []}
     return (
         list(
             Invoice.objects.order_by("pk").values_list("pk", "status", "version", "number", "total")
@@ -144,6 +170,10 @@ def everything():
         list(TaxSettings.objects.order_by("pk").values()),
         TimelineEvent.objects.count(),
         list(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
+        list(Entry.objects.exclude(**time).order_by("pk").values()),
+        EntryChange.objects.exclude(**{f"entry__{k}": v for k, v in time.items()}).count(),
+        list(WorkCode.objects.exclude(**time).order_by("pk").values()),
+        list(Rate.objects.exclude(**time).order_by("pk").values()),
     )
 
 
@@ -231,8 +261,10 @@ def redirected_to(response, prefix: str) -> bool:
     return response.status_code == 302 and response["Location"].startswith(prefix)
 
 
-def wrong_answer(caller: Caller, method: str, path: str, response) -> str | None:
-    """Why `response` is not what this caller should get, or None when it is."""
+def wrong_answer(caller: Caller, method: str, path: str, response, owned) -> str | None:
+    """Why `response` is not what this caller should get, or None when it is. `owned`: whether
+    the object the path names was the caller's practice's before the request (a DELETE may
+    have removed it since)."""
     status, kind = response.status_code, kind_of(path)
     if status >= 500:
         return "a server error"
@@ -261,7 +293,7 @@ def wrong_answer(caller: Caller, method: str, path: str, response) -> str | None
             method != "GET" or b"not part of a practice" in response.content
         )
         return None if refused else "pages need a membership"
-    if object_is_practices(path, caller.membership.practice) is False:
+    if owned is False:
         # Another practice's object, or none at all: the same answer, never a 403 or 409
         # that would confirm it exists.
         allowed = (404, 405) if kind == "page" else (400, 404, 405, 422)
@@ -282,7 +314,7 @@ def leaked(caller: Caller, response, world: World) -> set[str]:
     }
 
 
-def refused_without_csrf(caller: Caller, method: str, path: str, response) -> str | None:
+def refused_without_csrf(caller: Caller, method: str, path: str, response, owned) -> str | None:
     allowed = {"api": (403, 404, 405), "openapi": (403, 404, 405), "webhook": (401, 405)}.get(
         kind_of(path), (403,)
     )
@@ -303,11 +335,14 @@ def crawl(caller: Caller, world: World, judge, *, methods=METHODS, **browser_opt
         for path in concrete_paths(route, ids):
             for method in methods:
                 for hostile in (False, True) if carries_input(method, path) else (False,):
+                    owned = caller.membership and object_is_practices(
+                        path, caller.membership.practice
+                    )
                     response = visit(
                         browser, method, path, world, foreign_client if hostile else None
                     )
                     where = f"{caller.name} {method} {path}{' (hostile)' if hostile else ''}"
-                    why = judge(caller, method, path, response)
+                    why = judge(caller, method, path, response, owned)
                     if why:
                         problems.append(f"{where}: {response.status_code}, {why}")
                     shown = leaked(caller, response, world)
@@ -323,10 +358,11 @@ def crawl(caller: Caller, world: World, judge, *, methods=METHODS, **browser_opt
 )
 def test_every_url_answers_each_caller_as_it_should_and_changes_nothing(world, caller_name):
     caller = callers(world)[caller_name]
-    before = everything()
+    own = world.elsewhere if caller_name == "outsider" else None
+    before = everything(own)
     problems = crawl(caller, world, wrong_answer)
     assert problems == []
-    assert everything() == before
+    assert everything(own) == before
 
 
 def test_every_url_takes_hostile_input_from_a_member_who_may_do_everything(world):
