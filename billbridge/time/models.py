@@ -262,3 +262,37 @@ class TimesheetRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff_id} {self.week_start} {self.client_id}/{self.work_code_id}"
+
+
+class TimeImport(TimeStampedModel):
+    """A file of time uploaded from Harvest, Toggl Track or Clockify (time/imports): kept here
+    between its preview and its confirmation, which may be served by different web processes.
+    Nothing of it is an entry until it is confirmed; unconfirmed ones are deleted after a day
+    (imports/pending.py). Once confirmed it keeps only what was stored."""
+
+    practice = models.ForeignKey(
+        "practice.Practice", on_delete=models.CASCADE, related_name="time_imports"
+    )
+    uploaded_by = models.ForeignKey(
+        "practice.Membership", on_delete=models.CASCADE, related_name="time_imports"
+    )
+    file_name = models.CharField(max_length=255)
+    format = models.CharField(max_length=20)
+    content = models.BinaryField()
+    # {"person"|"client"|"work_code": {name as matched: id, "skip" or "none"}} (imports/names.py)
+    mappings = models.JSONField(default=dict, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    rows = models.PositiveIntegerField(null=True, blank=True)
+    stored = models.PositiveIntegerField(null=True, blank=True)
+    already_imported = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["confirmed_at", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.format})"
+
+    @property
+    def not_stored(self) -> int:
+        """Of a confirmed import, the rows in error, skipped or with a name matching nothing."""
+        return (self.rows or 0) - (self.stored or 0) - (self.already_imported or 0)

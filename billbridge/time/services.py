@@ -5,6 +5,7 @@ Process time (docs/decisions/0019-time-and-wip.md). Billed and held entries are 
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from django.db import transaction
 from django.db.models import Sum
@@ -79,19 +80,61 @@ def _require_may_change(membership: Membership, staff_id: int) -> None:
 # ---- checks -------------------------------------------------------------------------------
 
 
-def _checked(membership: Membership, data: EntryInput, *, entry: Entry | None = None) -> dict:
-    """The entry's fields from `data`, every problem named by its field."""
-    practice = membership.practice
+class PracticeFacts(Protocol):
+    """What the entry rules need to know of the practice. Recording one entry asks the
+    database (AskedFacts); an import reads them once for a whole file (imports/store.py), so
+    that the same rules check both."""
+
+    def is_member(self, staff_id: int) -> bool: ...
+
+    def is_client(self, client_id: int) -> bool: ...
+
+    def work_code(self, work_code_id: int) -> WorkCode | None: ...
+
+    # The time the person has recorded that day, bar `entry` (the one being changed).
+    def minutes_recorded(self, staff_id: int, date: datetime.date, entry: Entry | None) -> int: ...
+
+
+class AskedFacts:
+    def __init__(self, practice) -> None:
+        self.practice = practice
+
+    def is_member(self, staff_id: int) -> bool:
+        return Membership.objects.filter(practice=self.practice, pk=staff_id).exists()
+
+    def is_client(self, client_id: int) -> bool:
+        return Client.objects.for_practice(self.practice).filter(pk=client_id).exists()
+
+    def work_code(self, work_code_id: int) -> WorkCode | None:
+        return WorkCode.objects.filter(practice=self.practice, pk=work_code_id).first()
+
+    def minutes_recorded(self, staff_id: int, date: datetime.date, entry: Entry | None) -> int:
+        # By practice too, so the (practice, staff, date) index finds the day's entries.
+        others = Entry.objects.filter(
+            practice=self.practice, staff_id=staff_id, date=date, kind=EntryKind.TIME
+        )
+        if entry is not None:
+            others = others.exclude(pk=entry.pk)
+        return others.aggregate(total=Sum("minutes"))["total"] or 0
+
+
+def entry_fields(
+    membership: Membership,
+    data: EntryInput,
+    facts: PracticeFacts,
+    *,
+    entry: Entry | None = None,
+) -> dict:
+    """The entry's fields from `data`, every problem named by its field (InvalidInput)."""
     errors: dict[str, list[str]] = {}
     staff_id = data.staff_id or membership.pk
-    staff = Membership.objects.filter(practice=practice, pk=staff_id).first()
-    if staff is None:
+    if not facts.is_member(staff_id):
         errors["staff"] = ["Choose a member of your practice."]
-    if not Client.objects.for_practice(practice).filter(pk=data.client_id).exists():
+    if not facts.is_client(data.client_id):
         errors["client"] = ["Choose one of your practice's clients."]
     work_code = None
     if data.work_code_id is not None:
-        work_code = WorkCode.objects.filter(practice=practice, pk=data.work_code_id).first()
+        work_code = facts.work_code(data.work_code_id)
         if work_code is None:
             errors["work_code"] = ["Choose one of your practice's work codes."]
         elif not work_code.active and (entry is None or entry.work_code_id != work_code.pk):
@@ -135,24 +178,18 @@ def _checked(membership: Membership, data: EntryInput, *, entry: Entry | None = 
     if errors:
         raise InvalidInput(next(iter(errors.values()))[0], errors)
     if data.kind == EntryKind.TIME:
-        _check_day_total(staff_id, data.date, data.minutes, entry)
+        recorded = facts.minutes_recorded(staff_id, data.date, entry)
+        if recorded + data.minutes > MINUTES_PER_DAY:
+            raise InvalidInput(
+                f"That makes {format_duration(recorded + data.minutes)} on {data.date:%Y-%m-%d}: "
+                f"a day has 24 hours ({format_duration(recorded)} is recorded already).",
+                {"minutes": ["More than 24 hours in one day."]},
+            )
     return fields
 
 
-def _check_day_total(staff_id: int, date: datetime.date, minutes: int, entry: Entry | None) -> None:
-    others = Entry.objects.filter(staff_id=staff_id, date=date, kind=EntryKind.TIME)
-    if entry is not None:
-        others = others.exclude(pk=entry.pk)
-    recorded = others.aggregate(total=Sum("minutes"))["total"] or 0
-    if recorded + minutes > MINUTES_PER_DAY:
-        raise InvalidInput(
-            f"That makes {format_duration(recorded + minutes)} on {date:%Y-%m-%d}: a day has "
-            f"24 hours ({format_duration(recorded)} is recorded already).",
-            {"minutes": ["More than 24 hours in one day."]},
-        )
-
-
-def _valued(entry: Entry, rules) -> None:
+def apply_rate(entry: Entry, rules) -> None:
+    """Sets the rate in force on a time entry's date and its value at that rate."""
     if entry.kind == EntryKind.TIME:
         entry.rate = rate_for(
             rules, entry.staff_id, entry.client_id, entry.work_code_id, entry.date
@@ -193,15 +230,17 @@ def _refuse_locked(entry: Entry, doing: str) -> None:
 
 
 @transaction.atomic
-def record(
-    membership: Membership, data: EntryInput, *, source: str = "", source_id: str = ""
-) -> Entry:
+def record(membership: Membership, data: EntryInput) -> Entry:
+    """One entry, as a person types it. A file of them is imported by imports/store.py, under
+    the same rules (entry_fields)."""
     _require_may_change(membership, data.staff_id or membership.pk)
-    entry = Entry(practice=membership.practice, **_checked(membership, data))
-    entry.source, entry.source_id = source, source_id
-    _valued(entry, rules_of(membership.practice))
+    entry = Entry(
+        practice=membership.practice,
+        **entry_fields(membership, data, AskedFacts(membership.practice)),
+    )
+    apply_rate(entry, rules_of(membership.practice))
     entry.save()
-    _log(entry, membership, "imported" if source else "created", note=source)
+    _log(entry, membership, "created")
     return entry
 
 
@@ -213,11 +252,11 @@ def update(membership: Membership, entry_id: int, data: EntryInput) -> Entry:
     _refuse_locked(entry, "changed")
     if data.kind != entry.kind:
         raise InvalidInput("A time entry stays time and an expense stays an expense.")
-    fields = _checked(membership, data, entry=entry)
+    fields = entry_fields(membership, data, AskedFacts(membership.practice), entry=entry)
     before = {name: _plain(getattr(entry, name)) for name in (*EDITABLE, "value")}
     for name, value in fields.items():
         setattr(entry, name, value)
-    _valued(entry, rules_of(membership.practice))
+    apply_rate(entry, rules_of(membership.practice))
     entry.save()
     after = {name: _plain(getattr(entry, name)) for name in (*EDITABLE, "value")}
     changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
@@ -306,7 +345,7 @@ def _stop(membership: Membership, entry: Entry) -> Entry:
     before = entry.minutes
     entry.timer_started_at = None
     entry.minutes = minutes
-    _valued(entry, rules_of(entry.practice))
+    apply_rate(entry, rules_of(entry.practice))
     entry.save(update_fields=["timer_started_at", "minutes", "rate", "value", "updated_at"])
     _log(entry, membership, "timer stopped", {"minutes": [before, minutes]})
     return entry
