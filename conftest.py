@@ -17,6 +17,9 @@ from billbridge.quickbooks.models import InvoiceExport, QboConnection
 from billbridge.quickbooks.testing import connect_practice
 from qbo_emulator.testing import running_emulator
 
+# The time app's fixtures (work codes, rates, people, recording work) for every app's tests.
+pytest_plugins = ["billbridge.time.tests.fixtures"]
+
 
 @pytest.fixture
 def practice(db):

@@ -3,7 +3,6 @@ back with its id keeps its time, any other is new, and a line or draft removed r
 time to WIP. Every answer is checked against the document."""
 
 # The time app's fixtures are imported, not copied; the tests that take them name them again.
-# ruff: noqa: F811
 
 import pytest
 
@@ -15,12 +14,6 @@ from billbridge.time import billing
 from billbridge.time.models import Entry, EntryState
 
 # Sam (no permissions), the work codes (Tax preparation at 200/h), Alice at 150/h, Sam at 90/h.
-from billbridge.time.tests.conftest import (  # noqa: F401
-    record,
-    staff,
-    staff_rates,
-    work_codes,
-)
 
 URL = "/api/v1/invoices"
 

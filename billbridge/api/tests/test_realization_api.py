@@ -2,7 +2,6 @@
 may read it. Every answer is checked against the document."""
 
 # The time app's fixtures are imported, not copied; the tests that take them name them again.
-# ruff: noqa: F811
 
 import datetime
 from decimal import Decimal
@@ -15,14 +14,7 @@ from billbridge.invoicing import services as invoicing
 from billbridge.time import billing, services
 
 # Sam (no permissions), the work codes (Tax preparation at 200/h), Alice at 150/h, Sam at 90/h.
-from billbridge.time.tests.conftest import (  # noqa: F401
-    WEEK_AGO,
-    expense,
-    record,
-    staff,
-    staff_rates,
-    work_codes,
-)
+from billbridge.time.tests.fixtures import WEEK_AGO
 
 URL = "/api/v1/reports/realization"
 

@@ -2,7 +2,6 @@
 do which, and refusals that store nothing. Every answer is checked against the document."""
 
 # The time app's fixtures are imported, not copied; the tests that take them name them again.
-# ruff: noqa: F811
 
 import datetime
 from decimal import Decimal
@@ -22,14 +21,7 @@ from billbridge.time.models import Entry, EntryChange, EntryKind
 from billbridge.time.services import MAX_EXPENSE
 
 # Sam (no permissions), the work codes (Tax preparation at 200/h), Alice at 150/h, Sam at 90/h.
-from billbridge.time.tests.conftest import (  # noqa: F401
-    WEEK_AGO,
-    expense,
-    record,
-    staff,
-    staff_rates,
-    work_codes,
-)
+from billbridge.time.tests.fixtures import WEEK_AGO
 
 URL = "/api/v1/time-entries"
 

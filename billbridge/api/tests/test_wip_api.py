@@ -3,7 +3,6 @@ figures, who may, and refusals that make nothing. Every answer is checked agains
 document."""
 
 # The time app's fixtures are imported, not copied; the tests that take them name them again.
-# ruff: noqa: F811
 
 import datetime
 from decimal import Decimal
@@ -18,14 +17,7 @@ from billbridge.invoicing.models import Invoice, InvoiceLine
 from billbridge.time.models import Entry, EntryState, LineAdjustment
 
 # Sam (no permissions), the work codes (Tax preparation at 200/h), Alice at 150/h, Sam at 90/h.
-from billbridge.time.tests.conftest import (  # noqa: F401
-    WEEK_AGO,
-    expense,
-    record,
-    staff,
-    staff_rates,
-    work_codes,
-)
+from billbridge.time.tests.fixtures import WEEK_AGO
 
 LONG_AGO = WEEK_AGO - datetime.timedelta(days=60)
 

@@ -12,11 +12,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from billbridge.time.models import Entry
-from billbridge.time.tests import test_import_store
 from billbridge.time.tests.test_import_store import SAM, toggl
 
 ROOT = Path(__file__).resolve().parents[3]
-people = test_import_store.people  # the fixture
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from billbridge.time.imports import pending, reader, store
 from billbridge.time.imports.names import NO_WORK_CODE, SKIP, Kind, Mappings
 from billbridge.time.imports.reader import ImportRefused
 from billbridge.time.models import Entry, EntryChange, TimeImport
-from billbridge.time.tests.conftest import WEEK_AGO
+from billbridge.time.tests.fixtures import WEEK_AGO, name
 from billbridge.time.tests.test_import_formats import TOGGL
 
 DAY = WEEK_AGO.isoformat()
@@ -70,19 +70,6 @@ def counts(result: store.Preview) -> dict:
 
 def errors(result: store.Preview) -> list[tuple[int, tuple[str, ...]]]:
     return [(error.line, error.reasons) for error in result.errors]
-
-
-def name(member, first: str, last: str, email: str = "") -> None:
-    member.user.first_name, member.user.last_name, member.user.email = first, last, email
-    member.user.save()
-
-
-@pytest.fixture
-def people(admin_member, staff, client_a, work_codes, staff_rates):
-    """Alice Archer (every permission) and Sam Okafor (none), Acme Widgets, the rate card."""
-    name(admin_member, "Alice", "Archer", "alice@ledger.example")
-    name(staff, "Sam", "Okafor", "sam@ledger.example")
-    return {"alice": admin_member, "sam": staff}
 
 
 SAM = {"User": "Sam Okafor", "Email": "sam@ledger.example"}

@@ -10,7 +10,7 @@ from billbridge.invoicing import services as invoicing
 from billbridge.invoicing.totals import LineInput
 from billbridge.time import billing, rate_card, services, wip
 from billbridge.time.models import Entry, EntryState, LineAdjustment
-from billbridge.time.tests.conftest import WEEK_AGO
+from billbridge.time.tests.fixtures import WEEK_AGO
 from billbridge.time.values import parse_duration
 
 

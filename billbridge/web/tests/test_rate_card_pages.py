@@ -12,8 +12,7 @@ from billbridge.core import testing
 from billbridge.quickbooks.models import ItemMapping
 from billbridge.time import billing
 from billbridge.time.models import Rate, WorkCode
-from billbridge.time.tests import conftest as time_fixtures
-from billbridge.time.tests.conftest import RATES_FROM, WEEK_AGO
+from billbridge.time.tests.fixtures import RATES_FROM, WEEK_AGO
 from billbridge.web.tests.test_accessibility import problems_in
 from billbridge.web.tests.test_quickbooks_pages import text_of
 
@@ -22,14 +21,6 @@ NEW_CODE = reverse("web:rate-card-work-code-new")
 NEW_RATE = reverse("web:rate-card-rate-new")
 D = Decimal
 TODAY = datetime.date.today()
-
-# The time app's fixtures: pytest finds them by these names in this module.
-staff, work_codes, staff_rates, record = (
-    time_fixtures.staff,
-    time_fixtures.work_codes,
-    time_fixtures.staff_rates,
-    time_fixtures.record,
-)
 
 
 def code_page(code):

@@ -15,7 +15,6 @@ from billbridge.quickbooks.models import QboInvoiceLink
 from billbridge.time import billing
 from billbridge.time import services as time_services
 from billbridge.time.realization import Figures
-from billbridge.time.tests import conftest as time_fixtures
 from billbridge.web.tests.test_accessibility import problems_in
 from billbridge.web.tests.test_quickbooks_pages import text_of
 from billbridge.web.views.realization import BAR_AREA, CHART_ROWS, _cell, chart_of
@@ -24,14 +23,6 @@ PAGE = reverse("web:realization")
 CSV = reverse("web:realization-csv")
 D = Decimal
 JANUARY, FEBRUARY = datetime.date(2026, 1, 20), datetime.date(2026, 2, 10)
-
-# The time app's fixtures: pytest finds them by these names in this module.
-staff, work_codes, staff_rates, record = (
-    time_fixtures.staff,
-    time_fixtures.work_codes,
-    time_fixtures.staff_rates,
-    time_fixtures.record,
-)
 
 
 @pytest.fixture

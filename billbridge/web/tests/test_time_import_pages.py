@@ -12,14 +12,11 @@ from django.urls import reverse
 from billbridge.core import testing
 from billbridge.time.imports import pending, store
 from billbridge.time.models import Entry, TimeImport
-from billbridge.time.tests import test_import_store
-from billbridge.time.tests.conftest import staff, staff_rates, work_codes  # noqa: F401 (fixtures)
 from billbridge.time.tests.test_import_store import SAM, toggl
 from billbridge.web.tests.test_accessibility import problems_in
 from billbridge.web.tests.test_quickbooks_pages import text_of
 
 UPLOAD = reverse("web:time-import")
-people = test_import_store.people  # the fixture
 
 
 def preview_page(time_import) -> str:

@@ -14,23 +14,13 @@ from billbridge.invoicing.models import Invoice
 from billbridge.time import billing, wip
 from billbridge.time import services as time_services
 from billbridge.time.models import Entry, EntryState, LineAdjustment
-from billbridge.time.tests import conftest as time_fixtures
-from billbridge.time.tests.conftest import WEEK_AGO
+from billbridge.time.tests.fixtures import WEEK_AGO
 from billbridge.web.tests.test_accessibility import problems_in
 from billbridge.web.tests.test_quickbooks_pages import text_of
 
 LIST = reverse("web:wip-list")
 D = Decimal
 FORTY_DAYS_AGO = datetime.date.today() - datetime.timedelta(days=40)
-
-# The time app's fixtures: pytest finds them by these names in this module.
-staff, work_codes, staff_rates, record, expense = (
-    time_fixtures.staff,
-    time_fixtures.work_codes,
-    time_fixtures.staff_rates,
-    time_fixtures.record,
-    time_fixtures.expense,
-)
 
 
 def wip_page(client):

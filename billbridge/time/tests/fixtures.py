@@ -1,4 +1,5 @@
-"""Fixtures for the time app's tests: a practice's rate card and a way to record work."""
+"""Fixtures for every test that needs time (registered as a plugin by the root conftest): a
+practice's rate card, named people and a way to record work."""
 
 import datetime
 from decimal import Decimal
@@ -73,3 +74,16 @@ def expense(client_a):
         )
 
     return recording
+
+
+def name(member, first: str, last: str, email: str = "") -> None:
+    member.user.first_name, member.user.last_name, member.user.email = first, last, email
+    member.user.save()
+
+
+@pytest.fixture
+def people(admin_member, staff, client_a, work_codes, staff_rates):
+    """Alice Archer (every permission) and Sam Okafor (none), Acme Widgets, the rate card."""
+    name(admin_member, "Alice", "Archer", "alice@ledger.example")
+    name(staff, "Sam", "Okafor", "sam@ledger.example")
+    return {"alice": admin_member, "sam": staff}
