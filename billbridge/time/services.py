@@ -245,8 +245,22 @@ def record(membership: Membership, data: EntryInput) -> Entry:
 
 
 @transaction.atomic
-def update(membership: Membership, entry_id: int, data: EntryInput) -> Entry:
+def update(
+    membership: Membership,
+    entry_id: int,
+    data: EntryInput,
+    *,
+    read_at_change: datetime.datetime | None = None,
+) -> Entry:
+    """Replace an unbilled entry's content. A caller that built `data` from what it read
+    earlier passes the `updated_at` it read, so that a change made in between is refused, not
+    overwritten."""
     entry = _locked_entry(membership, entry_id)
+    if read_at_change is not None and read_at_change != entry.updated_at:
+        raise TransitionRefused(
+            "This entry was changed by someone else since it was read: read it again and make "
+            "your change again."
+        )
     _require_may_change(membership, entry.staff_id)
     _require_may_change(membership, data.staff_id or entry.staff_id)
     _refuse_locked(entry, "changed")

@@ -153,8 +153,9 @@ def get_time_entry(request: HttpRequest, entry_id: int):
     "Process time permission.",
 )
 def update_time_entry(request: HttpRequest, entry_id: int, payload: EntryPatch):
-    fields = _fields_of(_seen_entry(request.auth, entry_id)) | payload.dict(exclude_unset=True)
-    services.update(request.auth, entry_id, _entry_input(fields))
+    seen = _seen_entry(request.auth, entry_id)
+    fields = _fields_of(seen) | payload.dict(exclude_unset=True)
+    services.update(request.auth, entry_id, _entry_input(fields), read_at_change=seen.updated_at)
     return _entries(request.auth).get(pk=entry_id)
 
 

@@ -187,3 +187,19 @@ def test_a_duration_is_read_as_people_type_it(typed, minutes):
 def test_what_is_not_a_duration_is_refused_in_words(typed):
     with pytest.raises(ValueError, match="duration"):
         parse_duration(typed)
+
+
+def test_a_change_built_on_an_old_read_is_refused_not_overwritten(staff, client_a, record):
+    entry = record(staff, 30)
+    read = entry.updated_at
+    again = services.EntryInput(client_id=client_a.pk, date=WEEK_AGO, minutes=40)
+    services.update(staff, entry.pk, again, read_at_change=read)
+    with pytest.raises(TransitionRefused, match="changed by someone else"):
+        services.update(
+            staff,
+            entry.pk,
+            services.EntryInput(client_id=client_a.pk, date=WEEK_AGO, minutes=50),
+            read_at_change=read,
+        )
+    entry.refresh_from_db()
+    assert entry.minutes == 40
