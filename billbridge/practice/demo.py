@@ -1,5 +1,6 @@
 """The demo practice that `make run` serves: people with different permissions, about 25
-clients and 200 invoices in every status, built through the real services."""
+clients and 200 invoices in every status, and three months of time (time/demo.py), built
+through the real services."""
 
 import datetime
 import random
@@ -15,6 +16,7 @@ from billbridge.invoicing import services
 from billbridge.invoicing.models import InvoiceStatus
 from billbridge.invoicing.totals import LineInput
 from billbridge.practice.models import Practice
+from billbridge.time.demo import seed_time
 
 DEMO_PRACTICE = "Harbor & Pine Accounting"
 DEMO_PASSWORD = "billbridge-demo"
@@ -149,4 +151,6 @@ def seed_demo(invoice_count: int = 200, today: datetime.date | None = None) -> P
         ]
         issue_date = today - datetime.timedelta(days=rng.randint(0, 120))
         testing.make_invoice(manager, client, status, lines=lines, issue_date=issue_date)
+    # Time last: its invoices from WIP follow the typed ones in the number sequence.
+    seed_time(members, clients, today)
     return practice

@@ -99,7 +99,9 @@ def selected_wip(membership: Membership, billing: WipBilling, *, lock: bool = Fa
         raise Client.DoesNotExist
     entries = Entry.objects.for_practice(membership.practice).filter(client=client)
     if lock:
-        entries = entries.select_for_update()
+        # Only the entries are locked: their work codes and people are read beside them, and
+        # PostgreSQL cannot lock the nullable side of an outer join.
+        entries = entries.select_for_update(of=("self",))
     if billing.entry_ids:
         chosen = list(
             entries.filter(pk__in=list(billing.entry_ids)).select_related(

@@ -133,7 +133,7 @@ def set_rate(membership: Membership, data: RateInput) -> tuple[Rate, int]:
     if errors := _rate_problems(membership, data):
         raise InvalidInput(next(iter(errors.values()))[0], errors)
     practice = membership.practice
-    in_scope = _in_scope(practice, data).select_for_update()
+    in_scope = _in_scope(practice, data).select_for_update(of=("self",))
     invoiced = in_scope.filter(invoice_line__isnull=False)
     if first := invoiced.order_by("date").select_related("invoice_line__invoice").first():
         raise TransitionRefused(

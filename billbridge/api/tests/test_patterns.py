@@ -4,6 +4,7 @@ says why it cannot be exact beyond ASCII). Checked on the served document, as a 
 """
 
 import functools
+import re
 import string
 from collections.abc import Callable
 from decimal import Decimal
@@ -14,7 +15,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
+from jsonschema.exceptions import ValidationError as SchemaError
 from pydantic import TypeAdapter
 
 from billbridge.api.api import api
@@ -99,10 +101,20 @@ RULES = {
 }
 
 
+def _ecma_pattern(validator, pattern, instance, schema):
+    """JSON Schema's patterns are ECMA-262, where a final `$` is the end of the text; in
+    Python's re it also matches before a final line break ("0\\n" would pass `^0$`)."""
+    if isinstance(instance, str) and not re.search(re.sub(r"\$$", r"\\Z", pattern), instance):
+        yield SchemaError(f"{instance!r} does not match {pattern!r}")
+
+
+EcmaValidator = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})
+
+
 @functools.cache
 def documented(schema: str, field: str) -> Draft202012Validator:
     properties = api.get_openapi_schema()["components"]["schemas"][schema]["properties"]
-    return Draft202012Validator(properties[field])
+    return EcmaValidator(properties[field])
 
 
 @functools.cache

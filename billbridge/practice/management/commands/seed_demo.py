@@ -5,7 +5,10 @@ from billbridge.practice.models import Practice
 
 
 class Command(BaseCommand):
-    help = "Build the demo practice: four users, about 25 clients and 200 invoices."
+    help = (
+        "Build the demo practice: four users, about 25 clients, 200 invoices and three months "
+        "of time, some of it invoiced."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
