@@ -14,7 +14,7 @@ from billbridge.invoicing import services as invoicing
 from billbridge.invoicing.models import InvoiceStatus
 from billbridge.quickbooks import export, services
 from billbridge.quickbooks.models import InvoiceExport, QboConnection
-from billbridge.quickbooks.testing import connect_practice
+from billbridge.quickbooks.testing import connect_practice, point_at_emulator
 from qbo_emulator.testing import running_emulator
 
 # The time app's fixtures (work codes, rates, people, recording work) for every app's tests.
@@ -98,13 +98,7 @@ def qbo_company(request, emulator) -> str:
 @pytest.fixture
 def qbo_settings(settings, emulator):
     """Billbridge's QBO settings pointed at the running emulator (its default app)."""
-    base = emulator.base_url
-    settings.QBO_AUTHORIZE_URL = base + "/connect/oauth2"
-    settings.QBO_TOKEN_URL = base + "/oauth2/v1/tokens/bearer"
-    settings.QBO_REVOKE_URL = base + "/v2/oauth2/tokens/revoke"
-    settings.QBO_API_URL = base + "/v3"
-    settings.QBO_CLIENT_ID = "emulator-client"
-    settings.QBO_CLIENT_SECRET = "emulator-secret"
+    point_at_emulator(settings, emulator)
     settings.QBO_REDIRECT_URI = "http://127.0.0.1:8000/settings/integrations/quickbooks/callback"
     return settings
 

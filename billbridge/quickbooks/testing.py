@@ -7,6 +7,7 @@ from django.utils import timezone
 from billbridge.practice.models import Practice
 from billbridge.quickbooks.connection import read_company_after_connect
 from billbridge.quickbooks.models import QboConnection
+from qbo_emulator.config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
 
 def connect_practice(practice: Practice, qbo, realm_id: str) -> QboConnection:
@@ -25,3 +26,19 @@ def connect_practice(practice: Practice, qbo, realm_id: str) -> QboConnection:
     read_company_after_connect(connection)
     connection.refresh_from_db()
     return connection
+
+
+def point_at_emulator(settings, qbo, app=None):
+    """Billbridge's QBO settings (pytest-django's `settings`) aimed at a running emulator:
+    its OAuth endpoints, its API, its company view, and one of its apps (the demo app's
+    credentials unless another `app` is given)."""
+    base = qbo.base_url
+    settings.QBO_ENVIRONMENT = "emulator"
+    settings.QBO_AUTHORIZE_URL = f"{base}/connect/oauth2"
+    settings.QBO_TOKEN_URL = f"{base}/oauth2/v1/tokens/bearer"
+    settings.QBO_REVOKE_URL = f"{base}/v2/oauth2/tokens/revoke"
+    settings.QBO_API_URL = f"{base}/v3"
+    settings.QBO_APP_URL = f"{base}/_emulator/ui"
+    settings.QBO_CLIENT_ID = app.client_id if app else DEMO_CLIENT_ID
+    settings.QBO_CLIENT_SECRET = app.client_secret if app else DEMO_CLIENT_SECRET
+    return settings

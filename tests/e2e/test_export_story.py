@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from billbridge.quickbooks import export
 from billbridge.quickbooks.models import QboConnection, QboInvoiceLink
-from billbridge.quickbooks.testing import connect_practice
+from billbridge.quickbooks.testing import connect_practice, point_at_emulator
 from qbo_emulator.testing import running_emulator
 
 pytestmark = pytest.mark.browser
@@ -26,15 +26,7 @@ def qbo(live_server, settings):
     """The emulator with one US sample company (its California rate is 8 %), Billbridge pointed
     at it, and the live server's callback registered with the emulator's app."""
     with running_emulator() as qbo:
-        base = qbo.base_url
-        settings.QBO_ENVIRONMENT = "emulator"
-        settings.QBO_AUTHORIZE_URL = f"{base}/connect/oauth2"
-        settings.QBO_TOKEN_URL = f"{base}/oauth2/v1/tokens/bearer"
-        settings.QBO_REVOKE_URL = f"{base}/v2/oauth2/tokens/revoke"
-        settings.QBO_API_URL = f"{base}/v3"
-        settings.QBO_APP_URL = f"{base}/_emulator/ui"
-        settings.QBO_CLIENT_ID = "emulator-client"
-        settings.QBO_CLIENT_SECRET = "emulator-secret"
+        point_at_emulator(settings, qbo)
         settings.QBO_REDIRECT_URI = f"{live_server.url}{CALLBACK}"
         settings.QBO_LOOKUP_DELAY_SECONDS = 0
         httpx.patch(

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from billbridge.invoicing.models import InvoiceStatus
 from billbridge.quickbooks import reconciliation
 from billbridge.quickbooks.models import QboInvoiceLink, ReconciliationReport
-from billbridge.quickbooks.testing import connect_practice
+from billbridge.quickbooks.testing import connect_practice, point_at_emulator
 from qbo_emulator.config import DEMO_VERIFIER_TOKEN, Config, demo_app
 from qbo_emulator.testing import running_emulator
 
@@ -32,14 +32,7 @@ def qbo(live_server, settings):
     config = Config([app])
     config.options.update({"webhook_window_seconds": 600})
     with running_emulator(config=config) as qbo:
-        base = qbo.base_url
-        settings.QBO_ENVIRONMENT = "emulator"
-        settings.QBO_TOKEN_URL = f"{base}/oauth2/v1/tokens/bearer"
-        settings.QBO_REVOKE_URL = f"{base}/v2/oauth2/tokens/revoke"
-        settings.QBO_API_URL = f"{base}/v3"
-        settings.QBO_APP_URL = f"{base}/_emulator/ui"
-        settings.QBO_CLIENT_ID = app.client_id
-        settings.QBO_CLIENT_SECRET = app.client_secret
+        point_at_emulator(settings, qbo, app)
         settings.QBO_WEBHOOK_VERIFIER = DEMO_VERIFIER_TOKEN
         settings.QBO_LOOKUP_DELAY_SECONDS = 0
         company = qbo.emulator.create_company(name="Harbor Books QBO", seed="sample")

@@ -18,31 +18,19 @@ from billbridge.invoicing import services as invoicing
 from billbridge.invoicing.models import Invoice, InvoiceStatus
 from billbridge.quickbooks import export, paid_status
 from billbridge.quickbooks.models import QboInvoiceLink
-from billbridge.quickbooks.testing import connect_practice
+from billbridge.quickbooks.testing import connect_practice, point_at_emulator
 from billbridge.time import rate_card
 from billbridge.time.models import Entry, EntryKind, LineAdjustment
 from billbridge.time.realization import Scope, realization
+from billbridge.time.tests.test_import_formats import TOGGL
 from qbo_emulator.testing import running_emulator
 
 pytestmark = pytest.mark.browser
 RATES_FROM = datetime.date(2020, 1, 1)
 BOOKKEEPING = "Acme Widgets, Bookkeeping"
 REASON = "First month: a courtesy discount"
-TOGGL_HEADER = [
-    "User",
-    "Email",
-    "Client",
-    "Project",
-    "Task",
-    "Description",
-    "Billable",
-    "Start date",
-    "Start time",
-    "End date",
-    "End time",
-    "Duration",
-    "Tags",
-]
+# The columns of Toggl Track's detailed export, as the reader's tests know them.
+TOGGL_HEADER = list(TOGGL)
 
 
 @pytest.fixture
@@ -52,14 +40,7 @@ def qbo(live_server, settings):
     the test's database connection, so the worker must not run while the browser asks."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     with running_emulator() as qbo:
-        base = qbo.base_url
-        settings.QBO_ENVIRONMENT = "emulator"
-        settings.QBO_TOKEN_URL = f"{base}/oauth2/v1/tokens/bearer"
-        settings.QBO_REVOKE_URL = f"{base}/v2/oauth2/tokens/revoke"
-        settings.QBO_API_URL = f"{base}/v3"
-        settings.QBO_APP_URL = f"{base}/_emulator/ui"
-        settings.QBO_CLIENT_ID = "emulator-client"
-        settings.QBO_CLIENT_SECRET = "emulator-secret"
+        point_at_emulator(settings, qbo)
         settings.QBO_LOOKUP_DELAY_SECONDS = 0
         company = qbo.emulator.create_company(name="Harbor Books QBO", seed="sample")
         company.set_preferences(custom_txn_numbers=True)
@@ -109,7 +90,7 @@ def toggl_export(monday: datetime.date) -> bytes:
     for person, email, description, day, start, end, duration in rows:
         writer.writerow(
             [person, email, "Acme Widgets", "Year-end", "Tax preparation", description, "Yes"]
-            + [day, start, day, end, duration, ""]
+            + [day, start, day, end, duration, "", ""]
         )
     return out.getvalue().encode()
 

@@ -21,13 +21,19 @@ def staff(practice):
 
 
 @pytest.fixture
-def work_codes(admin_member):
-    """Tax preparation at 200/h by default; Bookkeeping at the staff member's rate."""
-    tax = rate_card.save_work_code(admin_member, rate_card.WorkCodeInput("Tax preparation"))
-    books = rate_card.save_work_code(admin_member, rate_card.WorkCodeInput("Bookkeeping"))
+def tax(admin_member):
+    """Tax preparation at 200 an hour, its default rate."""
+    code = rate_card.save_work_code(admin_member, rate_card.WorkCodeInput("Tax preparation"))
     rate_card.set_rate(
-        admin_member, rate_card.RateInput(RATES_FROM, Decimal("200.00"), work_code_id=tax.pk)
+        admin_member, rate_card.RateInput(RATES_FROM, Decimal("200.00"), work_code_id=code.pk)
     )
+    return code
+
+
+@pytest.fixture
+def work_codes(admin_member, tax):
+    """Tax preparation at 200/h by default; Bookkeeping at the staff member's rate."""
+    books = rate_card.save_work_code(admin_member, rate_card.WorkCodeInput("Bookkeeping"))
     return {"tax": tax, "books": books}
 
 

@@ -23,17 +23,6 @@ HTMX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def tax(admin_member):
-    """Tax preparation at 200 an hour; Sam's own rate is 90 an hour."""
-    code = rate_card.save_work_code(admin_member, rate_card.WorkCodeInput("Tax preparation"))
-    rate_card.set_rate(
-        admin_member,
-        rate_card.RateInput(datetime.date(2020, 1, 1), Decimal("200.00"), work_code_id=code.pk),
-    )
-    return code
-
-
-@pytest.fixture
 def sam(practice, admin_member):
     member = testing.make_member(practice, "sam")
     rate_card.set_rate(

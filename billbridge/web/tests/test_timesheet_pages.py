@@ -12,24 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billbridge.core import testing
-from billbridge.time import billing, rate_card, services, timesheet
+from billbridge.time import billing, services, timesheet
 from billbridge.time.models import Entry, TimesheetRow
 
 TODAY = timezone.localdate()
 WEEK = timesheet.week_of(TODAY)
 LAST_WEEK = WEEK - timesheet.ONE_WEEK
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def tax(admin_member):
-    """Tax preparation at 200 an hour."""
-    code = rate_card.save_work_code(admin_member, rate_card.WorkCodeInput("Tax preparation"))
-    rate_card.set_rate(
-        admin_member,
-        rate_card.RateInput(datetime.date(2020, 1, 1), Decimal("200.00"), work_code_id=code.pk),
-    )
-    return code
 
 
 @pytest.fixture
