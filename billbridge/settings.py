@@ -6,6 +6,7 @@ for; anything else is a developer or test machine.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -51,11 +52,24 @@ else:
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-" + "x" * 40)
 
 DEBUG = env_bool("DEBUG", not PRODUCTION)
+
+# The address people and Intuit reach this site at. Intuit's redirect URI and webhook URL are
+# derived from it (Settings ▸ Intuit app shows them), and production needs it on HTTPS: Intuit
+# refuses http:// redirect URIs outside localhost.
+PUBLIC_URL = env_str("BILLBRIDGE_PUBLIC_URL", "" if PRODUCTION else "http://127.0.0.1:8000")
+PUBLIC_URL = PUBLIC_URL.rstrip("/")
+if PRODUCTION and not PUBLIC_URL.startswith("https://"):
+    raise ImproperlyConfigured(
+        f"BILLBRIDGE_PUBLIC_URL must be an https:// address in production, not {PUBLIC_URL!r}."
+    )
+_public_host = urlsplit(PUBLIC_URL).hostname or ""
 ALLOWED_HOSTS = [
-    h.strip() for h in env_str("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
+    h.strip()
+    for h in env_str("ALLOWED_HOSTS", f"{_public_host},127.0.0.1,localhost").split(",")
+    if h.strip()
 ]
 CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", PUBLIC_URL).split(",") if o.strip()
 ]
 
 INSTALLED_APPS = [
@@ -78,6 +92,7 @@ INSTALLED_APPS = [
     "billbridge.time",
     "billbridge.quickbooks",
     "billbridge.api",
+    "billbridge.operations",
     "billbridge.web",
 ]
 
@@ -273,7 +288,7 @@ _emulated = QBO_ENVIRONMENT == "emulator"
 QBO_CLIENT_ID = env_str("QBO_CLIENT_ID", "emulator-client" if _emulated else "")
 QBO_CLIENT_SECRET = env_str("QBO_CLIENT_SECRET", "emulator-secret" if _emulated else "")
 QBO_REDIRECT_URI = env_str(
-    "QBO_REDIRECT_URI", "http://127.0.0.1:8000/settings/integrations/quickbooks/callback"
+    "QBO_REDIRECT_URI", f"{PUBLIC_URL}/settings/integrations/quickbooks/callback"
 )
 QBO_MINOR_VERSION = env_int("QBO_MINOR_VERSION", 75)
 QBO_TIMEOUT_SECONDS = env_int("QBO_TIMEOUT_SECONDS", 30)
@@ -312,20 +327,45 @@ QBO_LEASE_SECONDS = env_int("QBO_LEASE_SECONDS", 60)
 TASK_RESULTS_KEEP_SECONDS = env_int("TASK_RESULTS_KEEP_SECONDS", 86400)
 QBO_TASK_ABANDONED_SECONDS = env_int("QBO_TASK_ABANDONED_SECONDS", 6 * 3600)
 
+# ---- operations --------------------------------------------------------------------------------
+# The Prometheus endpoint (/metrics) answers only with this bearer token; without one it is off.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# /healthz answers 503 when the oldest task due has waited longer than this, or the scheduler's
+# last tick is older than this many sweeps.
+HEALTH_MAX_QUEUE_LAG_SECONDS = env_int("HEALTH_MAX_QUEUE_LAG_SECONDS", 300)
+HEALTH_SCHEDULER_MISSED_TICKS = env_int("HEALTH_SCHEDULER_MISSED_TICKS", 3)
+# Where `manage.py backup` writes when no path is given.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+
+# One JSON object per line in production, for a log collector; text on a developer's terminal.
+LOG_FORMAT = env_str("LOG_FORMAT", "json" if PRODUCTION else "text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Whatever slips into a message, a token or an OAuth secret is blanked out before it is written.
     "filters": {"redact_secrets": {"()": "billbridge.core.log_redaction.RedactSecrets"}},
     "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "{asctime}{levelname}{name}{message}",
+            "style": "{",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
         "access": {
             "()": "django.utils.log.ServerFormatter",
             "format": "[{server_time}] {message}",
             "style": "{",
-        }
+        },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["redact_secrets"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        },
         # runserver's access log, formatted as Django does: each request line, query and all
         # (the OAuth callback's code and state).
         "access": {

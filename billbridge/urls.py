@@ -14,5 +14,7 @@ urlpatterns = [
     # a trailing slash: a POST cannot be redirected to the other.
     path("quickbooks/webhooks", intuit_webhooks, name="qbo-webhooks"),
     path("quickbooks/webhooks/", intuit_webhooks),
+    # /healthz and /metrics, for load balancers and monitors: no session, no practice.
+    path("", include("billbridge.operations.urls")),
     path("", include("billbridge.web.urls")),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billbridge.web import urls_import, urls_time, urls_wip
+from billbridge.web import urls_import, urls_site, urls_time, urls_wip
 from billbridge.web.views import billing, clients, invoices, quickbooks, reconciliation, tax
 
 QBO = "settings/integrations/quickbooks"
@@ -64,4 +64,6 @@ urlpatterns = [
     path(f"{QBO}/items/", quickbooks.quickbooks_items, name="quickbooks-items"),
 ]
 # Time, WIP and realization (issue 10), in modules of their own.
-urlpatterns += urls_time.urlpatterns + urls_wip.urlpatterns + urls_import.urlpatterns
+urlpatterns += (
+    urls_time.urlpatterns + urls_wip.urlpatterns + urls_import.urlpatterns + urls_site.urlpatterns
+)

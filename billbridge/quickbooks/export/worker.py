@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.db import connection as db
 
+from billbridge.core import stopping
 from billbridge.quickbooks.client import QboAuthFailed, QboClient, QboError, QboThrottled
 from billbridge.quickbooks.company import Company
 from billbridge.quickbooks.connection import client_for, fresh_company
@@ -72,7 +73,11 @@ def _drain(realm_id: str, limiter: DatabaseLimiter | None, owner: str, company: 
         return 0
     worked = 0
     with client_for(connection, limiter) as client:
-        while rows := claim(realm_id, settings.QBO_BATCH_SIZE, owner):
+        # A worker asked to stop claims no more: the rows left are woken for another worker
+        # by the task's follow-up (quickbooks/tasks.py).
+        while not stopping.requested() and (
+            rows := claim(realm_id, settings.QBO_BATCH_SIZE, owner)
+        ):
             worked += len(rows)
             try:
                 Chunk(connection, client, company.get(connection, client), rows, owner).run()

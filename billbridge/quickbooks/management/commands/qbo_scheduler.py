@@ -1,10 +1,12 @@
-"""Run the QuickBooks sweep every QBO_SWEEP_SECONDS: the clock beside `manage.py db_worker`."""
+"""Run the QuickBooks sweep every QBO_SWEEP_SECONDS: the clock beside `manage.py worker`. Each
+tick is recorded (core/beats.py), so /healthz can tell when the clock has stopped."""
 
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from billbridge.core import beats
 from billbridge.quickbooks.tasks import sweep
 
 
@@ -17,6 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args, once: bool = False, **options):
         while True:
             sweep.enqueue()
+            beats.beat(beats.SCHEDULER)
             if once:
                 return
             time.sleep(settings.QBO_SWEEP_SECONDS)
