@@ -17,7 +17,7 @@ TEST_WORKERS ?= 2
 # that must talk to the same emulator: `make shell`, or `source var/run.env` in any terminal.
 RUN_ENV ?= var/run.env
 
-.PHONY: run shell env test bench lint format venv chromium wrk migrate clean
+.PHONY: run serve shell env test bench lint format venv chromium wrk migrate clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -63,7 +63,7 @@ run: venv migrate env
 	$(PY) -m qbo_emulator --host $(HOST) --port $(EMULATOR_PORT) \
 		--state var/qbo_emulator.json --seed sample --redirect-uri $$QBO_REDIRECT_URI \
 		--webhook-url http://$(HOST):$(PORT)/quickbooks/webhooks & \
-	$(PY) manage.py db_worker --interval 0.5 & \
+	$(PY) manage.py worker --interval 0.5 & \
 	$(PY) manage.py qbo_scheduler & \
 	echo; \
 	echo "  Billbridge:     http://$(HOST):$(PORT)/   (log in as manager / billbridge-demo)"; \
@@ -73,6 +73,22 @@ run: venv migrate env
 	echo "    source $(RUN_ENV) && $(PY) manage.py export_invoices --user manager --all-finalized"; \
 	echo; \
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
+
+# What production runs, from the environment alone (README "Running it for real"; set
+# BILLBRIDGE_ENV=production and the rest of deploy/env.example): gunicorn, BILLBRIDGE_WORKERS task
+# workers and the scheduler, under honcho; SIGTERM or Ctrl-C stops them cleanly. It refuses to
+# start, with one line, on a bad setting, an unreachable database or an unapplied migration
+# (run `make migrate` first, and after every upgrade).
+BILLBRIDGE_WORKERS ?= 2
+METRICS_DIR ?= var/metrics
+serve: venv
+	@$(PY) manage.py preflight
+	@$(PY) manage.py collectstatic --noinput --verbosity 0
+	@rm -rf $(METRICS_DIR) && mkdir -p $(METRICS_DIR)
+	PATH="$(abspath $(VENV))/bin:$$PATH" PROMETHEUS_MULTIPROC_DIR=$(abspath $(METRICS_DIR)) \
+		BILLBRIDGE_BIND=$${BILLBRIDGE_BIND:-$(HOST):$(PORT)} \
+		exec $(VENV)/bin/honcho --no-colour -f deploy/Procfile -d . start \
+		-c web=1,worker=$(BILLBRIDGE_WORKERS),scheduler=1
 
 # The import contracts (pyproject.toml [tool.importlinter]) keep dependencies pointing one way.
 test: venv chromium

@@ -56,7 +56,7 @@ DEBUG = env_bool("DEBUG", not PRODUCTION)
 # The address people and Intuit reach this site at. Intuit's redirect URI and webhook URL are
 # derived from it (Settings ▸ Intuit app shows them), and production needs it on HTTPS: Intuit
 # refuses http:// redirect URIs outside localhost.
-PUBLIC_URL = env_str("BILLBRIDGE_PUBLIC_URL", "" if PRODUCTION else "http://127.0.0.1:8000")
+PUBLIC_URL = env_str("BILLBRIDGE_PUBLIC_URL", None if PRODUCTION else "http://127.0.0.1:8000")
 PUBLIC_URL = PUBLIC_URL.rstrip("/")
 if PRODUCTION and not PUBLIC_URL.startswith("https://"):
     raise ImproperlyConfigured(

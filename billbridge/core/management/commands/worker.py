@@ -7,6 +7,7 @@ drain finishes the chunk it sent, claims no more, and wakes another worker for t
 """
 
 import os
+import time
 
 from django.core.management.base import CommandError
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
@@ -14,9 +15,19 @@ from django_tasks_db.management.commands import db_worker
 
 from billbridge.core import stopping
 
+# A Ctrl-C in a terminal reaches the worker twice, from the terminal and from honcho passing it
+# on; db_worker takes a second signal as "kill the task now". One that close is the same stop.
+SAME_STOP_SECONDS = 2.0
+
 
 class StoppingWorker(db_worker.Worker):
+    stop_asked_at: float | None = None
+
     def shutdown(self, signum, frame) -> None:
+        now = time.monotonic()
+        if self.stop_asked_at is not None and now - self.stop_asked_at < SAME_STOP_SECONDS:
+            return
+        self.stop_asked_at = self.stop_asked_at or now
         stopping.request()
         super().shutdown(signum, frame)
 
