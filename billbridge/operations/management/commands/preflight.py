@@ -32,6 +32,6 @@ class Command(BaseCommand):
             except ValueError:
                 raise CommandError(
                     f"QBO_TOKEN_KEYS: key {number} is not a Fernet key (32 url-safe base64 "
-                    "bytes; make one with `manage.py rotate_token_keys --new-key`)."
+                    "bytes; make one as deploy/env.example shows)."
                 ) from None
         self.stdout.write("Ready: the database answers, migrations are applied, keys are valid.")
