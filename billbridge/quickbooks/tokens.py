@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from billbridge.core import metrics
 from billbridge.quickbooks.client import QboAuthFailed, QboError, oauth
 from billbridge.quickbooks.models import ConnectionStatus, QboConnection
 
@@ -77,9 +78,13 @@ class ConnectionTokens:
             try:
                 tokens = oauth.refresh(held)
             except oauth.InvalidGrant:
+                metrics.TOKEN_REFRESH_FAILURES.labels(connection.realm_id, "invalid_grant").inc()
                 tokens = None
                 # Saved in this transaction, which must commit: raise only after it.
                 mark_reconnect_required(connection, DEAD_GRANT)
+            except oauth.OAuthUnavailable:
+                metrics.TOKEN_REFRESH_FAILURES.labels(connection.realm_id, "unavailable").inc()
+                raise
             else:
                 store_tokens(connection, tokens)
         if tokens is None:

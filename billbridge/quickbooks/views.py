@@ -8,11 +8,13 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from billbridge.core import metrics
 from billbridge.quickbooks import webhooks
 
 
 @csrf_exempt
 @require_POST
+@metrics.counts_webhook_deliveries
 def intuit_webhooks(request: HttpRequest) -> HttpResponse:
     # Refused on the declared length, before anything is read or hashed.
     if _declared_length(request) > webhooks.MAX_BODY_BYTES:

@@ -21,6 +21,7 @@ import httpx
 import simplejson
 from django.conf import settings
 
+from billbridge.core import metrics
 from billbridge.quickbooks.client.errors import (
     QboAuthFailed,
     QboFault,
@@ -217,7 +218,7 @@ class QboClient:
         if request.content is not None:
             headers["Content-Type"] = request.content_type
         try:
-            return self._http.request(
+            response = self._http.request(
                 request.method,
                 f"{self._base_url}/company/{self.realm_id}/{request.path}",
                 params={"minorversion": str(settings.QBO_MINOR_VERSION), **request.params},
@@ -226,15 +227,19 @@ class QboClient:
                 timeout=self._timeout,
             )
         except httpx.TimeoutException as exc:
+            metrics.qbo_request(self.realm_id, "timeout")
             raise QboUnavailable(
                 f"QuickBooks did not answer within {self._timeout:g} seconds.",
                 ambiguous=not request.is_read,
             ) from exc
         except httpx.TransportError as exc:
+            metrics.qbo_request(self.realm_id, "connection_failed")
             raise QboUnavailable(
                 f"The connection to QuickBooks failed ({type(exc).__name__}).",
                 ambiguous=not request.is_read,
             ) from exc
+        metrics.qbo_request(self.realm_id, response.status_code)
+        return response
 
     def _answer(self, request: _Request, response: httpx.Response) -> tuple[dict, str]:
         status = response.status_code
@@ -262,6 +267,7 @@ class QboClient:
             "intuit_tid": tid,
         }
         if status == 429 or details["code"] == "3001":
+            metrics.QBO_THROTTLED.labels(realm=self.realm_id).inc()
             if self._limiter is not None:
                 self._limiter.throttled(self.realm_id)
             raise QboThrottled(

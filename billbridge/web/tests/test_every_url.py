@@ -77,6 +77,8 @@ def concrete_paths(route: str, ids: list[int]) -> list[str]:
 def kind_of(path: str) -> str:
     if path.rstrip("/") == "/quickbooks/webhooks":
         return "webhook"
+    if path in ("/healthz", "/metrics"):
+        return "monitor"
     if path.startswith("/api/v1/"):
         return "openapi" if path == "/api/v1/openapi.json" else "api"
     for kind in ("admin", "login", "logout", "profile"):
@@ -266,6 +268,11 @@ def wrong_answer(caller: Caller, method: str, path: str, response, owned) -> str
     the object the path names was the caller's practice's before the request (a DELETE may
     have removed it since)."""
     status, kind = response.status_code, kind_of(path)
+    if kind == "monitor":
+        # For load balancers and Prometheus, no log-in: /healthz answers 503 here (no scheduler
+        # has ticked), /metrics is off (404) without METRICS_TOKEN.
+        allowed = (200, 405, 503) if path == "/healthz" else (404, 405)
+        return None if status in allowed else "monitors need no log-in"
     if status >= 500:
         return "a server error"
     if kind == "openapi":
@@ -303,7 +310,9 @@ def wrong_answer(caller: Caller, method: str, path: str, response, owned) -> str
 
 def leaked(caller: Caller, response, world: World) -> set[str]:
     """Names of practices other than the caller's that the answer shows."""
-    content = response.content.decode(errors="replace")
+    # A download (the practice's data archive) streams its body.
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    content = body.decode(errors="replace")
     own = caller.membership.practice.pk if caller.membership else None
     return {
         secret
@@ -315,9 +324,12 @@ def leaked(caller: Caller, response, world: World) -> set[str]:
 
 
 def refused_without_csrf(caller: Caller, method: str, path: str, response, owned) -> str | None:
-    allowed = {"api": (403, 404, 405), "openapi": (403, 404, 405), "webhook": (401, 405)}.get(
-        kind_of(path), (403,)
-    )
+    allowed = {
+        "api": (403, 404, 405),
+        "openapi": (403, 404, 405),
+        "webhook": (401, 405),
+        "monitor": (403, 405),  # they answer GET and HEAD only
+    }.get(kind_of(path), (403,))
     return None if response.status_code in allowed else "let through without the CSRF token"
 
 
@@ -386,8 +398,8 @@ def test_no_unsafe_request_without_the_csrf_token_gets_through(world):
 
 def test_the_crawler_reaches_every_kind_of_url():
     """Guards the crawler itself: the URLconf it walks holds pages, API operations, the
-    profile, log-in, the admin and Intuit's webhook, and every route becomes at least one
-    concrete path."""
+    profile, log-in, the admin, Intuit's webhook and the monitors' endpoints, and every route
+    becomes at least one concrete path."""
     routes = route_patterns()
     paths = [path for route in routes for path in concrete_paths(route, [7])]
     assert len(paths) == len(routes)
@@ -400,6 +412,7 @@ def test_the_crawler_reaches_every_kind_of_url():
         "logout",
         "admin",
         "webhook",
+        "monitor",
     }
     assert "/invoices/7/finalize/" in paths
     assert "/api/v1/invoices/7/revert-to-draft" in paths
