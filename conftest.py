@@ -160,3 +160,16 @@ class Setup:
         params = {"limit": 10_000} | ({"path": path} if path else {})
         answer = httpx.get(f"{self.qbo.control_url}/requests", params=params)
         return answer.raise_for_status().json()["requests"]
+
+
+@pytest.fixture
+def command_help():
+    """A management command's --help, read in this process with its words joined by single
+    spaces (tests/test_fresh_processes.py starts every command in a fresh one)."""
+    from django.core.management import get_commands, load_command_class
+
+    def read(name: str) -> str:
+        command = load_command_class(get_commands()[name], name)
+        return " ".join(command.create_parser("manage.py", name).format_help().split())
+
+    return read

@@ -1,4 +1,17 @@
 """Self-hosting pages (issue 16): the site operator's Intuit app check, and a practice's own
 data as one archive. web/urls.py adds these to the web: namespace."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from billbridge.web.views import intuit_app, practice_data
+
+urlpatterns: list = [
+    path("settings/intuit-app/", intuit_app.intuit_app, name="intuit-app"),
+    path("settings/intuit-app/probe/", intuit_app.intuit_app_probe, name="intuit-app-probe"),
+    path("settings/your-data/", practice_data.practice_data, name="practice-data"),
+    path(
+        "settings/your-data/download/",
+        practice_data.practice_data_download,
+        name="practice-data-download",
+    ),
+]

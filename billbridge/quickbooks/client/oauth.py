@@ -91,6 +91,46 @@ def revoke(token: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class TokenEndpointAnswer:
+    status: int
+    error: str  # OAuth's error word (invalid_client, invalid_grant…), "" when there was none
+    intuit_tid: str
+
+
+def ask_token_endpoint(refresh_token: str, timeout: float) -> TokenEndpointAnswer:
+    """One refresh request whose answer is read, not acted on: the Intuit app page's probe of
+    the app's credentials (quickbooks/app_check.py), with the credentials presented exactly as
+    a connection presents them."""
+    with _client() as client:
+        try:
+            response = client.post(
+                settings.QBO_TOKEN_URL,
+                data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+                headers={"Accept": "application/json"},
+                auth=client.client_auth(AUTH_METHOD),
+                timeout=timeout,
+            )
+        except httpx.TransportError as exc:
+            raise OAuthUnavailable(
+                f"Intuit's token endpoint {settings.QBO_TOKEN_URL} could not be reached "
+                f"({type(exc).__name__})."
+            ) from exc
+    return TokenEndpointAnswer(
+        response.status_code, _oauth_error(response), response.headers.get("intuit_tid", "")
+    )
+
+
+def _oauth_error(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    error = body.get("error") if isinstance(body, dict) else None
+    # Only OAuth's own error words are passed on, never whatever else came back.
+    return error if isinstance(error, str) and error.replace("_", "").isalpha() else ""
+
+
 def _token_request(grant_type: str, **fields: str) -> TokenSet:
     # Expiries count from before the request, so we never believe a token lives longer than it does.
     sent_at = datetime.now(UTC)

@@ -116,6 +116,7 @@ def pages(practice, admin_member, client_a):
         reverse("web:client-edit", args=[client_a.pk]),
         reverse("web:client-detail", args=[client_a.pk]),
         reverse("web:tax-settings"),
+        reverse("web:practice-data"),
         reverse("profile"),
         "/no/such/page/",
     ]
