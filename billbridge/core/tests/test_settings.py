@@ -33,7 +33,7 @@ def test_production_settings_pass_check_deploy(tmp_path):
         "WARNING",
         BILLBRIDGE_ENV="production",
         SECRET_KEY="a-long-random-production-key-" + "k7Qz9" * 10,
-        ALLOWED_HOSTS="billing.example.com",
+        BILLBRIDGE_PUBLIC_URL="https://billing.example.com",
         BILLBRIDGE_VAR_DIR=str(tmp_path),
         QBO_TOKEN_KEYS=Fernet.generate_key().decode(),
     )
@@ -46,6 +46,7 @@ def test_production_refuses_to_start_without_its_own_token_keys(tmp_path):
         "check",
         BILLBRIDGE_ENV="production",
         SECRET_KEY="a-long-random-production-key-" + "k7Qz9" * 10,
+        BILLBRIDGE_PUBLIC_URL="https://billing.example.com",
         BILLBRIDGE_VAR_DIR=str(tmp_path),
         QBO_TOKEN_KEYS="",
     )

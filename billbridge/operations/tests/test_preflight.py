@@ -1,6 +1,7 @@
 """A start that cannot work stops with one clear line, never a traceback (issue 16): each case
 is a fresh `manage.py` process, as systemd's ExecStartPre and `make serve` run it."""
 
+import json
 import os
 import secrets
 import signal
@@ -95,13 +96,6 @@ def test_pending_migrations_and_bad_keys_refuse_then_a_ready_site_starts(product
     assert "Ready" in ready.stdout
 
 
-@pytest.mark.parametrize("command", ["preflight", "worker"])
-def test_help_in_a_fresh_process(command):
-    done = manage(dict(os.environ), command, "--help")
-    assert done.returncode == 0, done.stderr
-    assert "usage: manage.py " + command in done.stdout
-
-
 def test_a_worker_stopped_twice_in_a_row_stops_once_and_cleanly(tmp_path):
     """A Ctrl-C reaches the worker from the terminal and again from honcho: one stop, exit 0."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QBO_", "DJANGO_"))}
@@ -129,3 +123,19 @@ def test_a_worker_stopped_twice_in_a_row_stops_once_and_cleanly(tmp_path):
     finally:
         if worker.poll() is None:
             worker.kill()
+
+
+def test_production_logs_one_json_object_a_line_with_secrets_redacted(production):
+    said = (
+        "import logging; logging.getLogger('billbridge.quickbooks').warning("
+        "'refreshing %s', 'https://oauth.example/token?refresh_token=RT-very-secret&x=1')"
+    )
+    done = manage(production, "shell", "-c", said)
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    (record,) = [r for r in records if r["logger"] == "billbridge.quickbooks"]
+    assert record["level"] == "WARNING" and record["time"]
+    assert (
+        record["message"] == "refreshing https://oauth.example/token?refresh_token=[redacted]&x=1"
+    )
+    assert "RT-very-secret" not in done.stderr
