@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from billbridge.clients.models import Client
+from billbridge.clients.services import EDITABLE_FIELDS
 from billbridge.invoicing.models import Invoice, InvoiceLine, TimelineEvent
 from billbridge.practice.models import Membership, Permission, Practice
 from billbridge.practice.permissions import require
@@ -75,20 +76,7 @@ TABLES = (
         "clients",
         "The businesses the practice bills, with their contact details.",
         lambda practice: Client.objects.filter(practice=practice).order_by("pk"),
-        _columns(
-            "id",
-            "name",
-            "email",
-            "phone",
-            "address_line1",
-            "address_line2",
-            "city",
-            "region",
-            "postal_code",
-            "country",
-            "notes",
-            *STAMPS,
-        ),
+        _columns("id", *EDITABLE_FIELDS, *STAMPS),
     ),
     Table(
         "invoices",

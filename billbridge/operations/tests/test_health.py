@@ -2,15 +2,12 @@
 moves, 503 naming the failing check otherwise; public, so it shows nothing but ok and numbers."""
 
 import json
-import os
-import secrets
 import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
@@ -160,23 +157,9 @@ def probe(env: dict) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-@pytest.fixture
-def production(tmp_path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QBO_", "DJANGO_"))}
-    env.pop("DATABASE_URL", None)
-    return env | {
-        "BILLBRIDGE_ENV": "production",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "QBO_TOKEN_KEYS": Fernet.generate_key().decode(),
-        "BILLBRIDGE_PUBLIC_URL": "https://billing.example.test",
-        "BILLBRIDGE_VAR_DIR": str(tmp_path),
-        "METRICS_TOKEN": "metrics-secret",
-    }
-
-
 def test_in_production_a_plain_http_probe_is_answered_not_redirected(production):
     # A database never migrated: the check says so, and what needs its tables cannot be read.
-    answers = probe(production)
+    answers = probe(production | {"METRICS_TOKEN": "metrics-secret"})
     assert answers["/metrics"]["status"] == 301  # everything else still goes to https
     assert answers["/metrics"]["location"] == "https://billing.example.test/metrics"
     health = answers["/healthz"]

@@ -3,7 +3,6 @@ is a fresh `manage.py` process, as systemd's ExecStartPre and `make serve` run i
 
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -11,23 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture
-def production(tmp_path) -> dict:
-    """A production environment that starts: each test breaks one thing in it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QBO_", "DJANGO_"))}
-    env.pop("DATABASE_URL", None)
-    return env | {
-        "BILLBRIDGE_ENV": "production",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "QBO_TOKEN_KEYS": Fernet.generate_key().decode(),
-        "BILLBRIDGE_PUBLIC_URL": "https://billing.example.test",
-        "BILLBRIDGE_VAR_DIR": str(tmp_path),
-    }
 
 
 def manage(env: dict, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
