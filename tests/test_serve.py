@@ -13,7 +13,6 @@ import secrets
 import signal
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -23,6 +22,7 @@ import psycopg
 import pytest
 from cryptography.fernet import Fernet
 
+from billbridge.core.testing import manage_py
 from qbo_emulator.config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,18 +108,6 @@ def served_env(database, emulator, tmp_path):
     return env, f"http://127.0.0.1:{port}"
 
 
-def _manage(env, *args, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        **kwargs,
-    )
-
-
 class Served:
     """`make serve` in its own process group; stop() sends honcho the SIGTERM a supervisor would."""
 
@@ -194,14 +182,14 @@ def test_make_serve_exports_and_stops_cleanly_mid_export(served_env, emulator, t
     assert "not applied" in refused.stderr and "manage.py migrate" in refused.stderr
     assert "Traceback" not in refused.stderr + refused.stdout
 
-    assert _manage(env, "migrate", "--noinput").returncode == 0
+    assert manage_py(env, "migrate", "--noinput").returncode == 0
     company = emulator.emulator.create_company(name="Served Company", seed="sample")
     setup_env = {
         **env,
         "SERVE_TEST_REALM": company.realm_id,
         "SERVE_TEST_TOKENS": json.dumps(emulator.connect(company.realm_id)),
     }
-    done = _manage(setup_env, "shell", "-c", SETUP % (1 + INVOICES_AFTER_THE_FIRST))
+    done = manage_py(setup_env, "shell", "-c", SETUP % (1 + INVOICES_AFTER_THE_FIRST))
     assert done.returncode == 0, done.stderr
     made = json.loads(done.stdout.strip().splitlines()[-1])
     api = {**PROXIED, "Authorization": f"Bearer {made['token']}"}

@@ -4,7 +4,10 @@ itself could have written."""
 
 import datetime
 import itertools
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 
@@ -92,3 +95,19 @@ def make_invoice(
     if status == InvoiceStatus.CLOSED:
         invoice = services.close(membership, invoice.pk, "Paid by cheque")
     return invoice
+
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def manage_py(env: dict, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`manage.py ARGS` as an operator starts it: a fresh process, `env` its whole environment,
+    its output captured as text."""
+    return subprocess.run(  # noqa: S603 - the test's own arguments
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -104,14 +104,7 @@ print(written)
 
 
 def manage(env: dict, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = testing.manage_py(env, *args)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

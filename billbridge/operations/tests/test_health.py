@@ -2,8 +2,6 @@
 moves, 503 naming the failing check otherwise; public, so it shows nothing but ok and numbers."""
 
 import json
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
 
-from billbridge.core import beats
+from billbridge.core import beats, testing
 from billbridge.core.models import Beat
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -145,14 +143,7 @@ print(json.dumps({
 
 
 def probe(env: dict) -> dict:
-    done = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", PROBE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = testing.manage_py(env, "shell", "-c", PROBE)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 

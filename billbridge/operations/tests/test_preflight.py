@@ -11,18 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from billbridge.core.testing import manage_py
+
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def manage(env: dict, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def one_line_refusal(done: subprocess.CompletedProcess) -> str:
@@ -56,26 +47,26 @@ def test_a_bad_setting_stops_the_start_with_one_line(production, change, says):
             env.pop(name)
         else:
             env[name] = value
-    assert one_line_refusal(manage(env, "preflight")).startswith(f"billbridge: {says}")
+    assert one_line_refusal(manage_py(env, "preflight")).startswith(f"billbridge: {says}")
 
 
 def test_an_unreachable_database_is_named(production):
     env = production | {"DATABASE_URL": "postgres://postgres@127.0.0.1:1/billbridge"}
-    line = one_line_refusal(manage(env, "preflight"))
+    line = one_line_refusal(manage_py(env, "preflight"))
     assert "the database (postgresql at 127.0.0.1:1/billbridge) cannot be reached" in line
 
 
 def test_pending_migrations_and_bad_keys_refuse_then_a_ready_site_starts(production):
-    line = one_line_refusal(manage(production, "preflight"))
+    line = one_line_refusal(manage_py(production, "preflight"))
     assert "migration(s) are not applied (first: " in line
     assert "run `manage.py migrate` before starting" in line
 
-    assert manage(production, "migrate", "--noinput", timeout=120).returncode == 0
+    assert manage_py(production, "migrate", "--noinput", timeout=120).returncode == 0
     bad_key = production | {"QBO_TOKEN_KEYS": production["QBO_TOKEN_KEYS"] + ",not-a-key"}
-    line = one_line_refusal(manage(bad_key, "preflight"))
+    line = one_line_refusal(manage_py(bad_key, "preflight"))
     assert "QBO_TOKEN_KEYS: key 2 is not a Fernet key" in line
 
-    ready = manage(production, "preflight")
+    ready = manage_py(production, "preflight")
     assert ready.returncode == 0, ready.stderr
     assert "Ready" in ready.stdout
 
@@ -85,7 +76,7 @@ def test_a_worker_stopped_twice_in_a_row_stops_once_and_cleanly(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QBO_", "DJANGO_"))}
     env.pop("DATABASE_URL", None)
     env["BILLBRIDGE_VAR_DIR"] = str(tmp_path)
-    assert manage(env, "migrate", "--noinput", timeout=120).returncode == 0
+    assert manage_py(env, "migrate", "--noinput", timeout=120).returncode == 0
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "worker", "--interval", "0.2", "--no-startup-delay"],
         cwd=ROOT,
@@ -114,7 +105,7 @@ def test_production_logs_one_json_object_a_line_with_secrets_redacted(production
         "import logging; logging.getLogger('billbridge.quickbooks').warning("
         "'refreshing %s', 'https://oauth.example/token?refresh_token=RT-very-secret&x=1')"
     )
-    done = manage(production, "shell", "-c", said)
+    done = manage_py(production, "shell", "-c", said)
     assert done.returncode == 0, done.stderr
     records = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
     (record,) = [r for r in records if r["logger"] == "billbridge.quickbooks"]
