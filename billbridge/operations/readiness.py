@@ -26,6 +26,14 @@ def unapplied_migrations() -> list[str]:
     return [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
 
 
+def migrations_problem() -> str:
+    """Empty when every migration is applied; else how many are not, and the first."""
+    pending = unapplied_migrations()
+    if not pending:
+        return ""
+    return f"{len(pending)} migration(s) are not applied (first: {pending[0]})"
+
+
 def _where(connection) -> str:
     params = connection.settings_dict
     engine = params["ENGINE"].rsplit(".", 1)[-1]

@@ -90,15 +90,11 @@ def checks() -> list[Check]:
     ]
 
 
-def _environment() -> str:
-    return settings.QBO_ENVIRONMENT
-
-
 def public_address() -> Check:
     name = "Public address is HTTPS"
     url = settings.PUBLIC_URL
     parts = urlsplit(url)
-    env = _environment()
+    env = settings.QBO_ENVIRONMENT
     set_it = "Set BILLBRIDGE_PUBLIC_URL to the https:// address people reach this site at."
     if parts.scheme == "https":
         return Check(name, True, f"{url} is served over HTTPS.")
@@ -194,7 +190,7 @@ def webhook_verifier() -> Check:
 
 def environment() -> Check:
     name = "QuickBooks environment"
-    env = _environment()
+    env = settings.QBO_ENVIRONMENT
     api = settings.QBO_API_URL
     if env == "emulator":
         if settings.PRODUCTION:
@@ -230,13 +226,14 @@ def last_signed_delivery() -> Check:
         return Check(name, True, f"The last one arrived {_when(latest)}.")
     reach = (
         " Intuit cannot reach this site's address: deliveries need a public https:// address."
-        if urlsplit(settings.PUBLIC_URL).hostname in LOOPBACK_HOSTS and _environment() != "emulator"
+        if urlsplit(settings.PUBLIC_URL).hostname in LOOPBACK_HOSTS
+        and settings.QBO_ENVIRONMENT != "emulator"
         else ""
     )
     send_one = (
         "The emulator sends one when something changes in a connected company: receive a "
         "payment there, then reload this page."
-        if _environment() == "emulator"
+        if settings.QBO_ENVIRONMENT == "emulator"
         else f"On {INTUIT_WEBHOOKS_PAGE}, choose Actions ▸ Send test events and send one, then "
         "reload this page."
     )

@@ -20,11 +20,10 @@ class Command(BaseCommand):
         problem = readiness.database_problem()
         if problem:
             raise CommandError(problem)
-        pending = readiness.unapplied_migrations()
+        pending = readiness.migrations_problem()
         if pending:
             raise CommandError(
-                f"{len(pending)} migration(s) are not applied (first: {pending[0]}); run "
-                "`manage.py migrate` before starting the new processes."
+                f"{pending}; run `manage.py migrate` before starting the new processes."
             )
         for number, key in enumerate(settings.QBO_TOKEN_KEYS, start=1):
             try:

@@ -33,11 +33,11 @@ class Command(BaseCommand):
         except backup.BackupError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"Restored {path} into {replaced}.")
-        pending = readiness.unapplied_migrations()
+        pending = readiness.migrations_problem()
         if pending:
             self.stdout.write(
-                f"{len(pending)} migration(s) are not applied (first: {pending[0]}): the backup "
-                "is older than this version. Run `manage.py migrate` before starting the site."
+                f"{pending}: the backup is older than this version. Run `manage.py migrate` "
+                "before starting the site."
             )
         else:
             self.stdout.write("All migrations are applied.")
