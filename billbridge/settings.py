@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "billbridge.clients",
     "billbridge.invoicing",
     "billbridge.time",
+    "billbridge.documents",
     "billbridge.quickbooks",
     "billbridge.api",
     "billbridge.operations",
@@ -328,6 +329,21 @@ QBO_LEASE_SECONDS = env_int("QBO_LEASE_SECONDS", 60)
 # task still RUNNING after QBO_TASK_ABANDONED_SECONDS lost its worker and is marked failed.
 TASK_RESULTS_KEEP_SECONDS = env_int("TASK_RESULTS_KEEP_SECONDS", 86400)
 QBO_TASK_ABANDONED_SECONDS = env_int("QBO_TASK_ABANDONED_SECONDS", 6 * 3600)
+
+# ---- documents and mail -----------------------------------------------------------------------
+# Invoices, notices and their mail go out through this SMTP server. `make run` starts a mail
+# catcher on loopback (tools/mail_catcher) and points these at it; production names its own.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("EMAIL_PORT", 587 if PRODUCTION else 1025)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# A refusing or silent mail server must not hold a worker for long: the send row says so.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 15)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "billing@billbridge.localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # ---- operations --------------------------------------------------------------------------------
 # The Prometheus endpoint (/metrics) answers only with this bearer token; without one it is off.
