@@ -1,6 +1,13 @@
 from django.urls import path
 
-from billbridge.web import urls_import, urls_site, urls_time, urls_wip
+from billbridge.web import (
+    urls_documents,
+    urls_import,
+    urls_sending,
+    urls_site,
+    urls_time,
+    urls_wip,
+)
 from billbridge.web.views import billing, clients, invoices, quickbooks, reconciliation, tax
 
 QBO = "settings/integrations/quickbooks"
@@ -67,3 +74,5 @@ urlpatterns = [
 urlpatterns += (
     urls_time.urlpatterns + urls_wip.urlpatterns + urls_import.urlpatterns + urls_site.urlpatterns
 )
+# The invoice as a document and its sending (issue 11).
+urlpatterns += urls_documents.urlpatterns + urls_sending.urlpatterns
