@@ -47,12 +47,15 @@ class InvoiceTemplate(TimeStampedModel):
 
 class InvoiceDocument(models.Model):
     """The PDF of one content version of a finalized invoice: rendered once, then the same
-    bytes are downloaded, emailed and attached in QBO until the invoice's content changes."""
+    bytes are downloaded, emailed and attached in QBO until the invoice's content changes.
+    QBO's payment link is known only once the invoice is exported: the PDF that carries it is
+    the same content version's second and last rendering (docs/decisions/0023)."""
 
     invoice = models.ForeignKey(
         "invoicing.Invoice", on_delete=models.CASCADE, related_name="documents"
     )
     content_version = models.PositiveIntegerField()
+    payment_link = models.URLField(max_length=1000, blank=True)
     pdf = models.BinaryField()
     sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -60,7 +63,8 @@ class InvoiceDocument(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["invoice", "content_version"], name="one_document_per_content_version"
+                fields=["invoice", "content_version", "payment_link"],
+                name="one_document_per_content_version",
             )
         ]
 
@@ -92,9 +96,7 @@ class InvoiceSend(TimeStampedModel):
     SENDING and committed before the mail leaves, so a crash can never make a second mail."""
 
     practice = models.ForeignKey("practice.Practice", on_delete=models.CASCADE)
-    invoice = models.ForeignKey(
-        "invoicing.Invoice", on_delete=models.CASCADE, related_name="sends"
-    )
+    invoice = models.ForeignKey("invoicing.Invoice", on_delete=models.CASCADE, related_name="sends")
     document = models.ForeignKey(
         InvoiceDocument, null=True, blank=True, on_delete=models.SET_NULL, related_name="sends"
     )
