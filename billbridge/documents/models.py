@@ -56,8 +56,11 @@ class InvoiceDocument(models.Model):
     )
     content_version = models.PositiveIntegerField()
     payment_link = models.URLField(max_length=1000, blank=True)
-    pdf = models.BinaryField()
-    sha256 = models.CharField(max_length=64)
+    # What the PDF shows, frozen when the invoice is finalized (a few milliseconds); the PDF
+    # itself is rendered from it once, when first needed, and kept.
+    html = models.TextField()
+    pdf = models.BinaryField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -69,7 +72,7 @@ class InvoiceDocument(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.invoice} v{self.content_version} ({len(self.pdf)} bytes)"
+        return f"{self.invoice} v{self.content_version}"
 
     @staticmethod
     def digest(pdf: bytes) -> str:
