@@ -18,7 +18,7 @@ from billbridge.clients.models import Client
 from billbridge.clients.names import display_name_problems
 from billbridge.core.errors import InvalidInput, ServiceError, TransitionRefused
 from billbridge.core.money import CENT
-from billbridge.invoicing import books, held_work
+from billbridge.invoicing import books, held_work, signals
 from billbridge.invoicing.books import BooksChange
 from billbridge.invoicing.models import (
     Invoice,
@@ -379,7 +379,9 @@ def finalize(membership: Membership, invoice_id: int) -> Invoice:
             "total",
         ]
     )
-    return _transition(invoice, membership, InvoiceStatus.FINALIZED, "finalized")
+    invoice = _transition(invoice, membership, InvoiceStatus.FINALIZED, "finalized")
+    signals.invoice_finalized.send(sender=Invoice, invoice=invoice, membership=membership)
+    return invoice
 
 
 def _require_owner_who_processes_time(membership: Membership, invoice: Invoice) -> None:
