@@ -185,3 +185,6 @@ class NoticeDismissal(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["notice", "membership"], name="dismissed_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.notice} dismissed by {self.membership}"

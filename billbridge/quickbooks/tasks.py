@@ -9,7 +9,14 @@ from django.db import transaction
 from django_tasks import default_task_backend, task
 
 from billbridge.core import task_queue
-from billbridge.quickbooks import export, export_checks, paid_status, reconciliation, sweeping
+from billbridge.quickbooks import (
+    export,
+    export_checks,
+    notices,
+    paid_status,
+    reconciliation,
+    sweeping,
+)
 
 
 @task()
@@ -61,6 +68,7 @@ def sweep() -> dict:
     for realm_id in report["syncs_due"]:
         task_queue.enqueue_once(sync_paid, realm_id)
     report["task_rows"] = task_queue.tidy()
+    report["notices"] = notices.check()
     return report
 
 

@@ -27,8 +27,8 @@ def test_the_list_counts_invoices_in_one_query(
     for _ in range(3):
         testing.make_invoice(admin_member, client_a)
     testing.make_invoice(admin_member, other, "closed")
-    # Session, user, membership, practice, then the clients with their counts.
-    with django_assert_num_queries(5):
+    # Session, user, membership, practice, the clients with their counts, the notices banner.
+    with django_assert_num_queries(6):
         response = alice.get(reverse("web:client-list"))
     counts = {client.name: client.invoice_count for client in response.context["clients"]}
     assert counts == {"Acme Widgets": 3, "Birch & Sons": 1}
