@@ -198,6 +198,12 @@ def control_routes(runtime: Runtime) -> list[Route]:
         target.set_preferences(**body)
         return describe(target)
 
+    async def list_emails(request, body):
+        """The invoice e-mails QBO was asked to send (POST /invoice/{id}/send), oldest first."""
+        target = company(request)
+        with emulator.lock:
+            return {"emails": [dict(e) for e in target.emails]}
+
     async def list_entity(request, body):
         target = company(request)
         entity = request.path_params["entity"]
@@ -410,6 +416,7 @@ def control_routes(runtime: Runtime) -> list[Route]:
         route(company_path + "/reset", reset_company, "POST"),
         route(company_path + "/preferences", set_preferences, "PATCH", "POST"),
         route(company_path + "/{kind:str}/{object_id}/{action}", user_action, "POST"),
+        route(company_path + "/emails", list_emails, "GET"),
         route(company_path + "/{entity}", list_entity, "GET"),
         route("/clock", show_clock, "GET"),
         route("/clock", change_clock, "POST"),

@@ -10,12 +10,13 @@ from decimal import Decimal
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from qbo_emulator import faults, jsonbody
+from qbo_emulator import attachments, faults, invoice_pdf, jsonbody
 from qbo_emulator.batch import run_batch
 from qbo_emulator.cdc import run_cdc
+from qbo_emulator.entities.invoice import payment_link
 from qbo_emulator.faults import QboFault, format_time
 from qbo_emulator.store import Company, Emulator
 
@@ -74,6 +75,16 @@ class DataApi:
         payload["time"] = format_time(company.local_now())
         return payload
 
+    def answer(self, company: Company, request: Request, raw: bytes, action) -> Response:
+        """The action's payload in its envelope; file Attachables get a fresh TempDownloadUri.
+        An action answering something other than JSON (a PDF, a URL) returns its Response."""
+        payload = action(company, request, raw)
+        if isinstance(payload, Response):
+            return payload
+        if company.files:
+            attachments.add_download_links(company, payload, base_url(request))
+        return render(self.envelope(company, payload))
+
     async def handle(self, request: Request, action) -> Response:
         """Run `action(company, request, body)` with requestid replay; faults become Fault
         bodies. The body is read first so that no await happens while the lock is held."""
@@ -83,7 +94,7 @@ class DataApi:
             company = self.company(request)
             request_id = request.query_params.get("requestid")
             if request.method != "POST" or not request_id or not self.emulator.honour_request_id:
-                return render(self.envelope(company, action(company, request, raw)))
+                return self.answer(company, request, raw, action)
             return self.replayed(company, request, raw, request_id, action)
         except QboFault as fault:
             now = company.local_now() if company else self.emulator.clock.now()
@@ -107,7 +118,7 @@ class DataApi:
             remembered = company.request_ids.get(key)
             if remembered is not None and now - remembered[0] <= retention:
                 return Response(remembered[1], 200, media_type="application/json")
-            response = render(self.envelope(company, action(company, request, raw)))
+            response = self.answer(company, request, raw, action)
             company.request_ids[key] = (now, response.body)
             self._forget_expired(company, now - retention)
             return response
@@ -124,7 +135,43 @@ class DataApi:
     def read_entity(self, company: Company, request: Request, raw: bytes) -> dict:
         entity = request.path_params["entity"]
         record = company.read(entity, request.path_params["entity_id"])
-        return {_kind_name(entity): record}
+        name = _kind_name(entity)
+        if name == "Invoice":
+            self._invoice_links(company, request, [record])
+        return {name: record}
+
+    @staticmethod
+    def _invoice_links(company: Company, request: Request, invoices: list[dict]) -> None:
+        """`include=invoiceLink` on a read or query adds InvoiceLink where QBO would make one;
+        QBO leaves it out of answers by default (generating it is slow there)."""
+        if "invoicelink" not in _includes(request):
+            return
+        for invoice in invoices:
+            link = payment_link(company, invoice, base_url(request))
+            if link:
+                invoice["InvoiceLink"] = link
+
+    def invoice_pdf(self, company: Company, request: Request, raw: bytes) -> Response:
+        """GET /invoice/{id}/pdf (python-quickbooks sends Accept: application/pdf)."""
+        if _kind_name(request.path_params["entity"]) != "Invoice":
+            raise faults.unsupported_operation("Pdf", _kind_name(request.path_params["entity"]))
+        invoice = company.read("Invoice", request.path_params["entity_id"])
+        with self.emulator.lock:
+            content = invoice_pdf.render(company, invoice)
+        return Response(content, 200, media_type="application/pdf")
+
+    def upload(self, company: Company, request: Request, raw: bytes) -> dict:
+        """POST /upload: multipart file_metadata_NN + file_content_NN parts (Intuit's Upload)."""
+        files = attachments.parse_upload(raw, request.headers.get("content-type", ""))
+        return {"AttachableResponse": [{"Attachable": record} for record in company.upload(files)]}
+
+    def download(self, company: Company, request: Request, raw: bytes) -> Response:
+        """GET /download/{id}: the file's temporary download URL as a plain-text body."""
+        record = company.read("Attachable", request.path_params["entity_id"])
+        if record["Id"] not in company.files:
+            raise faults.invalid_value("Id", f"Attachable {record['Id']} has no file")
+        link = attachments.download_link(company, record, base_url(request))
+        return PlainTextResponse(link)
 
     def read_preferences(self, company: Company, request: Request, raw: bytes) -> dict:
         return {"Preferences": company.read("Preferences", "1")}
@@ -142,11 +189,7 @@ class DataApi:
         if not isinstance(body, dict):
             raise faults.invalid_value(None, "Request body must be a JSON object")
         operation = request.query_params.get("operation", "").lower()
-        include = {
-            part.strip().lower()
-            for part in request.query_params.get("include", "").split(",")
-            if part.strip()
-        }
+        include = _includes(request)
         options = frozenset(include)
         if operation == "delete":
             return {name: company.delete(entity, body)}
@@ -186,7 +229,9 @@ class DataApi:
                 sql = request.query_params.get("query")
         if not sql or not sql.strip():
             raise faults.query_parse_error("Query is empty")
-        return {"QueryResponse": company.query(sql)}
+        answer = company.query(sql)
+        self._invoice_links(company, request, answer.get("Invoice", []))
+        return {"QueryResponse": answer}
 
     def batch(self, company: Company, request: Request, raw: bytes) -> dict:
         body = parse_json(raw)
@@ -203,6 +248,18 @@ class DataApi:
         raise faults.not_found_url(request.url.path)
 
 
+def base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _includes(request: Request) -> set[str]:
+    return {
+        part.strip().lower()
+        for part in request.query_params.get("include", "").split(",")
+        if part.strip()
+    }
+
+
 def _kind_name(entity: str) -> str:
     from qbo_emulator.entities import entity_type
 
@@ -210,7 +267,8 @@ def _kind_name(entity: str) -> str:
 
 
 def data_routes(emulator: Emulator) -> list[BaseRoute]:
-    """Starlette routes for /v3/company/{realmId}/...; put the gateway middleware in front."""
+    """Starlette routes for /v3/company/{realmId}/... (put the gateway middleware in front),
+    and the temporary file links the API hands out, which need no token."""
     api = DataApi(emulator)
 
     def route(path: str, action, methods: list[str]) -> Route:
@@ -227,8 +285,12 @@ def data_routes(emulator: Emulator) -> list[BaseRoute]:
         route("/preferences", api.write_preferences, ["POST"]),
         route("/companyinfo/{entity_id}", api.read_company_info, ["GET"]),
         route("/taxservice/taxcode", api.tax_service, ["POST"]),
+        route("/upload", api.upload, ["POST"]),
+        route("/download/{entity_id}", api.download, ["GET"]),
         route("/{entity}/{entity_id}/send", api.send, ["POST"]),
+        route("/{entity}/{entity_id}/pdf", api.invoice_pdf, ["GET"]),
         route("/{entity}/{entity_id}", api.read_entity, ["GET"]),
         route("/{entity}", api.write_entity, ["POST"]),
         route("/{path:path}", api.not_found, ["GET", "POST"]),
+        *attachments.download_routes(emulator),
     ]

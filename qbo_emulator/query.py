@@ -210,17 +210,38 @@ def parse(sql: str) -> Query:
 
 
 # -- evaluation ----------------------------------------------------------------------------------
-def field_value(record: dict, path: str) -> Any:
-    value: Any = record
+def field_values(record: dict, path: str) -> list[Any]:
+    """The values at `path`; a list on the way (Attachable's AttachableRef) gives one per item,
+    so a condition holds when any item meets it. A key missing as written is looked up ignoring
+    case: QBO's own examples write `EntityRef.Type` for the `type` field."""
+    values: list[Any] = [record]
     for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
+        found = []
+        for value in values:
+            for item in value if isinstance(value, list) else [value]:
+                if not isinstance(item, dict):
+                    continue
+                if part in item:
+                    found.append(item[part])
+                else:
+                    key = next((k for k in item if k.casefold() == part.casefold()), None)
+                    if key is not None:
+                        found.append(item[key])
+        values = found
+    return [_scalar(value) for value in values]
+
+
+def _scalar(value: Any) -> Any:
     if isinstance(value, dict) and "value" in value:
         return value["value"]  # references compare by Id
     if isinstance(value, dict) and "Address" in value:
         return value["Address"]  # e-mail addresses compare by address
     return value
+
+
+def field_value(record: dict, path: str) -> Any:
+    values = field_values(record, path)
+    return values[0] if values else None
 
 
 def _comparable(stored: Any, literal: Any) -> tuple[Any, Any] | None:
@@ -250,7 +271,10 @@ def _comparable(stored: Any, literal: Any) -> tuple[Any, Any] | None:
 
 
 def matches(record: dict, condition: Condition) -> bool:
-    stored = field_value(record, condition.field)
+    return any(_matches(stored, condition) for stored in field_values(record, condition.field))
+
+
+def _matches(stored: Any, condition: Condition) -> bool:
     if condition.op == "in":
         return any(_compare(stored, "=", value) for value in condition.value)
     if condition.op == "like":

@@ -8,7 +8,9 @@ holds `emulator.lock`, e.g. around several calls), in the thread that made the c
 be quick: hand the Change to a queue.
 """
 
+import base64
 import json
+import secrets
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -32,6 +34,9 @@ PREFERENCE_KEYS = {
     "automated_sales_tax": ("TaxPrefs", "PartnerTaxEnabled"),
     "multicurrency": ("CurrencyPrefs", "MultiCurrencyEnabled"),
     "book_close_date": ("AccountingInfoPrefs", "BookCloseDate"),
+    # QBO Payments: with it on, invoices that allow online payment carry a payment link
+    # (`include=invoiceLink`). Where QBO shows this switch in Preferences is UNCONFIRMED.
+    "payments": ("SalesFormsPrefs", "ETransactionPaymentEnabled"),
 }
 
 # Snapshot files store Decimal as strings; these keys are turned back into Decimal on load.
@@ -119,6 +124,9 @@ class Emulator:
         self._listeners: list[Callable[[Change], None]] = []
         self._local = threading.local()
         self._realm_counter = 0
+        # Signs the temporary download links of attachments; links die with the process, as
+        # Intuit's expire after 15 minutes anyway.
+        self.link_secret = secrets.token_bytes(32)
 
     # -- companies ------------------------------------------------------------------------------
     def create_company(
@@ -284,6 +292,8 @@ class Company:
         self.request_ids: dict[tuple, tuple] = {}  # see data_api: requestid replay
         self.seeding = False
         self.batch_created: set[tuple[str, str]] | None = None
+        self.files: dict[str, bytes] = {}  # Attachable Id → the uploaded file's bytes
+        self.emails: list[dict] = []  # each invoice e-mail QBO was asked to send
         self._name = name
 
     # -- identity and preferences -----------------------------------------------------------------
@@ -442,6 +452,7 @@ class Company:
             self.tombstones[kind.name][existing["Id"]] = stamp
             self.record_change(kind.name, existing["Id"], "Delete")
             kind.after_delete(self, existing)
+            unlink_attachments(self, kind.name, existing["Id"])
             return {"domain": "QBO", "status": "Deleted", "Id": existing["Id"]}
 
     def void(self, entity: str, body: dict) -> dict:
@@ -463,7 +474,8 @@ class Company:
             return tax_service_create(self, body)
 
     def send_invoice(self, invoice_id: str, send_to: str | None = None) -> dict:
-        """POST /invoice/{id}/send: QBO e-mails the invoice; here it is only marked as sent."""
+        """POST /invoice/{id}/send: QBO e-mails the invoice; here the e-mail is recorded in
+        `emails` (no mail leaves the emulator) and the invoice marked as sent."""
         from qbo_emulator.entities.invoice import mark_sent
 
         with self.emulator.operation():
@@ -472,6 +484,29 @@ class Company:
                 raise faults.object_not_found("Invoice", invoice_id)
             mark_sent(self, invoice, send_to)
             return clone(invoice)
+
+    def upload(self, files: list[tuple[dict, str, bytes]]) -> list[dict]:
+        """POST /upload: one Attachable per (metadata, content type, bytes), all or none. The
+        metadata is checked for every file before any is stored."""
+        from qbo_emulator.entities.attachable import AttachableType
+
+        kind = AttachableType()
+        with self.emulator.operation():
+            for metadata, _, _ in files:
+                self._require_object(metadata)
+                kind.build(self, clean(metadata), None, frozenset())
+            created = []
+            for metadata, content_type, content in files:
+                record = self.create("Attachable", metadata)
+                stored = self.tables["Attachable"][record["Id"]]
+                stored.update(
+                    ContentType=content_type,
+                    Size=len(content),
+                    FileAccessUri=f"/v3/company/{self.realm_id}/download/{record['Id']}",
+                )
+                self.files[record["Id"]] = content
+                created.append(clone(stored))
+            return created
 
     def query(self, sql: str) -> dict:
         from qbo_emulator.query import run_query
@@ -623,6 +658,8 @@ class Company:
             "sequences": dict(self.sequences),
             "changes": [c.to_dict() for c in self.changes],
             "minor_versions": dict(self.minor_versions),
+            "files": {i: base64.b64encode(data).decode("ascii") for i, data in self.files.items()},
+            "emails": [dict(e) for e in self.emails],
         }
 
     @classmethod
@@ -639,4 +676,13 @@ class Company:
         company.sequences.update(d.get("sequences", {}))
         company.changes = [Change.from_dict(c) for c in d.get("changes", [])]
         company.minor_versions.update(d.get("minor_versions", {}))
+        company.files = {i: base64.b64decode(data) for i, data in d.get("files", {}).items()}
+        company.emails = [dict(e) for e in d.get("emails", [])]
         return company
+
+
+def unlink_attachments(company: Company, entity: str, entity_id: str) -> None:
+    from qbo_emulator.entities.attachable import unlink
+
+    if entity != "Attachable":
+        unlink(company, entity, entity_id)

@@ -15,7 +15,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from .attachments import download_link
 from .control import BadInput, parse_amount
+from .entities.attachable import links_to
+from .entities.invoice import payment_link
 from .faults import QboFault
 
 if TYPE_CHECKING:
@@ -34,6 +37,7 @@ button { cursor: pointer; } .muted { color: #777; }
 .error { background: #fbeaea; padding: .5rem .8rem; }
 .status-Paid { color: #1a7f37; } .status-Voided { color: #888; }
 .status-Partially { color: #9a6700; }
+ul.documents { margin: 0; padding-left: 1rem; font-size: .9em; }
 """
 
 
@@ -103,12 +107,21 @@ def view_routes(runtime: Runtime) -> list[Route]:
             company = runtime.emulator.company(realm)
         except KeyError:
             return HTMLResponse(page("Unknown company", "<p>No such company.</p>"), 404)
+        base = str(request.base_url).rstrip("/")
+        with runtime.emulator.lock:  # one consistent view of invoices and their documents
+            invoices = company.list("Invoice")
+            attachables = company.list("Attachable")
+            documents = {inv["Id"]: _documents(company, inv, attachables, base) for inv in invoices}
+            files = _attachments_table(company, attachables, base)
         body = (
             "<p><a href='/_emulator/ui/'>All companies</a> · realmId "
-            f"<code>{escape(realm)}</code></p>"
+            f"<code>{escape(realm)}</code> · QBO Payments "
+            f"{'on' if company.preference('payments') else 'off'}</p>"
             + _flash(request)
             + "<h2>Invoices</h2>"
-            + _invoices_table(realm, company.list("Invoice"))
+            + _invoices_table(realm, invoices, documents)
+            + "<h2>Attachments</h2>"
+            + files
             + "<h2>Payments</h2>"
             + _payments_table(realm, company.list("Payment"))
             + "<h2>Customers</h2>"
@@ -143,8 +156,48 @@ def view_routes(runtime: Runtime) -> list[Route]:
             return _back(back, error=str(fault))
         return _back(back, notice=done)
 
+    async def pay_page(request: Request) -> Response:
+        """What the customer sees behind an InvoiceLink: the amount due and a Pay button."""
+        realm, invoice_id = request.path_params["realm"], request.path_params["invoice_id"]
+        try:
+            invoice = runtime.emulator.company(realm).read("Invoice", invoice_id)
+        except (KeyError, QboFault):
+            return HTMLResponse(page("Unknown invoice", "<p>No such invoice.</p>"), 404)
+        number = str(invoice.get("DocNumber") or invoice["Id"])
+        status = invoice_status(invoice)
+        if status in ("Open", "Partially paid"):
+            target = f"/_emulator/pay/{escape(realm)}/{escape(invoice_id)}"
+            action = (
+                f"<form method='post' action='{target}'>"
+                f"<button>Pay {_money(invoice['Balance'])} now</button></form>"
+            )
+        else:
+            action = f"<p class='notice'>This invoice is {status.lower()}. Nothing is due.</p>"
+        body = (
+            _flash(request)
+            + f"<p>From <strong>{escape(runtime.emulator.company(realm).name)}</strong> to "
+            f"{escape(_ref_name(invoice.get('CustomerRef')))}</p>"
+            f"<p>Due {escape(str(invoice.get('DueDate', '')))} · Total "
+            f"{_money(invoice.get('TotalAmt'))} · Balance due {_money(invoice.get('Balance'))}</p>"
+            + action
+        )
+        return HTMLResponse(page(f"Pay invoice {number}", body))
+
+    async def pay(request: Request) -> Response:
+        realm, invoice_id = request.path_params["realm"], request.path_params["invoice_id"]
+        back = f"/_emulator/pay/{realm}/{invoice_id}"
+        try:
+            runtime.emulator.company(realm).receive_payment(invoice_id)
+        except KeyError:
+            return HTMLResponse(page("Unknown company", "<p>No such company.</p>"), 404)
+        except QboFault as fault:
+            return _back(back, error=str(fault))
+        return _back(back, notice="Thank you: your payment was received.")
+
     return [
         Route("/_emulator/ui/", companies, methods=["GET"]),
+        Route("/_emulator/pay/{realm}/{invoice_id}", pay_page, methods=["GET"]),
+        Route("/_emulator/pay/{realm}/{invoice_id}", pay, methods=["POST"]),
         Route("/_emulator/ui/companies", create_company, methods=["POST"]),
         Route("/_emulator/ui/{realm}", company_page, methods=["GET"]),
         Route("/_emulator/ui/{realm}/{kind}/{object_id}/{action}", act, methods=["POST"]),
@@ -179,7 +232,64 @@ def _button(realm: str, kind: str, object_id: str, action: str, label: str, extr
     )
 
 
-def _invoices_table(realm: str, invoices: list[dict]) -> str:
+def _size(size) -> str:
+    size = int(size or 0)
+    return f"{size:,} bytes" if size < 10_000 else f"{size / 1024:,.0f} KB"
+
+
+def _file_link(company, record: dict, base: str) -> str:
+    name = escape(record.get("FileName") or "file")
+    if record["Id"] not in company.files:
+        return name
+    return (
+        f"<a href='{escape(download_link(company, record, base))}'>{name}</a> "
+        f"<span class='muted'>({_size(record.get('Size'))})</span>"
+    )
+
+
+def _documents(company, invoice: dict, attachables: list[dict], base: str) -> str:
+    """The invoice's attachments, e-mails QBO sent and payment link, as a short list."""
+    items = [
+        "Attached: " + _file_link(company, a, base)
+        for a in attachables
+        if links_to(a, "Invoice", invoice["Id"])
+    ]
+    items += [
+        f"Emailed to {escape(e['to'])} at {escape(e['at'])}"
+        for e in company.emails
+        if e["invoice_id"] == invoice["Id"]
+    ]
+    link = payment_link(company, invoice, base)
+    if link:
+        items.append(f"<a href='{escape(link)}'>Payment link</a>")
+    if not items:
+        return ""
+    return "<ul class='documents'>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+
+
+def _attachments_table(company, attachables: list[dict], base: str) -> str:
+    if not attachables:
+        return "<p class='muted'>No attachments.</p>"
+    rows = []
+    for record in sorted(attachables, key=lambda a: int(a["Id"])):
+        linked = ", ".join(
+            f"{r['EntityRef']['type']} {r['EntityRef']['value']}"
+            for r in record.get("AttachableRef") or []
+        )
+        rows.append(
+            f"<tr><td>{escape(record['Id'])}</td><td>{_file_link(company, record, base)}</td>"
+            f"<td>{escape(record.get('ContentType') or '')}</td>"
+            f"<td>{escape(linked) or '<span class=muted>not linked</span>'}</td>"
+            f"<td>{escape(record.get('Note') or '')}</td></tr>"
+        )
+    return (
+        "<table><tr><th>Id</th><th>File</th><th>Type</th><th>Linked to</th><th>Note</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+
+
+def _invoices_table(realm: str, invoices: list[dict], documents: dict[str, str]) -> str:
     if not invoices:
         return "<p class='muted'>No invoices.</p>"
     rows = []
@@ -199,11 +309,14 @@ def _invoices_table(realm: str, invoices: list[dict]) -> str:
             f"<td>{escape(str(inv.get('TxnDate', '')))}</td>"
             f"<td class='num'>{_money(inv.get('TotalAmt'))}</td>"
             f"<td class='num'>{_money(inv.get('Balance'))}</td>"
-            f"<td class='status-{status.split()[0]}'>{status}</td><td>{actions}</td></tr>"
+            f"<td class='status-{status.split()[0]}'>{status}</td>"
+            f"<td>{documents.get(inv['Id'], '')}</td><td>{actions}</td></tr>"
         )
     return (
         "<table><tr><th>Id</th><th>No.</th><th>Customer</th><th>Date</th><th class='num'>Total</th>"
-        "<th class='num'>Balance</th><th>Status</th><th></th></tr>" + "".join(rows) + "</table>"
+        "<th class='num'>Balance</th><th>Status</th><th>Documents</th><th></th></tr>"
+        + "".join(rows)
+        + "</table>"
     )
 
 

@@ -5,6 +5,7 @@ from qbo_emulator.entities.base import EntityType
 
 _REGISTRY: dict[str, EntityType] = {}
 _BY_SEGMENT: dict[str, EntityType] = {}
+_LOADED: list[bool] = []  # set once every entity module has been imported
 
 OPERATION_NAMES = {"create": "Create", "read": "Read", "update": "Update", "delete": "Delete",
                    "void": "Void", "query": "Query"}  # fmt: skip
@@ -34,7 +35,18 @@ def entity_names() -> list[str]:
 
 
 def _load() -> None:
-    if _REGISTRY:
+    # Importing the modules registers their types; done lazily to avoid import cycles. A module
+    # imported earlier on its own (e.g. invoice by the data API) has registered only itself.
+    if _LOADED:
         return
-    # Importing the modules registers their types; done lazily to avoid import cycles.
-    from qbo_emulator.entities import invoice, lists, names, payment, settings, taxes  # noqa: F401
+    from qbo_emulator.entities import (  # noqa: F401
+        attachable,
+        invoice,
+        lists,
+        names,
+        payment,
+        settings,
+        taxes,
+    )
+
+    _LOADED.append(True)

@@ -280,6 +280,23 @@ def mark_sent(company, invoice: dict, send_to: str | None) -> None:
     invoice["EmailStatus"] = "EmailSent"
     invoice["DeliveryInfo"] = {"DeliveryType": "Email", "DeliveryTime": company.timestamp()}
     company.touch("Invoice", invoice)
+    company.emails.append(
+        {"invoice_id": invoice["Id"], "doc_number": invoice.get("DocNumber"),
+         "to": invoice["BillEmail"]["Address"], "at": invoice["DeliveryInfo"]["DeliveryTime"]}
+    )  # fmt: skip
+
+
+def payment_link(company, invoice: dict, base_url: str) -> str | None:
+    """InvoiceLink: Intuit generates it "only for invoices with online payment enabled and having
+    a valid customer email address" — here: QBO Payments on for the company, the invoice allowing
+    card or bank (ACH) payment, and a BillEmail. The link opens the emulator's pay page."""
+    allows_online = invoice.get("AllowOnlineCreditCardPayment") is True or (
+        invoice.get("AllowOnlineACHPayment") is True
+    )
+    email = (invoice.get("BillEmail") or {}).get("Address")
+    if not (company.preference("payments") and allows_online and email and "@" in email):
+        return None
+    return f"{base_url}/_emulator/pay/{company.realm_id}/{invoice['Id']}"
 
 
 def company_currency_ref(company) -> dict:

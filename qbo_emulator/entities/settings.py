@@ -10,6 +10,7 @@ from qbo_emulator.entities.base import EntityType, mapping, ref_value, reference
 BOOLEAN_PREFS = {
     ("SalesFormsPrefs", "CustomTxnNumbers"), ("TaxPrefs", "UsingSalesTax"),
     ("TaxPrefs", "PartnerTaxEnabled"), ("CurrencyPrefs", "MultiCurrencyEnabled"),
+    ("SalesFormsPrefs", "ETransactionPaymentEnabled"),
 }  # fmt: skip
 # Preference references the emulator's rules follow (invoice defaults), checked when changed.
 REFERENCE_PREFS = (

@@ -1,5 +1,6 @@
 """Helpers shared by the data-side tests: a small QBO client over TestClient, fault checks."""
 
+import json
 from decimal import Decimal
 
 from starlette.testclient import TestClient
@@ -75,3 +76,37 @@ def line(item_id: str, amount, *, qty=None, price=None, tax: str | None = None) 
     if amount is not None:
         result["Amount"] = amount
     return result
+
+
+# -- uploads (multipart/form-data, as QBO's /upload takes them) ------------------------------
+
+PDF = b"%PDF-1.4\n" + bytes(range(256)) + b"\n%%EOF\n"  # every byte value survives the trip
+
+
+def multipart(*parts: tuple[str, dict, bytes], boundary: str = "b0undary", eol: bytes = b"\r\n"):
+    """A multipart/form-data body: (part name, extra headers, content) per part."""
+    body = b""
+    for name, headers, content in parts:
+        body += b"--" + boundary.encode() + eol
+        disposition = f'form-data; name="{name}"'
+        if "filename" in headers:
+            disposition += f'; filename="{headers["filename"]}"'
+        body += f"Content-Disposition: {disposition}".encode() + eol
+        for key, value in headers.items():
+            if key != "filename":
+                body += f"{key}: {value}".encode() + eol
+        body += eol + content + eol
+    body += b"--" + boundary.encode() + b"--" + eol
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def metadata(entity="Invoice", entity_id="1", **fields) -> tuple[str, dict, bytes]:
+    body = {"FileName": "invoice-1001.pdf", "ContentType": "application/pdf", **fields}
+    if entity:
+        body["AttachableRef"] = [{"EntityRef": {"type": entity, "value": entity_id},
+                                  "IncludeOnSend": True}]  # fmt: skip
+    return ("file_metadata_01", {"Content-Type": "application/json"}, json.dumps(body).encode())
+
+
+def content(data: bytes = PDF, content_type="application/pdf", name="file_content_01", **headers):
+    return (name, {"Content-Type": content_type, "filename": "invoice-1001.pdf", **headers}, data)
