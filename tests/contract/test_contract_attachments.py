@@ -2,8 +2,8 @@
 over HTTP — an Attachable uploaded by the library's own multipart path, read, queried by the
 invoice, downloaded, deleted; `Invoice.send`, `Invoice.download_pdf` and `include=invoiceLink`.
 
-The emulator and the connected client come from the python-quickbooks contract module, so both
-contract suites drive the library the same way.
+The emulator and the connected client are the contract suites' (conftest.py), so both drive the
+library the same way.
 """
 
 import io
@@ -17,11 +17,7 @@ from quickbooks.objects.attachable import Attachable
 from quickbooks.objects.base import AttachableRef
 from quickbooks.objects.invoice import Invoice
 
-from tests.contract import test_contract_python_quickbooks as library
-
-# The same emulator and connected client as the python-quickbooks contract (fixtures by name).
-qbo, connected = library.qbo, library.connected
-new_customer, new_invoice = library.new_customer, library.new_invoice
+from tests.contract.builders import new_customer, new_invoice
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\n" + bytes(range(256)) + b"\n%%EOF\n"
 

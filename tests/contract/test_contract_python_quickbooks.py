@@ -7,12 +7,9 @@ plain http unless OAUTHLIB_INSECURE_TRANSPORT is set, which is that library's do
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from intuitlib.client import AuthClient
-from intuitlib.enums import Scopes
 from quickbooks import QuickBooks
 from quickbooks.batch import batch_create, batch_delete, batch_update
 from quickbooks.cdc import change_data_capture
@@ -26,7 +23,6 @@ from quickbooks.exceptions import (
 from quickbooks.objects.account import Account
 from quickbooks.objects.company_info import CompanyInfo
 from quickbooks.objects.customer import Customer
-from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
 from quickbooks.objects.employee import Employee
 from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.item import Item
@@ -39,63 +35,7 @@ from quickbooks.objects.taxrate import TaxRate
 from quickbooks.objects.term import Term
 from quickbooks.objects.vendor import Vendor
 
-from qbo_emulator.config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URI
-from qbo_emulator.testing import running_emulator
-
-
-@pytest.fixture(scope="module")
-def qbo():
-    with running_emulator() as qbo:
-        yield qbo
-
-
-@pytest.fixture
-def connected(qbo, monkeypatch):
-    """A fresh company connected through the real OAuth flow; returns (QuickBooks, AuthClient)."""
-    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    realm = qbo.emulator.create_company(name="Contract QB Co", seed="empty").realm_id
-    auth = AuthClient(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URI, qbo.discovery_url)
-    url = auth.get_authorization_url([Scopes.ACCOUNTING])
-    redirect = requests.get(f"{url}&emulator_realm={realm}", allow_redirects=False, timeout=5)
-    query = parse_qs(urlsplit(redirect.headers["Location"]).query)
-    auth.get_bearer_token(query["code"][0], realm_id=query["realmId"][0])
-    client = QuickBooks(
-        auth_client=auth, refresh_token=auth.refresh_token, company_id=realm, minorversion=75
-    )
-    client.api_url_v3 = qbo.api_url  # the library's own setting for where QBO lives
-    client.sandbox_api_url_v3 = qbo.api_url
-    return client, auth
-
-
-def new_customer(client, name: str, **kwargs) -> Customer:
-    customer = Customer()
-    customer.DisplayName = name
-    return customer.save(qb=client, **kwargs)
-
-
-def new_invoice(client, customer: Customer, amount: str, qty: int = 1) -> Invoice:
-    services = Item.filter(Name="Services", qb=client)[0]
-    line = SalesItemLine()
-    line.Amount = Decimal(amount) * qty
-    line.SalesItemLineDetail = SalesItemLineDetail()
-    line.SalesItemLineDetail.ItemRef = services.to_ref()
-    line.SalesItemLineDetail.Qty = qty
-    line.SalesItemLineDetail.UnitPrice = Decimal(amount)
-    invoice = Invoice()
-    invoice.CustomerRef = customer.to_ref()
-    invoice.Line = [line]
-    return invoice.save(qb=client)
-
-
-def pay(client, customer: Customer, invoice: Invoice, amount: str) -> Payment:
-    line = PaymentLine()
-    line.Amount = Decimal(amount)
-    line.LinkedTxn = [invoice.to_linked_txn()]
-    payment = Payment()
-    payment.CustomerRef = customer.to_ref()
-    payment.TotalAmt = Decimal(amount)
-    payment.Line = [line]
-    return payment.save(qb=client)
+from tests.contract.builders import new_customer, new_invoice, pay
 
 
 def test_customers_create_get_and_query(connected):
