@@ -26,3 +26,17 @@ def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
 
 def tax_on(taxable_base: Decimal, rate_percent: Decimal) -> Decimal:
     return to_money(taxable_base * rate_percent / HUNDRED)
+
+
+def format_money(value: Decimal) -> str:
+    """Two decimals and thousands separators: 12,345.60. Amounts are already rounded to the
+    cent, so this only formats: the same on every page and on the invoice's PDF."""
+    return f"{Decimal(value):,.2f}"
+
+
+def format_rate(value: Decimal) -> str:
+    """A tax rate without trailing zeros: 8.875 %, 5 %."""
+    text = f"{Decimal(value):f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text} %"

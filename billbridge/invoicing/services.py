@@ -355,6 +355,19 @@ def _refuse_unless(invoice: Invoice, expected: InvoiceStatus, doing: str) -> Non
         )
 
 
+# What finalize() freezes into the invoice: the tax rates in force, and the totals they give.
+FROZEN_AT_FINALIZE = [
+    "primary_tax_name",
+    "primary_tax_rate",
+    "secondary_tax_name",
+    "secondary_tax_rate",
+    "subtotal",
+    "primary_tax",
+    "secondary_tax",
+    "total",
+]
+
+
 @transaction.atomic
 def finalize(membership: Membership, invoice_id: int) -> Invoice:
     invoice = _locked(membership, invoice_id)
@@ -365,20 +378,15 @@ def finalize(membership: Membership, invoice_id: int) -> Invoice:
         raise TransitionRefused(
             f"Invoice {invoice.number} cannot be finalized: {'; '.join(problems)}."
         )
-    # The tax rates in force now are frozen into the finalized invoice.
+    # The tax rates in force now are frozen into the finalized invoice. Rates changed since
+    # the draft was last edited change what the client is billed: that is new content, for
+    # the export (changed since export) and for the document frozen at finalize.
+    before = [getattr(invoice, name) for name in FROZEN_AT_FINALIZE]
     _refresh_totals(invoice, _line_inputs(invoice), tax_settings_for(invoice.practice))
-    invoice.save(
-        update_fields=[
-            "primary_tax_name",
-            "primary_tax_rate",
-            "secondary_tax_name",
-            "secondary_tax_rate",
-            "subtotal",
-            "primary_tax",
-            "secondary_tax",
-            "total",
-        ]
-    )
+    changed = [getattr(invoice, name) for name in FROZEN_AT_FINALIZE] != before
+    if changed:
+        invoice.content_version += 1  # the row is locked (_locked)
+    invoice.save(update_fields=[*FROZEN_AT_FINALIZE, *(["content_version"] if changed else [])])
     invoice = _transition(invoice, membership, InvoiceStatus.FINALIZED, "finalized")
     signals.invoice_finalized.send(sender=Invoice, invoice=invoice, membership=membership)
     return invoice

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django import template
 from django.utils.html import format_html
 
+from billbridge.core.money import format_money, format_rate
 from billbridge.invoicing.models import InvoiceStatus
 
 register = template.Library()
@@ -13,20 +14,14 @@ register = template.Library()
 
 @register.filter
 def money(value: Decimal | None) -> str:
-    """Two decimals and thousands separators: 12,345.60. Amounts are already rounded to the
-    cent by the services, so this only formats."""
     if value is None or value == "":
         return ""
-    return f"{Decimal(value):,.2f}"
+    return format_money(value)
 
 
 @register.filter
 def rate(value: Decimal) -> str:
-    """A tax rate without trailing zeros: 8.875 %, 5 %."""
-    text = f"{Decimal(value):f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return f"{text} %"
+    return format_rate(value)
 
 
 @register.filter

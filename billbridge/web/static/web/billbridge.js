@@ -53,3 +53,16 @@
   document.addEventListener("DOMContentLoaded", syncAll);
   document.addEventListener("htmx:afterSettle", syncAll);
 })();
+
+// A button marked data-plain-submit (More actions ▸ Download selected as PDFs) submits its form
+// as the browser would without htmx, to its formaction: the answer is a file to download, not
+// a table to swap in. Stopped here, on the way down, the submit never reaches htmx's listener
+// on the form; the browser's own submission goes ahead.
+(function () {
+  "use strict";
+  document.addEventListener("submit", function (event) {
+    if (event.submitter && event.submitter.matches("[data-plain-submit]")) {
+      event.stopPropagation();
+    }
+  }, true);
+})();
