@@ -30,6 +30,9 @@ def test_shell_and_run_share_the_qbo_settings_of_one_env_file(tmp_path):
     assert run_env.read_text().splitlines() == [
         "export QBO_REDIRECT_URI=http://127.0.0.2:9001/settings/integrations/quickbooks/callback",
         "export QBO_EMULATOR_URL=http://127.0.0.2:9002",
+        # The mail catcher `make run` starts, where Billbridge's mail goes.
+        "export EMAIL_HOST=127.0.0.2",
+        "export EMAIL_PORT=1025",
     ]
 
     # `run` writes that file first, starts everything from it, and prints the command.
@@ -37,6 +40,7 @@ def test_shell_and_run_share_the_qbo_settings_of_one_env_file(tmp_path):
     assert run.index("QBO_EMULATOR_URL=http://127.0.0.2:9002") < run.index("-m qbo_emulator")
     assert f"source {run_env};" in run
     assert "--redirect-uri $QBO_REDIRECT_URI" in run
+    assert "-m mail_catcher --host 127.0.0.2 --smtp-port 1025" in run
     assert run.count("export QBO_") == 0  # no second definition beside the file
     command = (
         f"source {run_env} && .venv/bin/python manage.py export_invoices --user manager "
