@@ -49,6 +49,12 @@ class ExternalBooks(Protocol):
         it (it was exported before); "" when nothing stands in the way."""
         ...
 
+    def payment_link(self, invoice: Invoice) -> str:
+        """Where the client pays `invoice` online (QBO's payment link of its current content
+        version), for its PDF and page; "" when the books know none. Reads only what is
+        stored."""
+        ...
+
     def collected(self, invoice_ids: Iterable[int]) -> dict[int, Decimal]:
         """The money the books, as last read, show paid on each of these invoices; an
         invoice the books do not know is left out. Reads only what is stored."""
@@ -63,6 +69,9 @@ class _NoBooks:
         return ""
 
     def keeps_history_of(self, invoice: Invoice) -> str:
+        return ""
+
+    def payment_link(self, invoice: Invoice) -> str:
         return ""
 
     def collected(self, invoice_ids: Iterable[int]) -> dict[int, Decimal]:

@@ -10,6 +10,17 @@ class QuickbooksConfig(AppConfig):
         from billbridge.invoicing import books
 
         books.register(_QuickBooksOnLoad())
+        from billbridge.invoicing.signals import invoice_finalized
+
+        invoice_finalized.connect(_export_when_finalized, dispatch_uid="qbo-automatic-export")
+
+
+def _export_when_finalized(sender, invoice, **kwargs) -> None:
+    """Automatic export's receiver, imported when an invoice is first finalized (the same
+    start-up saving as _QuickBooksOnLoad)."""
+    from billbridge.quickbooks.automatic_export import on_finalized
+
+    on_finalized(invoice)
 
 
 class _QuickBooksOnLoad:

@@ -13,10 +13,12 @@ from decimal import Decimal
 from django.db.models import Max
 
 from billbridge.invoicing.models import Invoice, InvoiceStatus
+from billbridge.quickbooks.attachments import warning_of
 from billbridge.quickbooks.models import (
     ExportCheck,
     ExportState,
     InvoiceExport,
+    QboAttachment,
     QboConnection,
     QboInvoiceLink,
 )
@@ -216,7 +218,15 @@ def _in_progress(row: InvoiceExport, connection: QboConnection | None) -> Export
             detail="Paused: reconnect QuickBooks.",
             advice="It is sent once QuickBooks Online is connected again.",
         )
-    return ExportCell("Queued", "busy")
+    return ExportCell("Queued automatically" if row.automatic else "Queued", "busy")
+
+
+def _with_pdf_warning(cell: ExportCell, warning: str) -> ExportCell:
+    """The invoice is in QuickBooks, its PDF not (yet) on it: said beside what the cell says."""
+    if not warning or cell.label not in ("Exported", "Warning"):
+        return cell
+    detail = f"{cell.detail} {warning}" if cell.detail else warning
+    return replace(cell, label="Warning", tone="warning", detail=detail)
 
 
 def _with_check(cell: ExportCell, check: ExportCheck) -> ExportCell:
@@ -230,7 +240,13 @@ def _with_check(cell: ExportCell, check: ExportCheck) -> ExportCell:
     return replace(cell, check_label=label, check_tone=tone, findings=findings)
 
 
-def _cell(invoice, row, check, link, connection) -> ExportCell:
+def _cell(invoice, row, check, link, connection, attachment=None) -> ExportCell:
+    return _with_pdf_warning(
+        _export_cell(invoice, row, check, link, connection), warning_of(attachment)
+    )
+
+
+def _export_cell(invoice, row, check, link, connection) -> ExportCell:
     if row is not None and not row.is_finished:
         return _in_progress(row, connection)
     # Until the user decides, a QBO user's change is the news, whatever came before it.
@@ -267,6 +283,7 @@ def cells_for(
     links = {link.invoice_id: link for link in QboInvoiceLink.objects.filter(invoice_id__in=ids)}
     rows = _newest_per_invoice(InvoiceExport, ids)
     checks = _newest_per_invoice(ExportCheck, ids)
+    pdfs = _newest_per_invoice(QboAttachment, ids)
     return {
         invoice.pk: _cell(
             invoice,
@@ -274,6 +291,7 @@ def cells_for(
             checks.get(invoice.pk),
             links.get(invoice.pk),
             connection,
+            pdfs.get(invoice.pk),
         )
         for invoice in invoices
     }

@@ -48,6 +48,8 @@ class Company:
     home_currency: str
     tax_codes: tuple[TaxCode, ...]
     items: tuple[Item, ...]
+    # QuickBooks Payments is on: an invoice that allows online payment gets a payment link.
+    online_payments: bool = False
 
     @property
     def is_us(self) -> bool:
@@ -80,6 +82,7 @@ class Company:
             "items": [
                 {"id": i.id, "name": i.name, "active": i.active, "type": i.type} for i in self.items
             ],
+            "online_payments": self.online_payments,
         }
 
     @classmethod
@@ -99,6 +102,8 @@ class Company:
                 for c in data["tax_codes"]
             ),
             items=tuple(Item(i["id"], i["name"], i["active"], i["type"]) for i in data["items"]),
+            # Snapshots saved before the flag existed read as Payments off until read again.
+            online_payments=data.get("online_payments", False),
         )
 
 
@@ -118,6 +123,7 @@ def company_from_qbo(
     that was not read is left out too, since its rate is unknown. Codes and items are ordered by
     Id, so the same company always gives the same snapshot (and so the same payloads)."""
     tax_prefs = preferences.get("TaxPrefs") or {}
+    sales_prefs = preferences.get("SalesFormsPrefs") or {}
     closed = (preferences.get("AccountingInfoPrefs") or {}).get("BookCloseDate")
     currency = (preferences.get("CurrencyPrefs") or {}).get("HomeCurrency") or {}
     rates = {rate["Id"]: decimal_of(rate.get("RateValue", 0)) for rate in tax_rates}
@@ -135,8 +141,7 @@ def company_from_qbo(
         country=company_info["Country"],
         using_sales_tax=tax_prefs.get("UsingSalesTax") is True,
         automated_sales_tax=tax_prefs.get("PartnerTaxEnabled") is True,
-        custom_txn_numbers=(preferences.get("SalesFormsPrefs") or {}).get("CustomTxnNumbers")
-        is True,
+        custom_txn_numbers=sales_prefs.get("CustomTxnNumbers") is True,
         book_close_date=date.fromisoformat(closed) if closed else None,
         home_currency=currency.get("value", ""),
         tax_codes=tuple(_by_id(codes)),
@@ -146,6 +151,8 @@ def company_from_qbo(
                 for item in items
             )
         ),
+        # UNCONFIRMED where QBO says Payments is on (COVERAGE.md): online payment allowed.
+        online_payments=sales_prefs.get("ETransactionPaymentEnabled") is True,
     )
 
 

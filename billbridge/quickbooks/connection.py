@@ -297,6 +297,7 @@ def update_settings(
     *,
     default_item_id: str | None = None,
     ast_tax_handling: str | None = None,
+    send_from_quickbooks: bool | None = None,
 ) -> QboConnection:
     connection = _connected(membership)
     if default_item_id is not None:
@@ -314,6 +315,8 @@ def update_settings(
                 {"ast_tax_handling": ["Not one of the choices."]},
             )
         connection.ast_tax_handling = ast_tax_handling
+    if send_from_quickbooks is not None:
+        connection.send_from_quickbooks = send_from_quickbooks
     connection.save()
     return connection
 

@@ -24,6 +24,15 @@ class AstTaxHandling(models.TextChoices):
     SEND_OURS = "send_ours", "Send our amount as an override"
 
 
+class AutoExport(models.TextChoices):
+    """When a practice's finalized invoices go to QuickBooks without someone pressing Export
+    (docs/decisions/0025)."""
+
+    BY_HAND = "by_hand", "By hand"
+    WHEN_FINALIZED = "finalized", "When an invoice is finalized"
+    DAILY = "daily", "Every day at a chosen time"
+
+
 class QboConnection(TimeStampedModel):
     """The practice's link to one QBO company (realm). Its row is also the lock under which
     tokens refresh: one refresh at a time per connection."""
@@ -66,6 +75,14 @@ class QboConnection(TimeStampedModel):
     last_webhook_at = models.DateTimeField(null=True, blank=True)
     reads_month = models.CharField(max_length=7, blank=True)  # "2026-11"
     reads_this_month = models.PositiveIntegerField(default=0)
+    # The practice's invoices are emailed by QuickBooks (POST /invoice/{id}/send), not our mail.
+    send_from_quickbooks = models.BooleanField(default=False)
+    auto_export = models.CharField(
+        max_length=10, choices=AutoExport.choices, default=AutoExport.BY_HAND
+    )
+    auto_export_time = models.TimeField(null=True, blank=True)  # the server's TIME_ZONE
+    # The day (server's TIME_ZONE) the daily export last queued invoices: once a day.
+    auto_export_last_day = models.DateField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["realm_id"], name="one_practice_per_realm")]
@@ -203,6 +220,10 @@ class QboInvoiceLink(TimeStampedModel):
     closed_by_sync = models.BooleanField(default=False)
     # A QBO user changed, voided or deleted it: what differs, until the user decides.
     drift = models.JSONField(default=dict, blank=True)
+    # QBO's payment link (include=invoiceLink, where QBO Payments is on), read once per
+    # exported content version: payment_link_version says which one it was read for.
+    payment_link = models.URLField(max_length=1000, blank=True)
+    payment_link_version = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -294,6 +315,8 @@ class InvoiceExport(TimeStampedModel):
     finished_at = models.DateTimeField(null=True, blank=True)
     # A row that needed more than one try is searched for twins in QBO once by the sweep.
     duplicates_checked = models.BooleanField(default=False)
+    # Queued by the practice's automatic export, not by a person.
+    automatic = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -312,6 +335,70 @@ class InvoiceExport(TimeStampedModel):
     @property
     def is_finished(self) -> bool:
         return self.state in FINISHED_STATES
+
+
+class AttachmentState(models.TextChoices):
+    QUEUED = "queued", "Waiting to attach"
+    SENDING = "sending", "Attaching"
+    UNKNOWN = "unknown", "Attaching (checking QuickBooks)"
+    ATTACHED = "attached", "Attached"
+    # QBO refused the upload: tried again by the sweep, with a back-off.
+    FAILED = "failed", "Not attached"
+    # Replaced by a newer version's PDF, or the invoice was reverted: delete it in QBO.
+    REMOVING = "removing", "Being removed"
+    REMOVED = "removed", "Not in QuickBooks"
+
+
+# States in which an attachment row is picked up once its next_attempt_at has come.
+ATTACHMENT_DUE_STATES = (
+    AttachmentState.QUEUED,
+    AttachmentState.UNKNOWN,
+    AttachmentState.FAILED,
+    AttachmentState.REMOVING,
+)
+
+
+class QboAttachment(TimeStampedModel):
+    """The invoice's frozen PDF as an Attachable on its QBO invoice, one row per exported
+    content version: exactly once, as the export rows are (docs/decisions/0025). SENDING is
+    committed before the upload leaves; an unclear answer is looked for in QBO before any
+    re-upload."""
+
+    invoice = models.ForeignKey(
+        "invoicing.Invoice", on_delete=models.CASCADE, related_name="qbo_attachments"
+    )
+    content_version = models.PositiveIntegerField()
+    practice = models.ForeignKey("practice.Practice", on_delete=models.CASCADE)
+    realm_id = models.CharField(max_length=32)
+    document = models.ForeignKey(
+        "documents.InvoiceDocument", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    state = models.CharField(
+        max_length=10, choices=AttachmentState.choices, default=AttachmentState.QUEUED
+    )
+    file_name = models.CharField(max_length=100, blank=True)
+    # The QBO invoice it is (or is being) attached to, kept with the row: a look-up after an
+    # unclear upload asks QBO about that one, whatever the link holds since.
+    qbo_invoice_id = models.CharField(max_length=32, blank=True)
+    qbo_attachable_id = models.CharField(max_length=32, blank=True)
+    qbo_sync_token = models.CharField(max_length=32, blank=True)
+    request_id = models.CharField(max_length=36)
+    attempts = models.PositiveIntegerField(default=0)
+    # None: nothing more happens by itself (attached, removed, or given up after many tries).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=1000, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "content_version"], name="one_attachment_per_content_version"
+            )
+        ]
+        indexes = [models.Index(fields=["realm_id", "state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"PDF of invoice {self.invoice_id} v{self.content_version}: {self.state}"
 
 
 class ExportCheck(models.Model):

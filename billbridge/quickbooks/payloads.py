@@ -69,6 +69,9 @@ class InvoiceData:
     secondary_tax: Decimal
     total: Decimal
     lines: tuple[LineData, ...]
+    # The client's email: where QBO sends the invoice and its payment link (callers
+    # select_related "client").
+    bill_email: str = ""
 
     @classmethod
     def of(cls, invoice) -> "InvoiceData":
@@ -90,6 +93,7 @@ class InvoiceData:
             secondary_tax=invoice.secondary_tax,
             total=invoice.total,
             lines=tuple(LineData.of(line) for line in invoice.lines.all()),
+            bill_email=invoice.client.email,
         )
 
     @property
@@ -252,6 +256,12 @@ def plan_invoice(
         body["GlobalTaxCalculation"] = "TaxExcluded"
     if tax.detail is not None:
         body["TxnTaxDetail"] = tax.detail
+    if company.online_payments and data.bill_email:
+        # QBO gives an invoice a payment link only when it allows online payment and has a
+        # billing email (COVERAGE.md, python-quickbooks #198 and #360).
+        body["BillEmail"] = {"Address": data.bill_email}
+        body["AllowOnlineCreditCardPayment"] = True
+        body["AllowOnlineACHPayment"] = True
     return InvoicePlan(body, tuple(findings))
 
 

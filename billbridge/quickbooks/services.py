@@ -25,7 +25,7 @@ from billbridge.invoicing.books import NOTHING, BooksChange
 from billbridge.invoicing.models import Invoice, InvoiceStatus
 from billbridge.practice.models import Membership, Permission
 from billbridge.practice.permissions import require
-from billbridge.quickbooks import tasks
+from billbridge.quickbooks import attachments, tasks
 from billbridge.quickbooks.client import QboError, QboFault, quote
 from billbridge.quickbooks.connection import NOT_CONNECTED, client_for, connection_for
 from billbridge.quickbooks.faults import describe
@@ -102,8 +102,29 @@ def request_export(membership: Membership, invoice_ids) -> ExportBatch:
     connection = connection_for(membership.practice)
     if connection is None:
         raise TransitionRefused(NOT_CONNECTED)
+    return _queue_exports(connection, ids, invoices, requested_by=membership.user)
+
+
+@transaction.atomic
+def queue_automatic_export(practice, invoice_ids) -> ExportBatch | None:
+    """The practice's automatic export (automatic_export.py) asks, not a person: the same rows
+    as request_export's, marked automatic ("Queued automatically" in the column). None when
+    the practice is not connected (nothing is queued)."""
+    connection = connection_for(practice)
+    if connection is None or not connection.is_connected:
+        return None
+    ids = list(dict.fromkeys(invoice_ids))
+    invoices = {
+        invoice.pk: invoice for invoice in Invoice.objects.for_practice(practice).filter(pk__in=ids)
+    }
+    return _queue_exports(connection, ids, invoices, requested_by=None, automatic=True)
+
+
+def _queue_exports(
+    connection, ids: list[int], invoices: dict[int, Invoice], *, requested_by, automatic=False
+) -> ExportBatch:
     batch = ExportBatch.objects.create(
-        practice=membership.practice, kind=ExportBatch.Kind.EXPORT, requested_by=membership.user
+        practice_id=connection.practice_id, kind=ExportBatch.Kind.EXPORT, requested_by=requested_by
     )
     rows = {
         (row.invoice_id, row.invoice_version): row
@@ -124,9 +145,9 @@ def request_export(membership: Membership, invoice_ids) -> ExportBatch:
             continue
         row = rows.get((invoice_id, invoice.version))
         if row is None:
-            new_rows.append(_new_row(invoice, batch, connection.realm_id))
+            new_rows.append(_new_row(invoice, batch, connection.realm_id, automatic=automatic))
             continue
-        problem = _queue_again(row, invoice, links.get(invoice_id), batch)
+        problem = _queue_again(row, invoice, links.get(invoice_id), batch, automatic=automatic)
         if problem:
             refused.append(_refusal(invoice_id, invoice, problem))
     InvoiceExport.objects.bulk_create(new_rows)
@@ -137,9 +158,12 @@ def request_export(membership: Membership, invoice_ids) -> ExportBatch:
     return batch
 
 
-def _new_row(invoice: Invoice, batch: ExportBatch, realm_id: str) -> InvoiceExport:
+def _new_row(
+    invoice: Invoice, batch: ExportBatch, realm_id: str, *, automatic: bool = False
+) -> InvoiceExport:
     return InvoiceExport(
         invoice=invoice,
+        automatic=automatic,
         invoice_version=invoice.version,
         batch=batch,
         practice_id=invoice.practice_id,
@@ -149,7 +173,7 @@ def _new_row(invoice: Invoice, batch: ExportBatch, realm_id: str) -> InvoiceExpo
     )
 
 
-def _queue_again(row, invoice, link, batch) -> str:
+def _queue_again(row, invoice, link, batch, *, automatic: bool = False) -> str:
     """Queue this version of the invoice once more; returns why not, or ""."""
     if not row.is_finished:
         return f"Invoice {invoice.number} is already on its way to QuickBooks."
@@ -163,12 +187,22 @@ def _queue_again(row, invoice, link, batch) -> str:
         )
     # A failure QBO answered for sure sent nothing: plan again from scratch. A row needing
     # review may have reached QBO: look for it again before anything is sent.
-    _requeue(row, batch, look_up_first=row.state == ExportState.NEEDS_REVIEW and bool(row.payload))
+    _requeue(
+        row,
+        batch,
+        look_up_first=row.state == ExportState.NEEDS_REVIEW and bool(row.payload),
+        automatic=automatic,
+    )
     return ""
 
 
 def _requeue(
-    row: InvoiceExport, batch: ExportBatch, *, look_up_first: bool = False, replace: bool = False
+    row: InvoiceExport,
+    batch: ExportBatch,
+    *,
+    look_up_first: bool = False,
+    replace: bool = False,
+    automatic: bool = False,
 ) -> None:
     """Give a finished row to the worker again, for `batch`. Planned anew (a new body and
     request id), unless it must first be looked for in QBO with the body it last sent.
@@ -178,6 +212,7 @@ def _requeue(
         row.payload = ""
         row.request_id = uuid.uuid4().hex
     row.replace_confirmed = replace
+    row.automatic = automatic
     row.batch = batch
     row.attempts = 0
     row.next_attempt_at = timezone.now()
@@ -517,6 +552,16 @@ class QuickBooksOnline:
             "Edit it instead."
         )
 
+    def payment_link(self, invoice: Invoice) -> str:
+        """QBO's payment link of the invoice's exported content version, as stored."""
+        link = QboInvoiceLink.objects.filter(
+            invoice=invoice,
+            state=QboInvoiceLink.State.IN_QBO,
+            exported_content_version=invoice.content_version,
+            payment_link_version=invoice.content_version,
+        ).first()
+        return link.payment_link if link else ""
+
     def collected(self, invoice_ids) -> dict[int, Decimal]:
         """Paid is QBO's total less its balance, for the invoices QBO still holds as ours."""
         links = QboInvoiceLink.objects.filter(
@@ -587,7 +632,15 @@ def _delete_unpaid(qbo, invoice: Invoice, link: QboInvoiceLink, current: dict) -
             f"{balance} of {total}) by no payment Billbridge can unapply, so it was not "
             "reverted. Remove what pays it in QuickBooks first."
         )
-    qbo.delete("Invoice", link.qbo_invoice_id, current["SyncToken"], request_id=uuid.uuid4().hex)
+    # Its PDF leaves QBO first: no orphan stays in the company's attachment list.
+    attachments.remove_before_delete(qbo, invoice, link.qbo_invoice_id)
+    try:
+        qbo.delete(
+            "Invoice", link.qbo_invoice_id, current["SyncToken"], request_id=uuid.uuid4().hex
+        )
+    except BaseException:
+        attachments.attach_again(invoice)
+        raise
     _mark_removed(link)
 
 

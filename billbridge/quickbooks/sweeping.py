@@ -13,7 +13,7 @@ import logging
 from django.db.models import Q
 from django.utils import timezone
 
-from billbridge.quickbooks import payloads
+from billbridge.quickbooks import attachments, payloads, sending
 from billbridge.quickbooks.client import QboError, quote
 from billbridge.quickbooks.connection import client_for
 from billbridge.quickbooks.models import (
@@ -42,6 +42,12 @@ def sweep() -> dict:
         )
     )
     realms_due = sorted(set(due.values_list("realm_id", flat=True)))
+    # PDFs to attach, or tried again after QBO refused them (attachments.py).
+    attachments_due = sorted(
+        realm for realm in realms if (at := attachments.next_due_at(realm)) and at <= now
+    )
+    # A Send from QuickBooks whose worker died before QBO's answer: unknown, never re-sent.
+    unknown_sends = sending.settle_abandoned(now)
     # Names a dead drain was creating, and that nobody has asked for since.
     CustomerCreation.objects.filter(lease_until__lt=now).delete()
     duplicates = 0
@@ -52,7 +58,13 @@ def sweep() -> dict:
             syncs_due.append(connection.realm_id)
     if realms_due or duplicates:
         log.info("QBO sweep: drains for %s; %d duplicates reported", realms_due, duplicates)
-    return {"realms_due": realms_due, "duplicates": duplicates, "syncs_due": sorted(syncs_due)}
+    return {
+        "realms_due": realms_due,
+        "duplicates": duplicates,
+        "syncs_due": sorted(syncs_due),
+        "attachments_due": attachments_due,
+        "unknown_sends": unknown_sends,
+    }
 
 
 def _search_twins(connection: QboConnection) -> int:

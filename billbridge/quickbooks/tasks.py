@@ -9,7 +9,9 @@ from django.db import transaction
 from django_tasks import default_task_backend, task
 
 from billbridge.core import task_queue
+from billbridge.documents import emailing
 from billbridge.quickbooks import (
+    attachments,
     export,
     export_checks,
     notices,
@@ -23,7 +25,17 @@ from billbridge.quickbooks import (
 def drain_exports(realm_id: str) -> int:
     worked = export.drain(realm_id)
     _follow_up(realm_id)
+    # The PDFs of what was exported: a drain of their own, so exporting never waits on them.
+    if attachments.next_due_at(realm_id) is not None:
+        task_queue.enqueue_once(attach_documents, realm_id)
     return worked
+
+
+@task()
+def attach_documents(realm_id: str) -> int:
+    """Attach the exported invoices' PDFs to their QBO invoices (attachments.py). What waits
+    for a back-off is woken by the sweep."""
+    return attachments.drain(realm_id)
 
 
 def _follow_up(realm_id: str) -> None:
@@ -67,8 +79,12 @@ def sweep() -> dict:
         task_queue.enqueue_once(drain_exports, realm_id)
     for realm_id in report["syncs_due"]:
         task_queue.enqueue_once(sync_paid, realm_id)
+    for realm_id in report["attachments_due"]:
+        task_queue.enqueue_once(attach_documents, realm_id)
     report["task_rows"] = task_queue.tidy()
     report["notices"] = notices.check()
+    # Emails to clients whose worker died mid-send become "unknown, check" (never re-sent).
+    report["sends"] = emailing.sweep()
     return report
 
 

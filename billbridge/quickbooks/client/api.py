@@ -133,8 +133,11 @@ class QboClient:
         )
         return _rows(body.get("QueryResponse", {}))
 
-    def read(self, entity: str, entity_id: str) -> dict:
-        return self._send(_Request("GET", f"{entity.lower()}/{entity_id}", {}, is_read=True))[
+    def read(self, entity: str, entity_id: str, *, include: str = "") -> dict:
+        """One entity; `include="invoiceLink"` adds an invoice's payment link (InvoiceLink),
+        which QBO gives only where QBO Payments is on (QBO.md §2.4)."""
+        params = {"include": include} if include else {}
+        return self._send(_Request("GET", f"{entity.lower()}/{entity_id}", params, is_read=True))[
             entity
         ]
 
@@ -172,6 +175,55 @@ class QboClient:
         return self._write(
             entity, {"Id": entity_id, "SyncToken": sync_token}, request_id, operation="delete"
         )
+
+    def upload_attachment(
+        self, metadata: dict, file_name: str, content: bytes, content_type: str, *, request_id: str
+    ) -> dict:
+        """POST /upload: the file and its Attachable (metadata, e.g. AttachableRef) in one
+        multipart request, parts file_metadata_01 and file_content_01; returns the Attachable.
+        QBO answers a refused file inside AttachableResponse, which is raised as a QboFault."""
+        encoded = httpx.Request(
+            "POST",
+            self._base_url,
+            files={
+                "file_metadata_01": (None, dumps(metadata).encode("utf-8"), "application/json"),
+                "file_content_01": (file_name, content, content_type),
+            },
+        )
+        request = _Request(
+            "POST",
+            "upload",
+            {"requestid": request_id},
+            encoded.read(),
+            content_type=encoded.headers["Content-Type"],
+        )
+        answer, tid = self._call(request)
+        items = answer.get("AttachableResponse") or [{}]
+        if "Fault" in items[0]:
+            raise _batch_result({"bId": "", **items[0]}, tid).fault
+        if not isinstance(items[0].get("Attachable"), dict):
+            raise QboUnavailable(
+                "QuickBooks answered the upload without an Attachable.",
+                intuit_tid=tid,
+                ambiguous=True,
+            )
+        return items[0]["Attachable"]
+
+    def send_invoice(self, invoice_id: str, send_to: str, *, request_id: str) -> dict:
+        """POST /invoice/{id}/send: QBO emails the invoice (with the attachments marked
+        IncludeOnSend) to `send_to`, and answers the invoice with EmailStatus and DeliveryInfo.
+        The body is empty, as application/octet-stream (QBO.md §2.8)."""
+        params = {"requestid": request_id}
+        if send_to:
+            params["sendTo"] = send_to
+        request = _Request(
+            "POST",
+            f"invoice/{invoice_id}/send",
+            params,
+            b"",
+            content_type="application/octet-stream",
+        )
+        return self._send(request)["Invoice"]
 
     def batch(self, items: list[dict], *, request_id: str) -> dict[str, BatchResult]:
         # A batch of queries changes nothing: losing its answer is no more ambiguous than a read.

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from billbridge.quickbooks import payloads
+from billbridge.quickbooks import attachments, payloads
 from billbridge.quickbooks.client import QboFault
 from billbridge.quickbooks.company import Company
 from billbridge.quickbooks.faults import advice_for, describe
@@ -120,6 +120,8 @@ class Outcomes:
                 unique_fields=["invoice"],
                 update_fields=[f.name for f in LINK_FIELDS],
             )
+            # Each exported version's PDF is to be attached, by a drain of its own (0025).
+            attachments.queue(list(rows))
             # Rows differ only by their warning: one UPDATE per distinct warning.
             for warning, ids in by_warning.items():
                 InvoiceExport.objects.filter(pk__in=ids).update(

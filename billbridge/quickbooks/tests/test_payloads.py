@@ -139,6 +139,28 @@ def test_amounts_are_decimals_to_the_cent():
     assert isinstance(sent["SalesItemLineDetail"]["Qty"], Decimal)
 
 
+@pytest.mark.parametrize(
+    ("payments", "email", "sent"),
+    [(True, "ap@client.example", True), (True, "", False), (False, "ap@client.example", False)],
+)
+def test_online_payment_is_allowed_where_qbo_payments_is_on(payments, email, sent):
+    """QBO gives a payment link only to an invoice that allows online payment and has a
+    billing email: both are sent when the company has Payments on and the client an email."""
+    data = replace(invoice([line("Audit", "1", "100.00")]), bill_email=email)
+    company = replace(US_SAMPLE, online_payments=payments)
+    plan = plan_invoice(
+        data, company, customer_id="1", items_by_service={}, default_item=("1", "Services"),
+        ast_handling=ACCEPT_QBO,
+    )  # fmt: skip
+    online = {"BillEmail", "AllowOnlineCreditCardPayment", "AllowOnlineACHPayment"}
+    if sent:
+        assert plan.body["BillEmail"] == {"Address": email}
+        assert plan.body["AllowOnlineCreditCardPayment"] is True
+        assert plan.body["AllowOnlineACHPayment"] is True
+    else:
+        assert not online & plan.body.keys()
+
+
 def test_ast_handling_must_be_one_of_the_connection_choices():
     assert set(AST_HANDLINGS) == set(AstTaxHandling.values)
     case = CASES["us_one_rate"]
@@ -237,6 +259,7 @@ def test_invoice_and_client_data_read_the_models():
             LineData("Payroll run", "Payroll", Decimal("2.5"), Decimal("80.00"),
                      Decimal("200.00"), primary_taxable=False, secondary_taxable=False),
         ),
+        bill_email="ap@bakersons.example",
     )  # fmt: skip
     assert stored.version >= 2  # finalizing bumped it
     assert ClientData.of(client) == ClientData(

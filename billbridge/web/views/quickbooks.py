@@ -24,11 +24,13 @@ from billbridge.core.errors import InvalidInput, ServiceError, TransitionRefused
 from billbridge.invoicing.models import Invoice
 from billbridge.practice.models import Permission
 from billbridge.practice.permissions import require
+from billbridge.quickbooks import automatic_export
 from billbridge.quickbooks import connection as qbo_connection
 from billbridge.quickbooks import services as qbo_services
 from billbridge.quickbooks.column import cells_for
 from billbridge.quickbooks.models import (
     AstTaxHandling,
+    AutoExport,
     ExportBatch,
     ExportState,
     IgnoredWebhooks,
@@ -81,6 +83,7 @@ def quickbooks_settings(request):
         "company": company,
         "items": items,
         "ast_choices": AstTaxHandling.choices,
+        "auto_export_choices": AutoExport.choices,
         "mappings": ItemMapping.objects.filter(practice=membership.practice).order_by(
             "service_name"
         ),
@@ -174,10 +177,13 @@ def _test(request) -> str:
 
 
 def _save_settings(request) -> str:
+    # An unticked box sends nothing: the form says it showed the box.
+    shown = request.POST.get("send_from_quickbooks_shown") == "1"
     qbo_connection.update_settings(
         request.membership,
         default_item_id=request.POST.get("default_item_id") or None,
         ast_tax_handling=request.POST.get("ast_tax_handling") or None,
+        send_from_quickbooks=request.POST.get("send_from_quickbooks") == "on" if shown else None,
     )
     return "The export settings are saved."
 
@@ -191,6 +197,31 @@ def _change_mapping(request) -> str:
         request.membership, service_name, request.POST.get("qbo_item_id", "")
     )
     return f"Lines of “{mapping.service_name}” are exported as “{mapping.qbo_item_name}”."
+
+
+@member_required
+@require_POST
+def quickbooks_auto_export(request):
+    """When invoices go to QuickBooks by themselves. Turning it on first shows how many
+    finalized invoices that sends now; only the confirmation's POST changes anything."""
+    mode = request.POST.get("auto_export", "")
+    at = request.POST.get("auto_export_time", "")
+    try:
+        preview = automatic_export.preview(request.membership, mode, at)
+        if preview["needs_confirmation"] and request.POST.get("confirm") != "1":
+            return render(request, "web/quickbooks_auto_export_confirm.html", preview)
+        queued = automatic_export.change(request.membership, mode, at)
+    except ServiceError as exc:
+        return _to_settings(request, exc)
+    done = {
+        AutoExport.BY_HAND: "Invoices are exported by hand again.",
+        AutoExport.WHEN_FINALIZED: "Invoices are exported to QuickBooks Online when finalized.",
+        AutoExport.DAILY: f"Finalized invoices are exported every day at {at.strip()}.",
+    }[mode]
+    if queued:
+        done += f" {queued} finalized invoice{'s are' if queued != 1 else ' is'} on the way now."
+    messages.success(request, done)
+    return redirect("web:quickbooks-settings")
 
 
 quickbooks_test = _settings_action(_test)

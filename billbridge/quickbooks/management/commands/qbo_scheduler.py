@@ -9,11 +9,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from billbridge.core import beats
+from billbridge.quickbooks.automatic_export import export_daily
 from billbridge.quickbooks.tasks import sweep
 
 
 class Command(BaseCommand):
-    help = "Queue the QuickBooks sweep periodically (stuck exports, lost wake-ups, duplicates)."
+    help = (
+        "Queue the QuickBooks sweep periodically (stuck exports, lost wake-ups, duplicates) "
+        "and the daily automatic exports that are due."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Queue one sweep and stop.")
@@ -24,6 +28,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         while True:
             sweep.enqueue()
+            export_daily.enqueue()  # practices whose daily automatic export is due
             beats.beat(beats.SCHEDULER)
             if once:
                 return

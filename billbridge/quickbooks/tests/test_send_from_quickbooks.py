@@ -1,0 +1,54 @@
+"""Send from QuickBooks: QBO emails the exported invoice, its PDF attached, once."""
+
+import httpx
+import pytest
+
+from billbridge.documents.models import InvoiceSend, SendChannel, SendState
+from billbridge.quickbooks import attachments, sending
+
+pytestmark = pytest.mark.django_db
+
+
+def emails(setup) -> list[dict]:
+    answer = httpx.get(f"{setup.qbo.control_url}/companies/{setup.realm}/emails")
+    return answer.raise_for_status().json()["emails"]
+
+
+def test_quickbooks_emails_an_exported_invoice_once(setup, django_capture_on_commit_callbacks):
+    invoice = setup.invoice()
+    setup.export(invoice)
+    attachments.drain(setup.realm)
+    with django_capture_on_commit_callbacks(execute=True):
+        [outcome] = sending.request_send(setup.member, [invoice.pk], recipients=["a@example.com"])
+    assert outcome.done, outcome.message
+    row = InvoiceSend.objects.get(invoice=invoice)
+    assert (row.channel, row.state, row.recipients) == (
+        SendChannel.QUICKBOOKS,
+        SendState.SENT,
+        "a@example.com",
+    )
+    assert [e["to"] for e in emails(setup)] == ["a@example.com"]
+    # The row is the record: sending it again does nothing.
+    assert sending.send(row.pk) == SendState.SENT
+    assert len(emails(setup)) == 1
+
+
+def test_not_exported_is_refused_with_the_reason(setup):
+    invoice = setup.invoice()
+    [outcome] = sending.request_send(setup.member, [invoice.pk], recipients=["a@example.com"])
+    assert not outcome.done and "export it first" in outcome.message
+    assert not InvoiceSend.objects.exists()
+    assert emails(setup) == []
+
+
+def test_a_lost_answer_is_unknown_and_never_sent_again(setup, django_capture_on_commit_callbacks):
+    invoice = setup.invoice()
+    setup.export(invoice)
+    attachments.drain(setup.realm)
+    setup.fault(kind="drop", method="POST", path="/v3/company/*/invoice/*/send", count=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        sending.request_send(setup.member, [invoice.pk], recipients=["a@example.com"])
+    row = InvoiceSend.objects.get(invoice=invoice)
+    assert row.state == SendState.UNKNOWN and "Check in QuickBooks" in row.error
+    assert sending.send(row.pk) == SendState.UNKNOWN
+    assert len(emails(setup)) == 1
