@@ -10,6 +10,9 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 EMULATOR_PORT ?= 8085
+# The mail catcher `make run` starts: Billbridge's mail goes to its SMTP port (var/run.env).
+MAIL_SMTP_PORT ?= 1025
+MAIL_PAGE_PORT ?= 8025
 # Test processes (pytest-xdist): the suite mostly waits on loopback servers, so two share the
 # two cores well.
 TEST_WORKERS ?= 2
@@ -17,7 +20,7 @@ TEST_WORKERS ?= 2
 # that must talk to the same emulator: `make shell`, or `source var/run.env` in any terminal.
 RUN_ENV ?= var/run.env
 
-.PHONY: run serve shell env test bench lint format venv chromium wrk migrate clean
+.PHONY: run serve shell env test bench lint format venv chromium pdf-libs wrk migrate clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -28,7 +31,11 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 	$(UV) sync --locked --python $(PYTHON) --quiet
 	touch $@
 
-venv: $(VENV)/.synced
+venv: $(VENV)/.synced pdf-libs
+
+# WeasyPrint renders the invoice PDFs through Pango and HarfBuzz (docs/decisions/0023).
+pdf-libs:
+	@ldconfig -p | grep -q libpangoft2-1.0.so.0 && ldconfig -p | grep -q libharfbuzz-subset.so.0 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null; }
 
 # Browser tests drive Debian's Chromium; a browser download from the internet is not possible here.
 chromium:
@@ -44,7 +51,8 @@ env:
 	@mkdir -p $(dir $(RUN_ENV))
 	@printf 'export %s\n' \
 		"QBO_REDIRECT_URI=http://$(HOST):$(PORT)/settings/integrations/quickbooks/callback" \
-		"QBO_EMULATOR_URL=http://$(HOST):$(EMULATOR_PORT)" > $(RUN_ENV)
+		"QBO_EMULATOR_URL=http://$(HOST):$(EMULATOR_PORT)" \
+		"EMAIL_HOST=$(HOST)" "EMAIL_PORT=$(MAIL_SMTP_PORT)" > $(RUN_ENV)
 
 # A shell with the virtualenv and the QBO settings of the last `make run` (the defaults when
 # it never ran): `manage.py export_invoices` and the rest talk to the same emulator.
@@ -63,11 +71,14 @@ run: venv migrate env
 	$(PY) -m qbo_emulator --host $(HOST) --port $(EMULATOR_PORT) \
 		--state var/qbo_emulator.json --seed sample --redirect-uri $$QBO_REDIRECT_URI \
 		--webhook-url http://$(HOST):$(PORT)/quickbooks/webhooks & \
+	$(PY) -m mail_catcher --host $(HOST) --smtp-port $(MAIL_SMTP_PORT) \
+		--http-port $(MAIL_PAGE_PORT) & \
 	$(PY) manage.py worker --interval 0.5 & \
 	$(PY) manage.py qbo_scheduler & \
 	echo; \
 	echo "  Billbridge:     http://$(HOST):$(PORT)/   (log in as manager / billbridge-demo)"; \
 	echo "  QBO emulator:   http://$(HOST):$(EMULATOR_PORT)/_emulator/ui/"; \
+	echo "  Mail catcher:   http://$(HOST):$(MAIL_PAGE_PORT)/   (every mail Billbridge sends)"; \
 	echo "  Connect it in Settings ▸ Integrations ▸ QuickBooks Online."; \
 	echo "  From another terminal (the same QBO settings; or run make shell first):"; \
 	echo "    source $(RUN_ENV) && $(PY) manage.py export_invoices --user manager --all-finalized"; \

@@ -17,8 +17,9 @@ from billbridge.quickbooks.models import InvoiceExport, QboConnection
 from billbridge.quickbooks.testing import connect_practice, point_at_emulator
 from qbo_emulator.testing import running_emulator
 
-# The time app's fixtures (work codes, rates, people, recording work) for every app's tests.
-pytest_plugins = ["billbridge.time.tests.fixtures"]
+# The time app's fixtures (work codes, rates, people, recording work) and the real SMTP servers
+# on loopback (smtp_server and its faulty kin) for every app's tests.
+pytest_plugins = ["billbridge.time.tests.fixtures", "billbridge.documents.tests.mail_fixtures"]
 
 
 @pytest.fixture

@@ -133,6 +133,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "billbridge.web.context.notice_banner",
             ],
         },
     },
@@ -344,6 +345,9 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 15)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "billing@billbridge.localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Exports that ended in Error or Needs review are mailed as one digest a day, from this hour
+# (TIME_ZONE) on; a connection to reconnect is said at once (quickbooks/notices.py).
+NOTICES_DIGEST_HOUR = env_int("NOTICES_DIGEST_HOUR", 7)
 
 # ---- operations --------------------------------------------------------------------------------
 # The Prometheus endpoint (/metrics) answers only with this bearer token; without one it is off.

@@ -12,6 +12,7 @@ from django.db import transaction
 from billbridge.clients import services as client_services
 from billbridge.clients.models import ClientRole
 from billbridge.core import testing
+from billbridge.documents import services as document_services
 from billbridge.invoicing import services
 from billbridge.invoicing.models import InvoiceStatus
 from billbridge.invoicing.totals import LineInput
@@ -84,6 +85,17 @@ SERVICES = [
     ("Cleanup", "Books cleanup, prior months", Decimal("4.5"), Decimal("95.00")),
 ]
 
+# Settings ▸ Invoice template, as a practice would fill it in.
+DEMO_TEMPLATE = {
+    "address": "210 Harbor Rd, Suite 4\nPortland, ME 04101",
+    "tax_id": "EIN 01-2345678",
+    "contact_email": "billing@harborpine.example",
+    "phone": "(207) 555-0100",
+    "payment_instructions": "Pay by ACH to Harbor & Pine Accounting, account 004512377, routing "
+    "011200365, quoting the invoice number; or by check to the address above.",
+    "footer": "Thank you for your business. Questions: billing@harborpine.example",
+}
+
 # How many of the 200 invoices end in each status.
 STATUS_MIX = (
     [InvoiceStatus.DRAFT] * 60 + [InvoiceStatus.FINALIZED] * 90 + [InvoiceStatus.CLOSED] * 50
@@ -101,6 +113,10 @@ def seed_demo(invoice_count: int = 200, today: datetime.date | None = None) -> P
         )
         for user in DEMO_USERS
     }
+    for username, membership in members.items():
+        # Notices and the mail catcher need somewhere to send to.
+        membership.user.email = f"{username}@harborpine.example"
+        membership.user.save(update_fields=["email"])
     manager = members["manager"]
     services.update_tax_settings(
         manager,
@@ -112,6 +128,8 @@ def seed_demo(invoice_count: int = 200, today: datetime.date | None = None) -> P
         secondary_rate=Decimal("1"),
         secondary_enabled=False,
     )
+    # Before any invoice is finalized: each one's PDF is frozen with the template of its day.
+    document_services.save_template(manager, DEMO_TEMPLATE)
     clients = []
     for index, name in enumerate(CLIENT_NAMES):
         city, region, postal = CITIES[index % len(CITIES)]

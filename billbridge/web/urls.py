@@ -21,6 +21,9 @@ urlpatterns = [
     path("invoices/<int:pk>/edit/", invoices.invoice_edit, name="invoice-edit"),
     # Before the transitions' catch-all below, which would take them for unknown actions.
     path("invoices/<int:pk>/delete/", invoices.invoice_delete, name="invoice-delete"),
+    # The invoice's PDF (invoices/<pk>/pdf/) and its sending: before the catch-all too.
+    *urls_documents.urlpatterns,
+    *urls_sending.urlpatterns,
     path("invoices/<int:pk>/qbo-export/", quickbooks.invoice_export, name="invoice-qbo-export"),
     path(
         "invoices/<int:pk>/qbo-replace/",
@@ -69,10 +72,13 @@ urlpatterns = [
     path(f"{QBO}/test/", quickbooks.quickbooks_test, name="quickbooks-test"),
     path(f"{QBO}/settings/", quickbooks.quickbooks_save_settings, name="quickbooks-save-settings"),
     path(f"{QBO}/items/", quickbooks.quickbooks_items, name="quickbooks-items"),
+    path(
+        f"{QBO}/automatic-export/",
+        quickbooks.quickbooks_auto_export,
+        name="quickbooks-auto-export",
+    ),
 ]
 # Time, WIP and realization (issue 10), in modules of their own.
 urlpatterns += (
     urls_time.urlpatterns + urls_wip.urlpatterns + urls_import.urlpatterns + urls_site.urlpatterns
 )
-# The invoice as a document and its sending (issue 11).
-urlpatterns += urls_documents.urlpatterns + urls_sending.urlpatterns

@@ -4,7 +4,7 @@ through billbridge.invoicing.services, which looks the invoice up in the caller'
 translates."""
 
 from django.db.models import Prefetch
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
 from billbridge.api.errors import error_responses
@@ -22,16 +22,21 @@ from billbridge.api.schemas import (
     PageQuery,
     ReasonIn,
 )
+from billbridge.api.sending_schemas import SendIn, SendOut
+from billbridge.documents import emailing
+from billbridge.documents.rendering import invoice_pdf
 from billbridge.invoicing import services
 from billbridge.invoicing.models import Invoice, TimelineEvent
 from billbridge.invoicing.totals import LineInput
 from billbridge.practice.models import Membership
+from billbridge.quickbooks import sending as qbo_sending
 
 router = Router(tags=["invoices"])
 
 WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 422)
 # These actions may be sent without a body; one that is sent is an object, never null.
 NO_REASON = ReasonIn()
+NO_OPTIONS = SendIn()
 
 
 def _invoice_out(membership: Membership, invoice_id: int) -> Invoice:
@@ -155,6 +160,29 @@ def delete_invoice(request: HttpRequest, invoice_id: int):
     return Status(204, None)
 
 
+@router.get(
+    "/{int:invoice_id}/pdf",
+    response={200: None, **error_responses(401, 404, 422)},
+    summary="Get an invoice's PDF",
+    description="The PDF the client receives: a finalized or closed invoice's is the one frozen "
+    "when it was finalized (the same bytes until it changes); a draft's says DRAFT across it.",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The invoice's PDF, named by its number.",
+                # Bytes, described by their media type alone: a JSON schema describes text.
+                "content": {"application/pdf": {}},
+            }
+        }
+    },
+)
+def get_invoice_pdf(request: HttpRequest, invoice_id: int):
+    pdf, name = invoice_pdf(services.get_invoice(request.auth, invoice_id))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 def _transition(request: HttpRequest, invoice_id: int, action, *args) -> Invoice:
     action(request.auth, invoice_id, *args)
     return _invoice_out(request.auth, invoice_id)
@@ -215,3 +243,34 @@ def bulk_action(request: HttpRequest, payload: BulkIn):
             for o in outcomes
         ]
     }
+
+
+@router.post(
+    "/{int:invoice_id}/send",
+    response={202: SendOut, **WRITE_ERRORS},
+    summary="Email a finalized invoice to its client",
+    description="Needs the Process time permission. Queues one email with the invoice's PDF "
+    "attached; the answer is its send row, to be read again at `/sends` (sent, failed with the "
+    "reason, or unknown). 409 for a draft; 400 when there is no address to send to. With the "
+    "practice's Send from QuickBooks on, QuickBooks Online emails it instead (channel "
+    "`quickbooks`): that needs the Export permission, an invoice exported with its PDF attached "
+    "(409 otherwise) and one address; subject and body are QuickBooks' own.",
+)
+def send_invoice(request: HttpRequest, invoice_id: int, payload: SendIn = NO_OPTIONS):
+    if qbo_sending.sends_from_quickbooks(request.auth.practice):
+        given = payload.recipients
+        row = qbo_sending.request_one(
+            request.auth, invoice_id, recipients=given.split(",") if given else None
+        )
+    else:
+        row = emailing.request_send(request.auth, invoice_id, **payload.dict())
+    return Status(202, row)
+
+
+@router.get(
+    "/{int:invoice_id}/sends",
+    response={200: list[SendOut], **error_responses(401, 404, 422)},
+    summary="The emails of an invoice, newest first",
+)
+def list_sends(request: HttpRequest, invoice_id: int):
+    return list(emailing.sends_of(request.auth, invoice_id))

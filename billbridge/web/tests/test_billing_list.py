@@ -259,9 +259,9 @@ def test_money_has_two_decimals_and_thousands_separators(alice, admin_member, cl
 
 # Session, user, membership, practice, the client drop-down, the count, the page of invoices
 # with their clients, and the QuickBooks Export column (the connection, the QBO links, the
-# newest export rows, the newest checks), and the notices banner: none of them depends on how
-# many rows the page shows.
-QUERIES_PER_PAGE = 12
+# newest export rows, the newest checks, the PDFs attached in QBO), the Emailed column's newest
+# sends, and the notices banner: none of them depends on how many rows the page shows.
+QUERIES_PER_PAGE = 14
 
 
 @pytest.mark.parametrize("page_size", [5, 50])

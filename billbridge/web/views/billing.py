@@ -10,9 +10,11 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods
 
 from billbridge.core.errors import ServiceError
+from billbridge.documents import emailing
 from billbridge.invoicing import services
 from billbridge.invoicing.models import Invoice
 from billbridge.practice.models import Permission
+from billbridge.quickbooks import sending as qbo_sending
 from billbridge.quickbooks import services as qbo_services
 from billbridge.quickbooks.column import ExportCell, cells_for
 from billbridge.quickbooks.connection import connection_for
@@ -27,6 +29,8 @@ QBO_ACTIONS = {
     "qbo_check": ("Check for QuickBooks Online", qbo_services.request_check),
     "qbo_export": ("Export to QuickBooks Online", qbo_services.request_export),
 }
+# Emailing the selection to the clients: each invoice's outcome is listed, as BULK_ACTIONS' are.
+EMAIL_ACTIONS = {"email": ("Email selected invoices", qbo_sending.send_selected)}
 # More than any page holds; a longer selection is a forged request, and "Select all matching"
 # beyond it is refused (narrow the filters): one bulk action runs in one request.
 MAX_SELECTION = 1000
@@ -101,14 +105,34 @@ def _all_matching_ids(request, filters: BillingFilterForm, matching) -> list[int
     return list(matching.values_list("pk", flat=True))
 
 
-def _act(request, invoice_ids: list[int], all_matching: bool, filters, matching) -> BulkReport:
-    action = request.POST.get("action", "")
-    if action not in BULK_ACTIONS and action not in QBO_ACTIONS:
-        raise Refused("Choose an action from the More actions menu.")
+def selection(request, invoice_ids: list[int], all_matching: bool, filters, matching) -> list[int]:
+    """The invoices a bulk action runs on: the ticked `invoice_ids`, or every invoice the
+    filters match when "Select all matching" is ticked; Refused when that is none."""
     if all_matching:
         invoice_ids = _all_matching_ids(request, filters, matching)
     if not invoice_ids:
         raise Refused("Select at least one invoice first.")
+    return invoice_ids
+
+
+def selected_ids(request, filters, matching) -> list[int]:
+    """The selection of a bulk action posted to a URL of its own (the PDFs' ZIP)."""
+    all_matching = bool(request.POST.get("all_matching"))
+    return selection(request, _ticked_ids(request), all_matching, filters, matching)
+
+
+def _act(request, invoice_ids: list[int], all_matching: bool, filters, matching) -> BulkReport:
+    action = request.POST.get("action", "")
+    if action not in BULK_ACTIONS and action not in QBO_ACTIONS and action not in EMAIL_ACTIONS:
+        raise Refused("Choose an action from the More actions menu.")
+    invoice_ids = selection(request, invoice_ids, all_matching, filters, matching)
+    if action in EMAIL_ACTIONS:
+        label, start = EMAIL_ACTIONS[action]
+        try:
+            outcomes = start(request.membership, invoice_ids)
+        except ServiceError as exc:  # Send from QuickBooks, and QuickBooks not connected
+            raise Refused(exc.message, exc.status_code) from exc
+        return BulkReport(action_label=label, outcomes=outcomes)
     if action in BULK_ACTIONS:
         outcomes = services.apply_bulk(request.membership, action, invoice_ids)
         return BulkReport(action_label=BULK_ACTIONS[action], outcomes=outcomes)
@@ -157,6 +181,7 @@ def billing_list(request):
         "filters": filters,
         "page": page,
         "rows": [BillingRow(invoice, cells[invoice.pk]) for invoice in page.object_list],
+        "emailed": emailing.latest_sends(page.object_list),
         "report": report,
         "selected": report.selected if report else frozenset(),
         # Still "all matching" only while the filters match what the user saw: after a Finalize

@@ -31,6 +31,7 @@ from billbridge.web.forms import (
     filled_lines,
     show_service_errors,
 )
+from billbridge.web.sending_forms import sending_panel
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,9 @@ def _followed_batch(request) -> ExportBatch | None:
         return None
 
 
-def _render_invoice(request, invoice: Invoice, *, error: str = "", status: int = 200):
+def _render_invoice(
+    request, invoice: Invoice, *, error: str = "", status: int = 200, send_form=None
+):
     membership = request.membership
     connection = connection_for(membership.practice)
     batch = _followed_batch(request)
@@ -142,6 +145,7 @@ def _render_invoice(request, invoice: Invoice, *, error: str = "", status: int =
         "may_manage_settings": membership.has(Permission.MANAGE_SETTINGS),
         "batch": batch,
         "progress": qbo_services.batch_progress(batch) if batch else None,
+        **sending_panel(membership, invoice, send_form),
     }
     return render(request, "web/invoice_detail.html", context, status=status)
 
