@@ -257,7 +257,7 @@ def sweep(now: datetime | None = None) -> dict:
             state=SendState.UNKNOWN, error=error
         ):
             unknown += 1
-            invoicing.record_note(row.invoice, None, "email unknown", error)
+            invoicing.record_note(row.invoice, None, "email unknown", error, actor_label="Mail")
     waiting = list(
         ours.filter(state=SendState.QUEUED, created_at__lt=now - QUEUED_STALE).values_list(
             "pk", flat=True

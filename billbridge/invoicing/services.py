@@ -226,10 +226,18 @@ def _record(
     )
 
 
-def record_note(invoice: Invoice, membership: Membership, action: str, reason: str) -> None:
+def record_note(
+    invoice: Invoice,
+    membership: Membership | None,
+    action: str,
+    reason: str,
+    *,
+    actor_label: str = "",
+) -> None:
     """A timeline entry that changes no status: a decision about the invoice made elsewhere
-    (a QuickBooks user's change kept as it is), so the timeline tells the whole story."""
-    _record(invoice, membership, action, reason=reason)
+    (a QuickBooks user's change kept as it is, an email sent), so the timeline tells the whole
+    story. With no member, `actor_label` says who acted (for example "Mail")."""
+    _record(invoice, membership, action, reason=reason, actor_label=actor_label)
 
 
 @transaction.atomic
