@@ -94,13 +94,15 @@ def queue(rows: list[InvoiceExport]) -> None:
         ],
         ignore_conflicts=True,
     )
-    pairs = Q()
-    for invoice_id, content_version in wanted:
-        pairs |= Q(invoice_id=invoice_id, content_version=content_version)
-    for again in QboAttachment.objects.filter(pairs).filter(
-        Q(state=AttachmentState.REMOVED) | Q(state=AttachmentState.FAILED, next_attempt_at=None)
+    # One indexed look by invoice (an OR of 30 pairs costs more to build than to run); the
+    # content version is told apart here.
+    for again in QboAttachment.objects.filter(
+        invoice_id__in=[invoice_id for invoice_id, _ in wanted],
+        state__in=[AttachmentState.REMOVED, AttachmentState.FAILED],
     ):
-        _requeue(again, now)
+        given_up = again.state == AttachmentState.REMOVED or again.next_attempt_at is None
+        if (again.invoice_id, again.content_version) in wanted and given_up:
+            _requeue(again, now)
 
 
 def _requeue(row: QboAttachment, now) -> None:
