@@ -30,7 +30,9 @@ dt { font-weight: 600; }
 def _page(title: str, body: str) -> HTMLResponse:
     return HTMLResponse(
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}'
-        f"</title><style>{STYLE}</style></head><body>{body}</body></html>"
+        # No favicon to ask for: the browser's request would only log a 404.
+        f'</title><link rel="icon" href="data:,"><style>{STYLE}</style></head>'
+        f"<body>{body}</body></html>"
     )
 
 

@@ -46,6 +46,7 @@ def test_design_email_and_export_automatically(
     log_in(page, "alice")
 
     # Settings ▸ Invoice template: the practice's details, a logo, its colour, how to pay.
+    page.get_by_role("link", name="Settings").click()
     page.get_by_role("link", name="Invoice template").click()
     page.get_by_label("Address").fill("12 Harbor Rd\nPortland, ME 04101")
     page.get_by_label("Tax id").fill("EIN 12-3456789")

@@ -51,9 +51,10 @@ def test_the_page_needs_manage_settings_and_says_so(browser_for, practice):
 
 
 def test_the_link_shows_to_who_may_use_it(alice, browser_for, practice):
-    assert PAGE in alice.get(reverse("web:billing-list")).content.decode()
+    """In the Settings pages' menu, beside Tax and the rate card."""
+    assert PAGE in alice.get(reverse("web:tax-settings")).content.decode()
     member = testing.make_member(practice, can_process_time=True)
-    assert PAGE not in browser_for(member).get(reverse("web:billing-list")).content.decode()
+    assert PAGE not in browser_for(member).get(reverse("web:tax-settings")).content.decode()
 
 
 def test_saving_the_template_with_a_png_logo_shows_it_on_the_pdf(alice, practice, client_a):
