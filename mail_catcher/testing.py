@@ -9,6 +9,7 @@ silent()          accepts the TCP connection and never says a word (a hung serve
 dropping()        reads the whole message, then hangs up before answering 250
 holding()         keeps the message, then holds its answer until .release() (or for ever):
                   the moment between "the server has it" and "the sender knows"
+started()         `python -m mail_catcher` in its own process, as `make run` starts it
 """
 
 from __future__ import annotations
@@ -16,12 +17,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import httpx
+
 from .mailbox import Mailbox
-from .smtp import Catching, controller
+from .smtp import Catching, controller, free_port
 
 
 @dataclass
@@ -113,3 +119,37 @@ def silent() -> Iterator[RunningSmtp]:
         for connection in accepted:
             connection.close()
         listener.close()
+
+
+@dataclass
+class CatcherProcess:
+    smtp_port: int
+    page: str  # the catcher's page, e.g. http://127.0.0.1:8025
+    process: subprocess.Popen
+
+
+@contextlib.contextmanager
+def started(*extra: str, host: str = "127.0.0.1") -> Iterator[CatcherProcess]:
+    """`python -m mail_catcher` in a process of its own, as `make run` starts it, on free
+    ports; ready (its page answers) when entered, stopped when left."""
+    smtp_port, http_port = free_port(), free_port()
+    command = [sys.executable, "-m", "mail_catcher", "--host", host]
+    command += ["--smtp-port", str(smtp_port), "--http-port", str(http_port), *extra]
+    process = subprocess.Popen(  # noqa: S603 - the test's own arguments
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    page = f"http://{host}:{http_port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.suppress(httpx.TransportError):
+                httpx.get(f"{page}/messages.json").raise_for_status()
+                break
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"the mail catcher did not start: {process.stdout.read()}")
+            time.sleep(0.1)
+        yield CatcherProcess(smtp_port, page, process)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

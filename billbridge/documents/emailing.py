@@ -29,7 +29,7 @@ from billbridge.documents.models import InvoiceSend, InvoiceTemplate, SendChanne
 from billbridge.documents.services import template_for
 from billbridge.invoicing import services as invoicing
 from billbridge.invoicing.models import Invoice, InvoiceStatus
-from billbridge.invoicing.services import MAX_ID, Outcome
+from billbridge.invoicing.services import Outcome
 from billbridge.practice.models import Membership, Permission
 from billbridge.practice.permissions import require
 
@@ -177,27 +177,12 @@ def request_email(
 ) -> list[Outcome]:
     """Queue an email of each invoice (More actions ▸ Email selected invoices): each is handled
     on its own, and the answer says what happened to each, in the order given."""
-    invoice_ids = list(dict.fromkeys(invoice_ids))
-    storable = [i for i in invoice_ids if 0 < i <= MAX_ID]
-    numbers = dict(
-        Invoice.objects.for_practice(membership.practice)
-        .filter(pk__in=storable)
-        .values_list("pk", "number")
-    )
-    outcomes = []
-    for invoice_id in invoice_ids:
-        if invoice_id not in numbers:
-            outcomes.append(Outcome(invoice_id, "", False, "No such invoice."))
-            continue
-        try:
-            row = request_send(membership, invoice_id, recipients=recipients)
-        except ServiceError as exc:
-            outcomes.append(Outcome(invoice_id, numbers[invoice_id], False, exc.message))
-        else:
-            outcomes.append(
-                Outcome(invoice_id, numbers[invoice_id], True, f"Queued to {row.recipients}")
-            )
-    return outcomes
+
+    def email(invoice_id: int) -> str:
+        row = request_send(membership, invoice_id, recipients=recipients)
+        return f"Queued to {row.recipients}"
+
+    return invoicing.each_invoice(membership, invoice_ids, email)
 
 
 def send_again(membership: Membership, send_id: int) -> InvoiceSend:

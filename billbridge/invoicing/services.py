@@ -536,6 +536,20 @@ def apply_bulk(membership: Membership, action: str, invoice_ids: Iterable[int]) 
     if action not in BULK_ACTIONS:
         raise InvalidInput(f"Unknown action: {action}.")
     done_message, transition = BULK_ACTIONS[action]
+
+    def act(invoice_id: int) -> str:
+        transition(membership, invoice_id)
+        return done_message
+
+    return each_invoice(membership, invoice_ids, act)
+
+
+def each_invoice(
+    membership: Membership, invoice_ids: Iterable[int], act: Callable[[int], str]
+) -> list[Outcome]:
+    """`act` on each of the member's practice's invoices named, on its own: it returns what it
+    did, or raises ServiceError to refuse that one; an id of no invoice of the practice is not
+    found. The outcomes come in the order given, each id once."""
     invoice_ids = list(dict.fromkeys(invoice_ids))
     # An id no database key can hold is simply not found (asking the database would overflow).
     storable = [i for i in invoice_ids if 0 < i <= MAX_ID]
@@ -550,11 +564,11 @@ def apply_bulk(membership: Membership, action: str, invoice_ids: Iterable[int]) 
             outcomes.append(Outcome(invoice_id, "", False, "No such invoice."))
             continue
         try:
-            transition(membership, invoice_id)
+            done = act(invoice_id)
         except ServiceError as exc:
             outcomes.append(Outcome(invoice_id, numbers[invoice_id], False, exc.message))
         else:
-            outcomes.append(Outcome(invoice_id, numbers[invoice_id], True, done_message))
+            outcomes.append(Outcome(invoice_id, numbers[invoice_id], True, done))
     return outcomes
 
 

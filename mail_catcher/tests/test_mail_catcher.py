@@ -1,11 +1,9 @@
 """The mail catcher as its users meet it: SMTP in on loopback, the page and the JSON out over
 HTTP, and `python -m mail_catcher` started in a fresh process."""
 
-import contextlib
 import smtplib
 import subprocess
 import sys
-import time
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -13,8 +11,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from mail_catcher.smtp import free_port
-from mail_catcher.testing import catching
+from mail_catcher.testing import catching, started
 from mail_catcher.web import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,41 +113,9 @@ def test_help_in_a_fresh_process():
 
 
 def test_started_as_make_run_starts_it(tmp_path):
-    smtp_port, http_port = free_port(), free_port()
-    catcher = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mail_catcher",
-            "--host",
-            "127.0.0.1",
-            "--smtp-port",
-            str(smtp_port),
-            "--http-port",
-            str(http_port),
-            "--store",
-            str(tmp_path),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        page = f"http://127.0.0.1:{http_port}"
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(httpx.TransportError):
-                httpx.get(f"{page}/messages.json").raise_for_status()
-                break
-            assert catcher.poll() is None, catcher.stdout.read()
-            assert time.monotonic() < deadline, "the catcher did not start"
-            time.sleep(0.1)
-        with smtplib.SMTP("127.0.0.1", smtp_port, timeout=10) as smtp:
+    with started("--store", str(tmp_path)) as catcher:
+        with smtplib.SMTP("127.0.0.1", catcher.smtp_port, timeout=10) as smtp:
             smtp.send_message(invoice_mail())
-        [listed] = httpx.get(f"{page}/messages.json").json()["messages"]
-        assert listed["attachments"][0]["filename"] == "INV-1.pdf"
-        assert len(list(tmp_path.glob("*.eml"))) == 1
-    finally:
-        catcher.terminate()
-        catcher.wait(timeout=10)
+        [listed] = httpx.get(f"{catcher.page}/messages.json").json()["messages"]
+    assert listed["attachments"][0]["filename"] == "INV-1.pdf"
+    assert len(list(tmp_path.glob("*.eml"))) == 1

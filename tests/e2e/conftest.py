@@ -1,14 +1,9 @@
 """Browser tests: Playwright (sync API) driving Debian's Chromium against pytest-django's
 live_server. One browser for the whole session; each test gets a fresh context (cookies)."""
 
-import contextlib
 import datetime
-import subprocess
-import sys
-import time
 from decimal import Decimal
 
-import httpx
 import pytest
 from playwright.sync_api import sync_playwright
 
@@ -16,7 +11,7 @@ from billbridge.clients.models import ClientRole
 from billbridge.core import testing
 from billbridge.invoicing import services
 from billbridge.invoicing.totals import LineInput
-from mail_catcher.smtp import free_port
+from mail_catcher.testing import started
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -192,35 +187,10 @@ def practice_to_export(transactional_db):
 
 @pytest.fixture
 def catcher(settings):
-    """`python -m mail_catcher` as make run starts it, Billbridge's mail pointed at it."""
-    smtp_port, http_port = free_port(), free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mail_catcher",
-            "--host",
-            "127.0.0.1",
-            "--smtp-port",
-            str(smtp_port),
-            "--http-port",
-            str(http_port),
-        ],
-        cwd=testing.PROJECT_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    page = f"http://127.0.0.1:{http_port}"
-    deadline = time.monotonic() + 30
-    while True:
-        with contextlib.suppress(httpx.TransportError):
-            httpx.get(f"{page}/messages.json").raise_for_status()
-            break
-        assert process.poll() is None and time.monotonic() < deadline, "no mail catcher"
-        time.sleep(0.1)
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    yield page
-    process.terminate()
-    process.wait(timeout=10)
+    """`python -m mail_catcher` as make run starts it, Billbridge's mail pointed at it; the
+    catcher's page."""
+    with started() as running:
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", running.smtp_port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = ""
+        yield running.page
