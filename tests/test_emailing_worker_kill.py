@@ -19,7 +19,6 @@ from billbridge.core import testing
 from billbridge.documents import delivery, emailing
 from billbridge.documents.models import InvoiceSend, SendState
 from billbridge.invoicing.models import InvoiceStatus
-from billbridge.quickbooks.tests.test_worker_kill import other_sessions, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,7 +58,9 @@ def test_a_worker_killed_mid_send_leaves_unknown_and_at_most_one_mail(
 
     worker = start_worker(smtp_holding)
     try:
-        wait_for(lambda: len(smtp_holding.mailbox) == 1, 60, "the server to have the message")
+        testing.wait_for(
+            lambda: len(smtp_holding.mailbox) == 1, 60, "the server to have the message"
+        )
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait()
@@ -79,4 +80,4 @@ def test_a_worker_killed_mid_send_leaves_unknown_and_at_most_one_mail(
     assert len(smtp_holding.mailbox) == 1
     assert InvoiceSend.objects.count() == 1
     # The test database is dropped at the end: let the server see the worker gone first.
-    wait_for(lambda: not other_sessions(), 10, "the worker's session to end")
+    testing.wait_for(lambda: not testing.other_sessions(), 10, "the worker's session to end")

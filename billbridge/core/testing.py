@@ -6,10 +6,12 @@ import datetime
 import itertools
 import subprocess
 import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 
 from billbridge.clients.models import Client, ClientAssignment, ClientRole
 from billbridge.invoicing import services
@@ -111,3 +113,24 @@ def manage_py(env: dict, *args: str, timeout: float = 120) -> subprocess.Complet
         text=True,
         timeout=timeout,
     )
+
+
+def wait_for(condition, seconds: float, what: str) -> None:
+    """Poll `condition` until it holds; fail naming `what` after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def other_sessions() -> int:
+    """Clients other than this test connected to its PostgreSQL database (a worker process the
+    test started). Only client backends: autovacuum's workers show in pg_stat_activity too,
+    and come and go as they please."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "select count(*) from pg_stat_activity where datname = current_database() "
+            "and pid <> pg_backend_pid() and backend_type = 'client backend'"
+        )
+        return cursor.fetchone()[0]

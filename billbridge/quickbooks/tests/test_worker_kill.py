@@ -53,23 +53,6 @@ def stop(worker: subprocess.Popen) -> None:
         worker.wait()
 
 
-def other_sessions() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "select count(*) from pg_stat_activity "
-            "where datname = current_database() and pid <> pg_backend_pid()"
-        )
-        return cursor.fetchone()[0]
-
-
-def wait_for(condition, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
 @pytest.mark.skipif(
     connection.vendor == "sqlite",
     reason="the workers share the test's database: PostgreSQL (CI's second run); on SQLite, "
@@ -93,7 +76,9 @@ def test_a_killed_worker_lets_its_rows_go_within_a_lease_without_a_storm_of_wake
 
     first = start_worker(emulator)
     try:
-        wait_for(lambda: InvoiceExport.objects.exclude(leased_by="").exists(), 60, "a claim")
+        testing.wait_for(
+            lambda: InvoiceExport.objects.exclude(leased_by="").exists(), 60, "a claim"
+        )
         time.sleep(0.5)
     finally:
         first.send_signal(signal.SIGKILL)
@@ -106,7 +91,7 @@ def test_a_killed_worker_lets_its_rows_go_within_a_lease_without_a_storm_of_wake
     second = start_worker(emulator)
     try:
         task_queue.enqueue_once(tasks.drain_exports, realm)  # the sweep's or a user's wake-up
-        wait_for(
+        testing.wait_for(
             lambda: not InvoiceExport.objects.exclude(state=ExportState.EXPORTED).exists(),
             LEASE_SECONDS * 6,
             "every invoice exported",
@@ -114,7 +99,7 @@ def test_a_killed_worker_lets_its_rows_go_within_a_lease_without_a_storm_of_wake
     finally:
         stop(second)
         # The test database is dropped at the end: let the server see the workers gone first.
-        wait_for(lambda: not other_sessions(), 10, "the workers' sessions to end")
+        testing.wait_for(lambda: not testing.other_sessions(), 10, "the workers' sessions to end")
 
     # One wake-up that finds the rows leased, one at the lease's end, and what the drains that
     # then export leave behind; the hot loop this replaced made thousands.
