@@ -24,9 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def start_worker(smtp) -> subprocess.Popen:
-    db = connection.settings_dict
     env = os.environ | {
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": testing.worker_database_url(),
         "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
         "EMAIL_HOST": smtp.host,
         "EMAIL_PORT": str(smtp.port),
@@ -80,4 +79,4 @@ def test_a_worker_killed_mid_send_leaves_unknown_and_at_most_one_mail(
     assert len(smtp_holding.mailbox) == 1
     assert InvoiceSend.objects.count() == 1
     # The test database is dropped at the end: let the server see the worker gone first.
-    testing.wait_for(lambda: not testing.other_sessions(), 10, "the worker's session to end")
+    testing.wait_for(lambda: not testing.worker_sessions(), 10, "the worker's session to end")

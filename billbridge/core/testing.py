@@ -124,13 +124,27 @@ def wait_for(condition, seconds: float, what: str) -> None:
         time.sleep(0.1)
 
 
-def other_sessions() -> int:
-    """Clients other than this test connected to its PostgreSQL database (a worker process the
-    test started). Only client backends: autovacuum's workers show in pg_stat_activity too,
-    and come and go as they please."""
+# The application name a test's worker processes connect with, so that the test can tell
+# their sessions from any other on its database (pooled threads of earlier tests, autovacuum).
+WORKER_APPLICATION = "billbridge-test-worker"
+
+
+def worker_database_url() -> str:
+    """DATABASE_URL for a worker process the test starts on its own PostgreSQL database."""
+    db = connection.settings_dict
+    return (
+        f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        f"?application_name={WORKER_APPLICATION}"
+    )
+
+
+def worker_sessions() -> int:
+    """The sessions of the worker processes the test started (worker_database_url) still
+    connected to its database."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "select count(*) from pg_stat_activity where datname = current_database() "
-            "and pid <> pg_backend_pid() and backend_type = 'client backend'"
+            "select count(*) from pg_stat_activity "
+            "where datname = current_database() and application_name = %s",
+            [WORKER_APPLICATION],
         )
         return cursor.fetchone()[0]

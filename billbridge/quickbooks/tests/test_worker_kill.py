@@ -25,9 +25,8 @@ LEASE_SECONDS = 6
 
 
 def start_worker(emulator) -> subprocess.Popen:
-    db = connection.settings_dict
     env = os.environ | {
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": testing.worker_database_url(),
         "QBO_EMULATOR_URL": emulator.base_url,
         "QBO_LEASE_SECONDS": str(LEASE_SECONDS),
         "QBO_EXPORT_THREADS": "1",
@@ -99,7 +98,7 @@ def test_a_killed_worker_lets_its_rows_go_within_a_lease_without_a_storm_of_wake
     finally:
         stop(second)
         # The test database is dropped at the end: let the server see the workers gone first.
-        testing.wait_for(lambda: not testing.other_sessions(), 10, "the workers' sessions to end")
+        testing.wait_for(lambda: not testing.worker_sessions(), 10, "the workers' sessions to end")
 
     # One wake-up that finds the rows leased, one at the lease's end, and what the drains that
     # then export leave behind; the hot loop this replaced made thousands.
