@@ -64,6 +64,13 @@ _PUNYCODE = r"[Xx][Nn]--[0-9A-Za-z]{1,59}"
 _TOP_LABEL = rf"{_TOP}{_ascii_or_beyond(string.ascii_letters + '-')}{{0,61}}{_TOP}|{_PUNYCODE}"
 EMAIL = rf"^(?:{_EMAIL_LOCAL}@(?:{_LABEL}(?:\.{_LABEL})*\.(?:{_TOP_LABEL})|localhost))?$"
 
+# A client's billing emails (clients/models.validate_email_list): up to ten addresses split by
+# commas or semicolons, blanks around them. A quoted local part could hold a comma, so a list's
+# addresses are the plain kind only.
+_DOT_ATOM = r"[-!#$%&'*+/=?^_`{}|~0-9A-Za-z]+(?:\.[-!#$%&'*+/=?^_`{}|~0-9A-Za-z]+)*"
+_LISTED = rf"{_DOT_ATOM}@(?:{_LABEL}(?:\.{_LABEL})*\.(?:{_TOP_LABEL})|localhost)"
+EMAIL_LIST = rf"^[\s,;]*(?:{_LISTED}(?:\s*[,;][\s,;]*{_LISTED}){{0,9}})?[\s,;]*$"
+
 # Once trimmed: 1 to 21 characters, no control character, no space at either end
 # (billbridge/invoicing/numbers.py; NOT_AUTO_GENERATE is the rule's other half).
 _NUMBER_EDGE = rf"[^{WHITESPACE}\x00-\x1f\x7f]"

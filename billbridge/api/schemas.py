@@ -210,6 +210,14 @@ class ClientIn(Input):
         max_length=_max_length(Client, "email"),
         **documented(pattern=patterns.EMAIL),
     )
+    billing_emails: str = Field(
+        "",
+        max_length=_max_length(Client, "billing_emails"),
+        description="Where invoices are emailed: up to ten addresses separated by commas; "
+        "`email` when empty.",
+        examples=["ap@harbor.example, owner@harbor.example"],
+        **documented(pattern=patterns.EMAIL_LIST),
+    )
     phone: str = _text(Client, "phone", default="")
     address_line1: str = _text(Client, "address_line1", default="")
     address_line2: str = _text(Client, "address_line2", default="")
@@ -227,6 +235,7 @@ class ClientOut(Schema):
     id: int
     name: str
     email: str
+    billing_emails: str
     phone: str
     address_line1: str
     address_line2: str

@@ -12,6 +12,7 @@ from billbridge.practice.permissions import require
 EDITABLE_FIELDS = (
     "name",
     "email",
+    "billing_emails",
     "phone",
     "address_line1",
     "address_line2",

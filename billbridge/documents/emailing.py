@@ -22,6 +22,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from billbridge.clients.models import email_list
 from billbridge.core.errors import InvalidInput, ServiceError, TransitionRefused
 from billbridge.core.money import format_money
 from billbridge.documents import delivery, tasks
@@ -82,7 +83,7 @@ def one_line(subject: str) -> str:
 
 def parse_recipients(text: str) -> list[str]:
     """Addresses separated by commas (or semicolons, as some mail programs write them)."""
-    addresses = list(dict.fromkeys(a.strip() for a in re.split(r"[,;]", text) if a.strip()))
+    addresses = email_list(text)
     if not addresses:
         raise InvalidInput("Give at least one email address.", {"recipients": ["Required."]})
     if len(addresses) > MAX_RECIPIENTS:
@@ -99,7 +100,7 @@ def parse_recipients(text: str) -> list[str]:
 
 
 def client_recipients(invoice: Invoice) -> str:
-    return invoice.client.email.strip()
+    return ", ".join(invoice.client.billing_addresses())
 
 
 # ---- requests --------------------------------------------------------------------------------

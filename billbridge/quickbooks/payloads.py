@@ -69,8 +69,8 @@ class InvoiceData:
     secondary_tax: Decimal
     total: Decimal
     lines: tuple[LineData, ...]
-    # The client's email: where QBO sends the invoice and its payment link (callers
-    # select_related "client").
+    # The client's first billing address: where QBO sends the invoice and its payment link
+    # (callers select_related "client").
     bill_email: str = ""
 
     @classmethod
@@ -93,7 +93,7 @@ class InvoiceData:
             secondary_tax=invoice.secondary_tax,
             total=invoice.total,
             lines=tuple(LineData.of(line) for line in invoice.lines.all()),
-            bill_email=invoice.client.email,
+            bill_email=next(iter(invoice.client.billing_addresses()), ""),
         )
 
     @property

@@ -147,11 +147,13 @@ def _not_sendable(invoice: Invoice) -> tuple[str, QboAttachment | None]:
 
 
 def _recipient(invoice: Invoice, recipients: list[str] | None) -> tuple[str, str]:
-    """QBO's send takes one address (sendTo): the one given, or the client's email."""
+    """QBO's send takes one address (sendTo): the one given, or the client's first billing
+    address."""
     given = [address.strip() for address in recipients or [] if address.strip()]
     if len(given) > 1:
         return "", "QuickBooks emails an invoice to one address: give one."
-    address = given[0] if given else invoice.client.email
+    billing = invoice.client.billing_addresses()
+    address = given[0] if given else billing[0] if billing else ""
     if not address:
         return "", (
             f"Client {invoice.client.name} has no email address: add one to the client, or "

@@ -43,7 +43,8 @@ def sending_panel(membership: Membership, invoice: Invoice, form: forms.Form | N
     sendable = invoice.status in emailing.SENDABLE
     if form is None and may_send and sendable:
         if by_quickbooks:
-            form = QuickBooksSendForm(initial={"recipients": invoice.client.email})
+            billing = invoice.client.billing_addresses()
+            form = QuickBooksSendForm(initial={"recipients": billing[0] if billing else ""})
         else:
             subject, body = emailing.drafted_message(invoice)
             form = SendForm(

@@ -58,3 +58,28 @@ def test_editing_a_client_needs_process_time(practice, admin_member):
 def test_unknown_fields_are_refused(admin_member):
     with pytest.raises(InvalidInput):
         services.create_client(admin_member, name="Acme", practice_id=99)
+
+
+def test_billing_emails_are_checked_address_by_address(admin_member):
+    with pytest.raises(InvalidInput, match="“not-an-address” is not an email address"):
+        services.create_client(
+            admin_member, name="Acme", billing_emails="ap@acme.example, not-an-address"
+        )
+    assert not Client.objects.exists()
+    too_many = ", ".join(f"ap{n}@acme.example" for n in range(11))
+    with pytest.raises(InvalidInput, match="at most 10"):
+        services.create_client(admin_member, name="Acme", billing_emails=too_many)
+
+
+def test_invoices_go_to_the_billing_emails_or_else_the_email(admin_member):
+    client = services.create_client(
+        admin_member,
+        name="Acme",
+        email="office@acme.example",
+        billing_emails="ap@acme.example; owner@acme.example, ap@acme.example",
+    )
+    assert client.billing_addresses() == ["ap@acme.example", "owner@acme.example"]
+    client.billing_emails = ""
+    assert client.billing_addresses() == ["office@acme.example"]
+    client.email = ""
+    assert client.billing_addresses() == []

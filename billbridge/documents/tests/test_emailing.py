@@ -66,6 +66,15 @@ def test_a_sent_invoice_arrives_with_its_pdf_and_the_row_says_sent(
     ]
 
 
+def test_the_clients_billing_emails_are_the_to_line(smtp_server, send, emailable, admin_member):
+    emailable.client.billing_emails = "ap@harbor.example, owner@harbor.example"
+    emailable.client.save()
+    row = send(admin_member, emailable)
+    assert row.recipients == "ap@harbor.example, owner@harbor.example"
+    [mail] = smtp_server.messages()
+    assert mail["To"] == "ap@harbor.example, owner@harbor.example"
+
+
 def test_several_typed_addresses_and_edited_words(smtp_server, send, emailable, admin_member):
     row = send(
         admin_member,
