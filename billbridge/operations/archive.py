@@ -23,6 +23,7 @@ from django.utils.text import slugify
 
 from billbridge.clients.models import Client
 from billbridge.clients.services import EDITABLE_FIELDS
+from billbridge.documents.models import InvoiceSend
 from billbridge.invoicing.models import Invoice, InvoiceLine, TimelineEvent
 from billbridge.practice.models import Membership, Permission, Practice
 from billbridge.practice.permissions import require
@@ -145,6 +146,27 @@ TABLES = (
             "from_status",
             "to_status",
             "reason",
+        ),
+    ),
+    Table(
+        "invoice_emails",
+        "Each sending of an invoice to its client: by our mail or by QuickBooks, to whom, and "
+        "what the mail server (or QuickBooks) answered.",
+        lambda practice: (
+            InvoiceSend.objects.filter(practice=practice).select_related("invoice").order_by("pk")
+        ),
+        _columns(
+            "id",
+            ("invoice_id", "invoice_id"),
+            ("invoice_number", "invoice.number"),
+            "channel",
+            "recipients",
+            "subject",
+            "state",
+            "error",
+            "message_id",
+            "created_at",
+            "sent_at",
         ),
     ),
     Table(

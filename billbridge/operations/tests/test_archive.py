@@ -16,6 +16,7 @@ from django.core.management.base import CommandError
 from billbridge.clients.models import Client
 from billbridge.core import testing
 from billbridge.core.errors import PermissionRefused
+from billbridge.documents.models import InvoiceSend, SendState
 from billbridge.invoicing.models import InvoiceLine, TimelineEvent
 from billbridge.operations import archive
 from billbridge.quickbooks import services as quickbooks
@@ -30,6 +31,7 @@ TABLES = [
     "invoices",
     "invoice_lines",
     "invoice_timeline",
+    "invoice_emails",
     "quickbooks_exports",
     "quickbooks_checks",
     "quickbooks_invoices",
@@ -69,10 +71,18 @@ def archived(practice) -> Opened:
 
 @pytest.fixture
 def books(setup, django_capture_on_commit_callbacks):
-    """The exporting practice with two exported invoices (one checked first), a draft, and time:
-    one entry billed on the draft, one unbilled, one expense."""
+    """The exporting practice with two exported invoices (one checked first, one emailed), a
+    draft, and time: one entry billed on the draft, one unbilled, one expense."""
     harbor = setup.invoice("Harbor Books")
     pine = setup.invoice("Pine & Sons")
+    InvoiceSend.objects.create(
+        practice=setup.practice,
+        invoice=pine,
+        recipients="ap@pine.example",
+        subject=f"Invoice {pine.number}",
+        body="Attached.",
+        state=SendState.SENT,
+    )
     with django_capture_on_commit_callbacks(execute=True):
         quickbooks.request_check(setup.member, [harbor.pk])
     setup.export(harbor, pine)
@@ -134,6 +144,7 @@ def test_every_table_is_there_as_csv_and_json_with_the_same_rows_counted_in_the_
         "invoices": 3,
         "invoice_lines": InvoiceLine.objects.filter(invoice__practice=practice).count(),
         "invoice_timeline": TimelineEvent.objects.filter(invoice__practice=practice).count(),
+        "invoice_emails": 1,
         "quickbooks_exports": 2,
         "quickbooks_checks": 1,
         "quickbooks_invoices": 2,
@@ -263,7 +274,12 @@ def test_only_the_practice_s_own_rows_and_never_a_token(books, elsewhere):
     for secret in ("Elsewhere LLP", "Hidden Co", "HIDDEN-1", "Secret work", "Hidden errand"):
         assert secret not in everything_ours
     assert "Hidden errand" in "".join(theirs.texts.values())
-    for table in ("quickbooks_exports", "quickbooks_checks", "quickbooks_invoices"):
+    for table in (
+        "invoice_emails",
+        "quickbooks_exports",
+        "quickbooks_checks",
+        "quickbooks_invoices",
+    ):
         assert theirs.json(table) == []
     assert [c["name"] for c in theirs.json("clients")] == ["Hidden Co"]
     assert [w["name"] for w in theirs.json("work_codes")] == ["Secret work"]
