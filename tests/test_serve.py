@@ -87,6 +87,9 @@ def served_env(database, emulator, tmp_path):
         "BILLBRIDGE_PUBLIC_URL": f"https://{HOST}",
         "BEHIND_TLS_PROXY": "true",
         "BILLBRIDGE_VAR_DIR": str(tmp_path / "var"),
+        # Its own: production's collectstatic rewrites hashed files, under the feet of the
+        # WhiteNoise of tests running beside it.
+        "STATIC_ROOT": str(tmp_path / "static"),
         "BILLBRIDGE_BIND": f"127.0.0.1:{port}",
         "QBO_ENVIRONMENT": "emulator",
         "QBO_EMULATOR_URL": emulator.base_url,
