@@ -142,6 +142,19 @@ class Setup:
         mark = f"[bb:{invoice.practice_id}:{invoice.pk}]"
         return [i for i in self.qbo_invoices() if mark in i.get("PrivateNote", "")]
 
+    def edit_lines(self, invoice, lines) -> None:
+        """A draft's lines replaced, everything else kept (the edit after a revert)."""
+        invoicing.update_draft(
+            self.member,
+            invoice.pk,
+            invoicing.DraftInput(
+                client_id=invoice.client_id,
+                issue_date=invoice.issue_date,
+                due_date=invoice.due_date,
+                lines=lines,
+            ),
+        )
+
     def export(self, *invoices):
         batch = services.request_export(self.member, [i.pk for i in invoices])
         export.drain(self.realm)

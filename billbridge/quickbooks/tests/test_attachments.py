@@ -71,16 +71,7 @@ def test_re_export_replaces_the_pdf(setup):
     invoicing.revert_to_draft(setup.member, invoice.pk, reason="fix a line")
     invoice.refresh_from_db()
     assert ours(setup, invoice) == []  # the revert took it away with the QBO invoice
-    invoicing.update_draft(
-        setup.member,
-        invoice.pk,
-        invoicing.DraftInput(
-            client_id=invoice.client_id,
-            issue_date=invoice.issue_date,
-            due_date=invoice.due_date,
-            lines=[LineInput("Corrected work", Decimal("3"), Decimal("80.00"))],
-        ),
-    )
+    setup.edit_lines(invoice, [LineInput("Corrected work", Decimal("3"), Decimal("80.00"))])
     invoicing.finalize(setup.member, invoice.pk)
     invoice.refresh_from_db()
     setup.export(invoice)

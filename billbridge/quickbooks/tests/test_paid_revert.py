@@ -49,16 +49,7 @@ def payment_posts(setup) -> list[dict]:
 
 def edit_and_export_again(setup, invoice):
     """Edit the draft (one line less), finalize and export it: returns the QBO invoice."""
-    invoicing.update_draft(
-        setup.member,
-        invoice.pk,
-        invoicing.DraftInput(
-            client_id=invoice.client_id,
-            issue_date=invoice.issue_date,
-            due_date=invoice.due_date,
-            lines=[LineInput("Payroll run", Decimal("3"), Decimal("80.00"))],
-        ),
-    )
+    setup.edit_lines(invoice, [LineInput("Payroll run", Decimal("3"), Decimal("80.00"))])
     invoicing.finalize(setup.member, invoice.pk)
     setup.export(Invoice.objects.get(pk=invoice.pk))
     assert row_of(invoice).state == ExportState.EXPORTED, row_of(invoice).message
