@@ -412,6 +412,11 @@ def remove_before_delete(client: QboClient, invoice: Invoice, qbo_invoice_id: st
                 f"The PDF of invoice {invoice.number} is being attached in QuickBooks right now; "
                 "revert it when that has finished."
             )
+        # Held by the revert while it asks QBO: no drain starts an upload meanwhile. Should
+        # QBO not answer, the lease runs out and the rows are as they were.
+        QboAttachment.objects.filter(pk__in=[row.pk for row in rows]).update(
+            lease_until=now + LEASE
+        )
     in_qbo = {row.qbo_attachable_id: row for row in rows if row.qbo_attachable_id}
     unsure = [
         row for row in rows if row.state in (AttachmentState.UNKNOWN, AttachmentState.SENDING)

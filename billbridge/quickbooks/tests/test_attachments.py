@@ -97,6 +97,17 @@ def test_revert_removes_the_attachment_and_the_invoice(setup):
     assert QboAttachment.objects.get(invoice=invoice).state == AttachmentState.REMOVED
 
 
+def test_a_pdf_not_yet_uploaded_when_the_invoice_is_reverted_is_never_uploaded(setup):
+    invoice = setup.invoice()
+    setup.export(invoice)  # its PDF queued, not attached yet
+    assert QboAttachment.objects.get(invoice=invoice).state == AttachmentState.QUEUED
+    invoicing.revert_to_draft(setup.member, invoice.pk, reason="wrong client")
+    row = QboAttachment.objects.get(invoice=invoice)
+    assert (row.state, row.lease_until) == (AttachmentState.REMOVED, None)
+    assert drain_attachments(setup) == 0
+    assert setup.requests("/v3/company/*/upload") == []
+
+
 def test_a_refused_upload_warns_and_the_sweep_retries_once(setup):
     invoice = setup.invoice()
     setup.export(invoice)
