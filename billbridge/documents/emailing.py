@@ -12,7 +12,7 @@ Who may send: members with the Process time permission, the people who finalize 
 
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
@@ -228,27 +228,51 @@ def may_send(membership: Membership) -> bool:
 # ---- the sweep -------------------------------------------------------------------------------
 
 
-def sweep(now: datetime | None = None) -> dict:
-    """Called by the QuickBooks sweep's clock. A SENDING row whose worker is gone becomes
-    UNKNOWN: the mail may have left, so it is never sent again by itself. A QUEUED row whose
-    wake-up was lost gets another (the claim makes a doubled wake-up harmless)."""
-    now = now or timezone.now()
-    stale = now - timedelta(seconds=SENDING_STALE_TIMEOUTS * settings.EMAIL_TIMEOUT)
+def settle_abandoned(
+    channel: SendChannel,
+    *,
+    sending_before: datetime,
+    queued_before: datetime,
+    error: str,
+    wake: Callable[[int], object],
+    actor_label: str,
+) -> tuple[int, int]:
+    """The sweep's part, for one channel's sends. A SENDING row older than `sending_before`
+    has lost its worker: it becomes UNKNOWN, said on the invoice's timeline (the mail may have
+    left, so it is never sent again by itself). A QUEUED row older than `queued_before` lost
+    its wake-up: `wake(pk)` again (the claim makes a doubled wake-up harmless). Returns how
+    many became unknown and how many were woken."""
+    rows = InvoiceSend.objects.filter(channel=channel)
     unknown = 0
-    # Sends from QuickBooks have a sweep of their own (quickbooks/sending.py).
-    ours = InvoiceSend.objects.filter(channel=SendChannel.EMAIL)
-    for row in ours.filter(state=SendState.SENDING, started_at__lt=stale):
-        error = f"{STOPPED} {delivery.UNKNOWN_ADVICE}"
+    stuck = rows.filter(state=SendState.SENDING, started_at__lt=sending_before)
+    for row in stuck.select_related("invoice"):
         if InvoiceSend.objects.filter(pk=row.pk, state=SendState.SENDING).update(
             state=SendState.UNKNOWN, error=error
         ):
             unknown += 1
-            invoicing.record_note(row.invoice, None, "email unknown", error, actor_label="Mail")
+            invoicing.record_note(
+                row.invoice, None, "email unknown", error, actor_label=actor_label
+            )
     waiting = list(
-        ours.filter(state=SendState.QUEUED, created_at__lt=now - QUEUED_STALE).values_list(
+        rows.filter(state=SendState.QUEUED, created_at__lt=queued_before).values_list(
             "pk", flat=True
         )
     )
     for send_id in waiting:
-        tasks.send_invoice.enqueue(send_id)
-    return {"sends_unknown": unknown, "sends_woken": len(waiting)}
+        wake(send_id)
+    return unknown, len(waiting)
+
+
+def sweep(now: datetime | None = None) -> dict:
+    """Called by the QuickBooks sweep's clock, for the sends by our mail (every SMTP step is
+    bounded by EMAIL_TIMEOUT)."""
+    now = now or timezone.now()
+    unknown, woken = settle_abandoned(
+        SendChannel.EMAIL,
+        sending_before=now - timedelta(seconds=SENDING_STALE_TIMEOUTS * settings.EMAIL_TIMEOUT),
+        queued_before=now - QUEUED_STALE,
+        error=f"{STOPPED} {delivery.UNKNOWN_ADVICE}",
+        wake=tasks.send_invoice.enqueue,
+        actor_label="Mail",
+    )
+    return {"sends_unknown": unknown, "sends_woken": woken}

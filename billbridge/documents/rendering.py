@@ -237,9 +237,8 @@ def frozen_document(invoice: Invoice, payment_link: str = "") -> InvoiceDocument
     link in its place, rendered once as well."""
     if invoice.is_draft:
         raise ValueError(f"Invoice {invoice.number} is a draft: a draft's PDF is never frozen.")
-    document = _get_or_create(
-        invoice, "", lambda: invoice_html(invoice, template_for(invoice.practice), draft=False)
-    )
+    # Frozen at finalize; made now for an invoice finalized before documents were kept.
+    document = freeze(invoice)
     if payment_link:
         base = document
         document = _get_or_create(

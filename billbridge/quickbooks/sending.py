@@ -245,19 +245,15 @@ def _finish(row: InvoiceSend, state: str, *, error: str = "", sent_at: datetime 
 
 
 def settle_abandoned(now: datetime) -> int:
-    """The sweep's part: a send whose worker died SENDING becomes UNKNOWN (never sent again by
-    itself); a queued one whose wake-up was lost is woken. Returns how many became UNKNOWN."""
-    quickbooks = InvoiceSend.objects.filter(channel=SendChannel.QUICKBOOKS)
-    unknown = quickbooks.filter(
-        state=SendState.SENDING, started_at__lt=now - ABANDONED_AFTER
-    ).update(
-        state=SendState.UNKNOWN,
+    """The sweep's part for sends by QuickBooks (emailing.settle_abandoned): a worker that died
+    SENDING leaves an UNKNOWN, never sent again by itself. Returns how many became UNKNOWN."""
+    unknown, _ = emailing.settle_abandoned(
+        SendChannel.QUICKBOOKS,
+        sending_before=now - ABANDONED_AFTER,
+        queued_before=now - LOST_AFTER,
         error="The worker stopped before QuickBooks answered: it may have emailed the invoice. "
         "Check in QuickBooks before sending it again.",
-        updated_at=now,
+        wake=send_from_quickbooks.enqueue,
+        actor_label="QuickBooks",
     )
-    for pk in quickbooks.filter(
-        state=SendState.QUEUED, created_at__lt=now - LOST_AFTER
-    ).values_list("pk", flat=True)[:100]:
-        send_from_quickbooks.enqueue(pk)
     return unknown

@@ -1,7 +1,10 @@
 """Send from QuickBooks: QBO emails the exported invoice, its PDF attached, once."""
 
+from datetime import timedelta
+
 import httpx
 import pytest
+from django.utils import timezone
 
 from billbridge.documents.models import InvoiceSend, SendChannel, SendState
 from billbridge.quickbooks import attachments, sending
@@ -52,3 +55,22 @@ def test_a_lost_answer_is_unknown_and_never_sent_again(setup, django_capture_on_
     assert row.state == SendState.UNKNOWN and "Check in QuickBooks" in row.error
     assert sending.send(row.pk) == SendState.UNKNOWN
     assert len(emails(setup)) == 1
+
+
+def test_a_send_whose_worker_died_becomes_unknown_and_says_so(setup, settings):
+    # The wake-up is queued, not run: the row stays as the dead worker left it.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    invoice = setup.invoice()
+    setup.export(invoice)
+    attachments.drain(setup.realm)
+    sending.request_send(setup.member, [invoice.pk], recipients=["a@example.com"])
+    row = InvoiceSend.objects.get(invoice=invoice)
+    InvoiceSend.objects.filter(pk=row.pk).update(state=SendState.SENDING, started_at=timezone.now())
+    assert sending.settle_abandoned(timezone.now()) == 0  # its worker may still be asking
+    later = timezone.now() + sending.ABANDONED_AFTER + timedelta(seconds=1)
+    assert sending.settle_abandoned(later) == 1
+    row.refresh_from_db()
+    assert row.state == SendState.UNKNOWN and "Check in QuickBooks" in row.error
+    note = invoice.timeline.get(action="email unknown")
+    assert note.who == "QuickBooks"
+    assert emails(setup) == []  # never sent by the sweep
