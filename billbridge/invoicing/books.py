@@ -8,12 +8,14 @@ up. Until then there are no books elsewhere and nothing to do
 (docs/decisions/0016-external-books-step.md).
 """
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
 from billbridge.invoicing.models import Invoice
+from billbridge.practice.models import Practice
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,18 @@ class ExternalBooks(Protocol):
         ...
 
     def collected(self, invoice_ids: Iterable[int]) -> dict[int, Decimal]:
-        """The money the books, as last read, show paid on each of these invoices; an
-        invoice the books do not know is left out. Reads only what is stored."""
+        """The money the books, as last read, show paid on each of these invoices (credits
+        applied there are not money paid); an invoice the books do not know is left out.
+        Reads only what is stored."""
+        ...
+
+    def holds(self, invoice: Invoice) -> bool:
+        """Whether the books hold `invoice` (it was exported and is there): then they, not
+        Billbridge, say when its balance reaches zero. Reads only what is stored."""
+        ...
+
+    def closed_through(self, practice: Practice) -> datetime.date | None:
+        """The books' closed-books date, as last read; None when they have none."""
         ...
 
 
@@ -76,6 +88,12 @@ class _NoBooks:
 
     def collected(self, invoice_ids: Iterable[int]) -> dict[int, Decimal]:
         return {}
+
+    def holds(self, invoice: Invoice) -> bool:
+        return False
+
+    def closed_through(self, practice: Practice) -> datetime.date | None:
+        return None
 
 
 _registered: ExternalBooks = _NoBooks()

@@ -42,6 +42,19 @@ class InvoiceStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+class InvoiceKind(models.TextChoices):
+    """What a sales document is. A credit note takes back part or all of an invoice; a
+    write-off is a credit note for money that will not be collected (bad debt), exported to
+    the practice's chosen QBO item (docs/decisions/0027-credit-notes.md)."""
+
+    INVOICE = "invoice", "Invoice"
+    CREDIT_NOTE = "credit_note", "Credit note"
+    WRITE_OFF = "write_off", "Write-off"
+
+
+CREDIT_KINDS = (InvoiceKind.CREDIT_NOTE, InvoiceKind.WRITE_OFF)
+
+
 class InvoiceQuerySet(models.QuerySet):
     def for_practice(self, practice):
         return self.filter(practice=practice)
@@ -53,12 +66,17 @@ class InvoiceQuerySet(models.QuerySet):
         status: str = "",
         include_closed: bool = False,
         search: str = "",
+        kind: str = "",
     ):
         """The Billing list's filters, the same for pages and API. Closed invoices are done
         with: they stay out of the way unless asked for, by the flag or by their status."""
         invoices = self
         if client_id is not None:
             invoices = invoices.filter(client_id=client_id)
+        if kind == "credit":  # credit notes and write-offs together
+            invoices = invoices.filter(kind__in=CREDIT_KINDS)
+        elif kind:
+            invoices = invoices.filter(kind=kind)
         if status:
             invoices = invoices.filter(status=status)
         elif not include_closed:
@@ -80,6 +98,12 @@ class Invoice(TimeStampedModel):
     status = models.CharField(
         max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT
     )
+    kind = models.CharField(max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE)
+    # A credit note's invoice, and why it is credited; empty for an invoice.
+    credited_invoice = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
+    )
+    credit_reason = models.CharField(max_length=500, blank=True)
     issue_date = models.DateField()
     due_date = models.DateField(null=True, blank=True)
     memo = models.TextField(blank=True, max_length=1000)
@@ -121,6 +145,11 @@ class Invoice(TimeStampedModel):
     @property
     def is_draft(self) -> bool:
         return self.status == InvoiceStatus.DRAFT
+
+    @property
+    def is_credit(self) -> bool:
+        """A credit note or a write-off: it takes money back from `credited_invoice`."""
+        return self.kind in CREDIT_KINDS
 
 
 class InvoiceLine(models.Model):

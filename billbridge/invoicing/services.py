@@ -9,7 +9,7 @@ else assigns a status.
 
 import datetime
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -18,10 +18,11 @@ from billbridge.clients.models import Client
 from billbridge.clients.names import display_name_problems
 from billbridge.core.errors import InvalidInput, ServiceError, TransitionRefused
 from billbridge.core.money import CENT
-from billbridge.invoicing import books, held_work, signals
+from billbridge.invoicing import books, credits, held_work, periods, signals
 from billbridge.invoicing.books import BooksChange
 from billbridge.invoicing.models import (
     Invoice,
+    InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
     TaxSettings,
@@ -124,28 +125,33 @@ def _cents_problem(value: Decimal) -> str | None:
     return None
 
 
-def _allocate_number(practice: Practice) -> str:
+# Each kind's numbering: (prefix field, next-number field) on the practice. Credit notes and
+# write-offs share one sequence of their own (decision 0027).
+SEQUENCES = {
+    InvoiceKind.INVOICE: ("invoice_number_prefix", "next_invoice_number"),
+    InvoiceKind.CREDIT_NOTE: ("credit_note_prefix", "next_credit_note_number"),
+    InvoiceKind.WRITE_OFF: ("credit_note_prefix", "next_credit_note_number"),
+}
+
+
+def _allocate_number(practice: Practice, kind: str = InvoiceKind.INVOICE) -> str:
+    prefix_field, next_field = SEQUENCES[kind]
     practice = Practice.objects.select_for_update().get(pk=practice.pk)
-    number = practice.next_invoice_number
+    prefix, number = getattr(practice, prefix_field), getattr(practice, next_field)
     # A typed number may already have taken the next one in the sequence: skip past it.
-    while (
-        Invoice.objects.for_practice(practice)
-        .filter(number=f"{practice.invoice_number_prefix}{number}")
-        .exists()
-    ):
+    while Invoice.objects.for_practice(practice).filter(number=f"{prefix}{number}").exists():
         number += 1
-    practice.next_invoice_number = number + 1
-    practice.save(update_fields=["next_invoice_number", "updated_at"])
-    return f"{practice.invoice_number_prefix}{number}"
+    setattr(practice, next_field, number + 1)
+    practice.save(update_fields=[next_field, "updated_at"])
+    return f"{prefix}{number}"
 
 
 def _apply_content(invoice: Invoice, data: DraftInput, client: Client) -> None:
-    tax = tax_settings_for(invoice.practice)
     invoice.client = client
     invoice.issue_date = data.issue_date
     invoice.due_date = data.due_date
     invoice.memo = data.memo
-    _refresh_totals(invoice, data.lines, tax)
+    _refresh_totals(invoice, data.lines)
     try:
         with transaction.atomic():
             invoice.save()
@@ -188,13 +194,21 @@ def _replace_lines(invoice: Invoice, lines: Sequence[LineInput]) -> None:
 
 
 LINE_CONTENT = [f for f in LineInput.__dataclass_fields__ if f != "line_id"]
+FROZEN_RATES = ["primary_tax_name", "primary_tax_rate", "secondary_tax_name", "secondary_tax_rate"]
 
 
-def _refresh_totals(invoice: Invoice, lines: Iterable[LineInput], tax: TaxSettings) -> None:
-    invoice.primary_tax_name = tax.primary_name
-    invoice.primary_tax_rate = tax.effective_primary_rate()
-    invoice.secondary_tax_name = tax.secondary_name
-    invoice.secondary_tax_rate = tax.effective_secondary_rate()
+def _refresh_totals(invoice: Invoice, lines: Iterable[LineInput]) -> None:
+    """The totals of `lines` at the rates in force: the practice's for an invoice; for a
+    credit note, those its invoice was finalized with, so that it takes back what was billed."""
+    if invoice.is_credit:
+        for name in FROZEN_RATES:
+            setattr(invoice, name, getattr(invoice.credited_invoice, name))
+    else:
+        tax = tax_settings_for(invoice.practice)
+        invoice.primary_tax_name = tax.primary_name
+        invoice.primary_tax_rate = tax.effective_primary_rate()
+        invoice.secondary_tax_name = tax.secondary_name
+        invoice.secondary_tax_rate = tax.effective_secondary_rate()
     totals = compute_totals(lines, invoice.primary_tax_rate, invoice.secondary_tax_rate)
     invoice.subtotal = totals.subtotal
     invoice.primary_tax = totals.primary_tax
@@ -278,13 +292,26 @@ def update_draft(
             "Reload it and make your change again."
         )
     client = _validate_draft(membership, data)
+    if invoice.is_credit:
+        _credit_draft_problems(invoice, data)
     if data.number is not None:
         invoice.number = data.number.strip()
     invoice.version += 1
     invoice.content_version += 1
     _apply_content(invoice, data, client)
+    if invoice.is_credit:
+        _refuse_over_credit(invoice)  # rolled back with the edit when refused
     _record(invoice, membership, "edited")
     return invoice
+
+
+def _credit_draft_problems(note: Invoice, data: DraftInput) -> None:
+    if data.client_id != note.credited_invoice.client_id:
+        raise InvalidInput(
+            "A credit note is for its invoice's client.",
+            {"client": [f"Keep {note.credited_invoice.client.name}."]},
+        )
+    _refuse_closed_date(note.practice, data.issue_date)
 
 
 @transaction.atomic
@@ -316,7 +343,7 @@ def _completeness_problems(invoice: Invoice) -> list[str]:
     lines = list(invoice.lines.all())
     if not lines:
         problems.append("it has no lines")
-    if invoice.due_date is None:
+    if invoice.due_date is None and not invoice.is_credit:
         problems.append("it has no due date")
     problems.extend(display_name_problems(invoice.client.name))
     return problems
@@ -365,10 +392,7 @@ def _refuse_unless(invoice: Invoice, expected: InvoiceStatus, doing: str) -> Non
 
 # What finalize() freezes into the invoice: the tax rates in force, and the totals they give.
 FROZEN_AT_FINALIZE = [
-    "primary_tax_name",
-    "primary_tax_rate",
-    "secondary_tax_name",
-    "secondary_tax_rate",
+    *FROZEN_RATES,
     "subtotal",
     "primary_tax",
     "secondary_tax",
@@ -386,16 +410,20 @@ def finalize(membership: Membership, invoice_id: int) -> Invoice:
         raise TransitionRefused(
             f"Invoice {invoice.number} cannot be finalized: {'; '.join(problems)}."
         )
+    if invoice.is_credit:
+        _finalize_credit(membership, invoice)
     # The tax rates in force now are frozen into the finalized invoice. Rates changed since
     # the draft was last edited change what the client is billed: that is new content, for
     # the export (changed since export) and for the document frozen at finalize.
     before = [getattr(invoice, name) for name in FROZEN_AT_FINALIZE]
-    _refresh_totals(invoice, _line_inputs(invoice), tax_settings_for(invoice.practice))
+    _refresh_totals(invoice, _line_inputs(invoice))
     changed = [getattr(invoice, name) for name in FROZEN_AT_FINALIZE] != before
     if changed:
         invoice.content_version += 1  # the row is locked (_locked)
     invoice.save(update_fields=[*FROZEN_AT_FINALIZE, *(["content_version"] if changed else [])])
     invoice = _transition(invoice, membership, InvoiceStatus.FINALIZED, "finalized")
+    if invoice.is_credit:
+        _after_credit_finalized(membership, invoice)
     signals.invoice_finalized.send(sender=Invoice, invoice=invoice, membership=membership)
     return invoice
 
@@ -429,6 +457,19 @@ def _revertible(membership: Membership, invoice_id: int, reason: str) -> Invoice
         )
     # Checked here too: the books must not change for a revert that would then be refused.
     _refuse_nul(reason)
+    periods.refuse_if_closed(invoice, "reverted to Draft")
+    if invoice.is_credit and books.external_books().holds(invoice):
+        raise TransitionRefused(
+            f"{invoice.get_kind_display()} {invoice.number} is in QuickBooks, applied to invoice "
+            f"{invoice.credited_invoice.number}; Billbridge does not take a credit back. Bill "
+            "the amount again on a new invoice instead."
+        )
+    if numbers := list(invoice.credit_notes.values_list("number", flat=True)):
+        raise TransitionRefused(
+            f"Invoice {invoice.number} has credit notes ({', '.join(numbers)}), so it cannot go "
+            "back to Draft. Issue another credit note, or a corrected copy as a new invoice "
+            "(delete a draft credit note first if it is not wanted)."
+        )
     return invoice
 
 
@@ -511,6 +552,212 @@ def reopen_by_sync(
     return _transition(
         invoice, None, InvoiceStatus.FINALIZED, "reopened", reason=reason, actor_label=actor_label
     )
+
+
+# ---- credit notes (docs/decisions/0027-credit-notes.md) -------------------------------------
+
+
+@dataclass(frozen=True)
+class CreditInput:
+    """A credit note against `invoice_id`: all of it (no lines, no amount), the lines named, or
+    an amount; a write-off takes back an amount (by default all that remains) as bad debt."""
+
+    invoice_id: int
+    reason: str
+    line_ids: Sequence[int] = ()
+    amount: Decimal | None = None
+    issue_date: datetime.date | None = None  # None: today, or the first open day after it
+    write_off: bool = False
+
+
+def _require_crediter(membership: Membership, invoice: Invoice) -> None:
+    # Crediting takes money back from the client, as reverting does (R8): the same people.
+    _require_owner_who_processes_time(membership, invoice)
+
+
+def _creditable(invoice: Invoice) -> None:
+    if invoice.is_credit:
+        raise TransitionRefused(
+            f"{invoice.number} is a {invoice.get_kind_display().lower()}; only invoices can be "
+            "credited."
+        )
+    if invoice.status not in (InvoiceStatus.FINALIZED, InvoiceStatus.CLOSED):
+        raise TransitionRefused(
+            f"Invoice {invoice.number} is {invoice.get_status_display()}; only finalized or "
+            "closed invoices can be credited. Edit the draft instead."
+        )
+
+
+def _credit_lines(invoice: Invoice, data: CreditInput) -> list[LineInput]:
+    lines = list(invoice.lines.all())
+    if data.write_off or data.amount is not None:
+        amount = data.amount
+        if data.write_off and amount is None:
+            amount = credits.balance_of(invoice).creditable
+        if (
+            amount is None
+            or not amount.is_finite()
+            or amount <= 0
+            or amount != amount.quantize(CENT)
+        ):
+            raise InvalidInput(
+                "A credit's amount is a positive sum of money with at most two decimals.",
+                {"amount": ["Enter a positive amount, at most two decimals."]},
+            )
+        if data.write_off:
+            # Bad debt: the amount as it stands, tax included, on the practice's chosen item.
+            return [LineInput(f"Written off: {data.reason}"[:4000], Decimal("1"), amount)]
+        # An amount before tax, taxed as the invoice's lines are when they all agree.
+        flags = {(line.primary_taxable, line.secondary_taxable) for line in lines}
+        primary, secondary = flags.pop() if len(flags) == 1 else (False, False)
+        service = lines[0].service_name if lines else ""
+        return [
+            LineInput(
+                f"Credit against invoice {invoice.number}: {data.reason}"[:4000],
+                Decimal("1"),
+                amount,
+                service_name=service,
+                primary_taxable=primary,
+                secondary_taxable=secondary,
+            )
+        ]
+    chosen = set(data.line_ids)
+    unknown = chosen - {line.pk for line in lines}
+    if unknown:
+        raise InvalidInput(
+            f"Invoice {invoice.number} has no line {min(unknown)}.",
+            {"line_ids": ["Choose lines of the invoice being credited."]},
+        )
+    return [_copy_of(line) for line in lines if not chosen or line.pk in chosen]
+
+
+def _copy_of(line: InvoiceLine) -> LineInput:
+    """A line's content for another document: a new line, holding no work."""
+    return replace(LineInput.of(line), line_id=None)
+
+
+def _refuse_over_credit(note: Invoice) -> None:
+    """A credit note may take back at most what remains on its invoice (the other credit
+    notes, drafts too, and the payments the books show counted)."""
+    balance = credits.balance_of(note.credited_invoice, excluding=note)
+    if note.total > balance.creditable:
+        raise InvalidInput(
+            f"A credit of {note.total} is more than the {balance.creditable} that remains on "
+            f"invoice {note.credited_invoice.number} (total {balance.total}, credited "
+            f"{balance.credited + balance.pending}, paid {balance.paid}).",
+            {"amount": [f"At most {balance.creditable}."]},
+        )
+
+
+def _refuse_closed_date(practice: Practice, day: datetime.date) -> None:
+    closed = periods.closed_through(practice)
+    if closed and day <= closed.day:
+        raise InvalidInput(
+            f"{day:%d %b %Y} is in a closed period ({closed}); date the credit note after it.",
+            {"issue_date": [f"Choose a date after {closed.day:%d %b %Y}."]},
+        )
+
+
+@transaction.atomic
+def create_credit_note(membership: Membership, data: CreditInput) -> Invoice:
+    """A draft credit note (or write-off) against a finalized or closed invoice, for the same
+    client, at the tax rates the invoice was billed with, dated in the open period."""
+    invoice = _locked(membership, data.invoice_id)
+    _require_crediter(membership, invoice)
+    _creditable(invoice)
+    reason = data.reason.strip()
+    _refuse_nul(reason)
+    if not reason:
+        raise InvalidInput("Say why the invoice is credited.", {"reason": ["A reason is needed."]})
+    day = data.issue_date or periods.first_open_day(invoice.practice, datetime.date.today())
+    _refuse_closed_date(invoice.practice, day)
+    if day < invoice.issue_date:
+        raise InvalidInput(
+            "A credit note cannot be dated before the invoice it credits.",
+            {"issue_date": [f"Choose {invoice.issue_date:%d %b %Y} or later."]},
+        )
+    kind = InvoiceKind.WRITE_OFF if data.write_off else InvoiceKind.CREDIT_NOTE
+    lines = _credit_lines(invoice, data)
+    note = Invoice(
+        practice=invoice.practice,
+        client=invoice.client,
+        kind=kind,
+        credited_invoice=invoice,
+        credit_reason=reason[:500],
+        number=_allocate_number(invoice.practice, kind),
+        status=InvoiceStatus.DRAFT,
+        issue_date=day,
+        memo=f"Credits invoice {invoice.number}: {reason}"[:1000],
+    )
+    _refresh_totals(note, lines)
+    _refuse_over_credit(note)
+    note.save()
+    _replace_lines(note, lines)
+    _record(note, membership, "created", reason=f"Credits invoice {invoice.number}: {reason}")
+    _record(
+        invoice,
+        membership,
+        "credit note drafted",
+        reason=f"{note.get_kind_display()} {note.number} for {note.total}: {reason}",
+    )
+    return note
+
+
+def _finalize_credit(membership: Membership, note: Invoice) -> None:
+    """A credit note's guards at finalize, and what it does to its invoice once finalized."""
+    invoice = Invoice.objects.select_for_update().get(pk=note.credited_invoice_id)
+    _creditable(invoice)
+    _refuse_closed_date(note.practice, note.issue_date)
+    _refuse_over_credit(note)
+
+
+def _after_credit_finalized(membership: Membership, note: Invoice) -> None:
+    invoice = note.credited_invoice
+    _record(
+        invoice,
+        membership,
+        "credited",
+        reason=f"{note.get_kind_display()} {note.number} for {note.total}: {note.credit_reason}",
+    )
+    # An invoice the books hold is closed when they show its balance at zero (the paid sync);
+    # one they do not hold is closed here once its credits take it to zero.
+    if (
+        invoice.status == InvoiceStatus.FINALIZED
+        and not books.external_books().holds(invoice)
+        and credits.balance_of(invoice).due == 0
+    ):
+        _transition(
+            invoice,
+            membership,
+            InvoiceStatus.CLOSED,
+            "closed",
+            reason=f"Credited in full ({note.number}).",
+        )
+
+
+@transaction.atomic
+def corrected_copy(membership: Membership, invoice_id: int) -> Invoice:
+    """A new draft with the invoice's client and lines, dated in the open period: what the
+    client should have been billed, once the original is credited. The work held on the
+    original stays there (it was billed, then credited)."""
+    invoice = _locked(membership, invoice_id)
+    require(membership, Permission.PROCESS_TIME)
+    _creditable(invoice)
+    day = periods.first_open_day(invoice.practice, datetime.date.today())
+    terms = (invoice.due_date - invoice.issue_date) if invoice.due_date else None
+    copy = create_draft(
+        membership,
+        DraftInput(
+            client_id=invoice.client_id,
+            issue_date=day,
+            due_date=day + terms if terms is not None else None,
+            memo=invoice.memo,
+            lines=[_copy_of(line) for line in invoice.lines.all()],
+        ),
+    )
+    _record(copy, membership, "corrected copy", reason=f"Corrects invoice {invoice.number}.")
+    _record(invoice, membership, "corrected copy", reason=f"Draft {copy.number} corrects it.")
+    return copy
 
 
 # ---- bulk actions from the Billing list --------------------------------------------------
@@ -608,3 +855,17 @@ def update_tax_settings(membership: Membership, **fields) -> TaxSettings:
         raise InvalidInput(next(iter(errors.values()))[0], errors)
     tax.save()
     return tax
+
+
+# ---- closed periods ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def update_lock_date(membership: Membership, lock_date: datetime.date | None) -> Practice:
+    """The practice's own lock date (None: none). Nothing dated on or before it is reverted or
+    re-exported; QuickBooks' closed-books date applies as well (periods.py)."""
+    require(membership, Permission.MANAGE_SETTINGS)
+    practice = Practice.objects.select_for_update().get(pk=membership.practice_id)
+    practice.lock_date = lock_date
+    practice.save(update_fields=["lock_date", "updated_at"])
+    return practice

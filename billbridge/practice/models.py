@@ -10,6 +10,12 @@ class Practice(TimeStampedModel):
     name = models.CharField(max_length=200)
     invoice_number_prefix = models.CharField(max_length=10, default="INV-", blank=True)
     next_invoice_number = models.PositiveIntegerField(default=1)
+    # Credit notes and write-offs are numbered in a sequence of their own (decision 0027).
+    credit_note_prefix = models.CharField(max_length=10, default="CN-", blank=True)
+    next_credit_note_number = models.PositiveIntegerField(default=1)
+    # The practice's own lock date: nothing dated on or before it is reverted or re-exported
+    # (invoicing/periods.py), whatever QuickBooks' closed-books date says.
+    lock_date = models.DateField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.name

@@ -60,6 +60,9 @@ class QboConnection(TimeStampedModel):
     company_read_at = models.DateTimeField(null=True, blank=True)
     default_item_id = models.CharField(max_length=32, blank=True)
     default_item_name = models.CharField(max_length=100, blank=True)
+    # The QBO item a write-off (bad debt) is exported as (docs/decisions/0027).
+    write_off_item_id = models.CharField(max_length=32, blank=True)
+    write_off_item_name = models.CharField(max_length=100, blank=True)
     ast_tax_handling = models.CharField(
         max_length=12, choices=AstTaxHandling.choices, default=AstTaxHandling.ACCEPT_QBO
     )
@@ -189,8 +192,12 @@ class ItemMapping(TimeStampedModel):
 
 
 class QboInvoiceLink(TimeStampedModel):
-    """The QBO twin of an exported invoice: every later export updates this same QBO invoice
-    (R4) until it is removed from QBO."""
+    """The QBO twin of an exported invoice (a QBO Invoice) or credit note (a QBO CreditMemo):
+    every later export updates this same QBO transaction (R4) until it is removed from QBO."""
+
+    class Entity(models.TextChoices):
+        INVOICE = "Invoice"
+        CREDIT_MEMO = "CreditMemo"
 
     class State(models.TextChoices):
         IN_QBO = "in_qbo", "In QuickBooks"
@@ -201,7 +208,8 @@ class QboInvoiceLink(TimeStampedModel):
         "invoicing.Invoice", on_delete=models.CASCADE, related_name="qbo_link"
     )
     realm_id = models.CharField(max_length=32)
-    qbo_invoice_id = models.CharField(max_length=32)
+    entity = models.CharField(max_length=12, choices=Entity.choices, default=Entity.INVOICE)
+    qbo_invoice_id = models.CharField(max_length=32)  # the Id of the QBO Invoice or CreditMemo
     sync_token = models.CharField(max_length=32)
     doc_number = models.CharField(max_length=32, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.IN_QBO)
@@ -228,7 +236,8 @@ class QboInvoiceLink(TimeStampedModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["realm_id", "qbo_invoice_id"], name="one_local_invoice_per_qbo_invoice"
+                fields=["realm_id", "entity", "qbo_invoice_id"],
+                name="one_local_invoice_per_qbo_invoice",
             )
         ]
 
@@ -399,6 +408,56 @@ class QboAttachment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"PDF of invoice {self.invoice_id} v{self.content_version}: {self.state}"
+
+
+class ApplicationState(models.TextChoices):
+    QUEUED = "queued", "Waiting to apply"
+    SENDING = "sending", "Applying"
+    UNKNOWN = "unknown", "Applying (checking QuickBooks)"
+    APPLIED = "applied", "Applied"
+    # QBO refused the application: tried again by the sweep, with a back-off, and shown.
+    FAILED = "failed", "Not applied"
+
+
+APPLICATION_DUE_STATES = (
+    ApplicationState.QUEUED,
+    ApplicationState.UNKNOWN,
+    ApplicationState.FAILED,
+)
+
+
+class QboCreditApplication(TimeStampedModel):
+    """A credit note's QBO CreditMemo applied to its invoice's QBO Invoice: in QBO, a Payment
+    of 0 whose lines link the two (docs/decisions/0027). Exactly once, as the export rows are:
+    SENDING committed before the request leaves, its own requestid, and a look-up in QBO
+    before any re-send. Queued when the credit memo is exported; the sweep finishes one left
+    behind."""
+
+    credit_note = models.OneToOneField(
+        "invoicing.Invoice", on_delete=models.CASCADE, related_name="qbo_application"
+    )
+    practice = models.ForeignKey("practice.Practice", on_delete=models.CASCADE)
+    realm_id = models.CharField(max_length=32)
+    qbo_credit_memo_id = models.CharField(max_length=32)
+    qbo_invoice_id = models.CharField(max_length=32)
+    qbo_customer_id = models.CharField(max_length=32)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    state = models.CharField(
+        max_length=10, choices=ApplicationState.choices, default=ApplicationState.QUEUED
+    )
+    qbo_payment_id = models.CharField(max_length=32, blank=True)
+    request_id = models.CharField(max_length=36)
+    attempts = models.PositiveIntegerField(default=0)
+    # None: nothing more happens by itself (applied, or given up after many tries).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=1000, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["realm_id", "state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"Credit {self.credit_note_id} on QBO invoice {self.qbo_invoice_id}: {self.state}"
 
 
 class ExportCheck(models.Model):

@@ -8,13 +8,14 @@ client to a QBO customer by hand, and "Test connection"
 (docs/decisions/0011-when-a-request-waits-for-qbo.md).
 """
 
+import datetime
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from billbridge.clients.models import Client
@@ -27,15 +28,18 @@ from billbridge.practice.models import Membership, Permission
 from billbridge.practice.permissions import require
 from billbridge.quickbooks import attachments, tasks
 from billbridge.quickbooks.client import QboError, QboFault, quote
+from billbridge.quickbooks.company import Company
 from billbridge.quickbooks.connection import NOT_CONNECTED, client_for, connection_for
 from billbridge.quickbooks.faults import describe
 from billbridge.quickbooks.leases import Heartbeat, lease_length
 from billbridge.quickbooks.models import (
     FINISHED_STATES,
+    ApplicationState,
     CustomerLink,
     ExportBatch,
     ExportState,
     InvoiceExport,
+    QboCreditApplication,
     QboInvoiceLink,
 )
 from billbridge.quickbooks.qbo_invoice import QboInvoice
@@ -563,14 +567,41 @@ class QuickBooksOnline:
         return link.payment_link if link else ""
 
     def collected(self, invoice_ids) -> dict[int, Decimal]:
-        """Paid is QBO's total less its balance, for the invoices QBO still holds as ours."""
+        """Paid is QBO's total less its balance, for the invoices QBO still holds as ours,
+        less the credits Billbridge applied there (a credit is not money collected)."""
+        invoice_ids = list(invoice_ids)
         links = QboInvoiceLink.objects.filter(
-            invoice_id__in=list(invoice_ids), state=QboInvoiceLink.State.IN_QBO
+            invoice_id__in=invoice_ids,
+            state=QboInvoiceLink.State.IN_QBO,
+            entity=QboInvoiceLink.Entity.INVOICE,
         ).values_list("invoice_id", "qbo_total", "qbo_balance")
+        applied = dict(
+            QboCreditApplication.objects.filter(
+                credit_note__credited_invoice_id__in=invoice_ids,
+                state=ApplicationState.APPLIED,
+            )
+            .values("credit_note__credited_invoice_id")
+            .annotate(total=Sum("amount"))
+            .values_list("credit_note__credited_invoice_id", "total")
+        )
         return {
-            invoice_id: total - (total if balance is None else balance)
+            invoice_id: max(
+                total - (total if balance is None else balance) - applied.get(invoice_id, 0),
+                Decimal("0.00"),
+            )
             for invoice_id, total, balance in links
         }
+
+    def holds(self, invoice: Invoice) -> bool:
+        return QboInvoiceLink.objects.filter(
+            invoice=invoice, state=QboInvoiceLink.State.IN_QBO
+        ).exists()
+
+    def closed_through(self, practice) -> datetime.date | None:
+        connection = connection_for(practice)
+        if connection is None or not connection.company:
+            return None
+        return Company.from_json(connection.company).book_close_date
 
 
 def _ready_in_qbo(invoice: Invoice) -> BooksChange:

@@ -12,7 +12,7 @@ from billbridge.invoicing.books import NOTHING, BooksChange
 from billbridge.invoicing.models import Invoice, InvoiceStatus
 
 
-class Books:
+class Books(books._NoBooks):
     """Books that answer `change` (or raise it), noting the invoice as each call found it."""
 
     def __init__(self, change=NOTHING):
