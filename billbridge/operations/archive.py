@@ -81,14 +81,18 @@ TABLES = (
     ),
     Table(
         "invoices",
-        "Every invoice, in any status, with its totals and the tax rates it was billed at.",
+        "Every invoice and credit note, in any status, with its totals and the tax rates it "
+        "was billed at; a credit note names the invoice it credits.",
         lambda practice: (
             Invoice.objects.filter(practice=practice).select_related("client").order_by("pk")
         ),
         _columns(
             "id",
             "number",
+            "kind",
             "status",
+            ("credited_invoice_id", "credited_invoice_id"),
+            "credit_reason",
             ("client_id", "client_id"),
             ("client_name", "client.name"),
             "issue_date",

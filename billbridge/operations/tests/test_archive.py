@@ -187,7 +187,10 @@ def test_the_csv_headers_name_each_column(books):
     assert opened.csv_headers("invoices") == [
         "id",
         "number",
+        "kind",
         "status",
+        "credited_invoice_id",
+        "credit_reason",
         "client_id",
         "client_name",
         "issue_date",
