@@ -23,7 +23,7 @@ from starlette.routing import Route
 from . import jsonbody
 from .config import ConfigError
 from .faults import QboFault, fault_body
-from .store import PREFERENCE_KEYS
+from .store import SETTING_NAMES
 
 if TYPE_CHECKING:
     from .app import Runtime
@@ -126,7 +126,7 @@ def control_routes(runtime: Runtime) -> list[Route]:
             "realm_id": c.realm_id,
             "name": c.name,
             "country": c.country,
-            "preferences": {key: c.preference(key) for key in PREFERENCE_KEYS},
+            "preferences": {key: c.preference(key) for key in SETTING_NAMES},
             "ui": f"{PREFIX}/ui/{c.realm_id}",
         }
 
@@ -228,6 +228,8 @@ def control_routes(runtime: Runtime) -> list[Route]:
             ("invoices", "delete"): ("Invoice", target.delete_invoice),
             ("payments", "void"): ("Payment", target.void_payment),
             ("payments", "delete"): ("Payment", target.delete_payment),
+            ("creditmemos", "void"): ("CreditMemo", target.void_credit_memo),
+            ("creditmemos", "delete"): ("CreditMemo", target.delete_credit_memo),
         }
         if (kind, action) not in operations:
             raise NotFound(f"no action {action} on {kind}")

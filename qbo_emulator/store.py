@@ -38,6 +38,11 @@ PREFERENCE_KEYS = {
     # (`include=invoiceLink`). Where QBO shows this switch in Preferences is UNCONFIRMED.
     "payments": ("SalesFormsPrefs", "ETransactionPaymentEnabled"),
 }
+# Company switches of the emulator itself (no QBO Preferences field), with their defaults.
+# closed_books_enforced: QBO's API refuses writes dated on/before BookCloseDate (6210, reported
+# by integrations; COVERAGE.md); false lets them through, as the UI does after a warning.
+EMULATOR_SWITCHES = {"closed_books_enforced": True}
+SETTING_NAMES = (*PREFERENCE_KEYS, *EMULATOR_SWITCHES)
 
 # Snapshot files store Decimal as strings; these keys are turned back into Decimal on load.
 DECIMAL_FIELDS = frozenset(
@@ -46,6 +51,7 @@ DECIMAL_FIELDS = frozenset(
         "TaxPercent", "NetAmountTaxable", "UnappliedAmt", "RateValue", "DiscountPercent",
         "CurrentBalance", "CurrentBalanceWithSubAccounts", "HomeTotalAmt", "HomeBalance",
         "ExchangeRate", "TaxInclusiveAmt", "OverrideDeltaAmount", "TaxInclusiveAmount",
+        "RemainingCredit",
     }
 )  # fmt: skip
 
@@ -142,12 +148,13 @@ class Emulator:
 
         if seed not in seeding.SEEDS:
             raise ValueError(f"unknown seed {seed!r}; expected one of {sorted(seeding.SEEDS)}")
-        unknown = set(preferences) - set(PREFERENCE_KEYS) - {"time_zone"}
+        unknown = set(preferences) - set(SETTING_NAMES) - {"time_zone"}
         if unknown:
             raise ValueError(f"unknown preferences: {sorted(unknown)}")
         for key, value in preferences.items():
             if key not in ("book_close_date", "time_zone") and not isinstance(value, bool):
                 raise ValueError(f"{key} must be true or false")
+        switches = {key: preferences.pop(key) for key in EMULATOR_SWITCHES if key in preferences}
         time_zone = preferences.pop("time_zone", None) or seeding.time_zone(country.upper())
         try:
             ZoneInfo(time_zone)
@@ -169,6 +176,7 @@ class Emulator:
                 country.upper(),
                 time_zone,
             )
+            company.switches.update(switches)
             seeding.SEEDS[seed](company, preferences)
             self._companies[realm_id] = company
             return company
@@ -294,6 +302,7 @@ class Company:
         self.batch_created: set[tuple[str, str]] | None = None
         self.files: dict[str, bytes] = {}  # Attachable Id → the uploaded file's bytes
         self.emails: list[dict] = []  # each invoice e-mail QBO was asked to send
+        self.switches: dict[str, bool] = dict(EMULATOR_SWITCHES)
         self._name = name
 
     # -- identity and preferences -----------------------------------------------------------------
@@ -319,28 +328,37 @@ class Company:
         return self.tables["CompanyInfo"]["1"]
 
     def preference(self, key: str) -> Any:
+        if key in EMULATOR_SWITCHES:
+            return self.switches[key]
         section, field = PREFERENCE_KEYS[key]
         return self.preferences.get(section, {}).get(field)
 
     def set_preferences(self, **changes) -> None:
-        """Change company settings by their short names (PREFERENCE_KEYS), as a QBO admin would."""
-        unknown = set(changes) - set(PREFERENCE_KEYS)
+        """Change company settings by their short names (SETTING_NAMES), as a QBO admin would.
+        Emulator switches change nothing QBO shows, so they make no change log entry."""
+        unknown = set(changes) - set(SETTING_NAMES)
         if unknown:
             raise ValueError(f"unknown preferences: {sorted(unknown)}")
+        switches = {key: changes.pop(key) for key in EMULATOR_SWITCHES if key in changes}
+        for key, value in switches.items():
+            if not isinstance(value, bool):
+                raise ValueError(f"{key} must be true or false")
         with self.emulator.operation():
-            sections = {}
-            for key, value in changes.items():
-                section, field = PREFERENCE_KEYS[key]
-                if key == "book_close_date":
-                    value = date.fromisoformat(str(value)).isoformat() if value else None
-                elif not isinstance(value, bool):
-                    raise ValueError(f"{key} must be true or false")
-                sections.setdefault(section, {})[field] = value
-            if changes.get("automated_sales_tax"):
-                sections["TaxPrefs"]["UsingSalesTax"] = True
-            body = {"Id": "1", "SyncToken": self.preferences["SyncToken"], "sparse": True}
-            body.update(sections)
-            self.update("Preferences", body, sparse=True)
+            if changes:
+                sections = {}
+                for key, value in changes.items():
+                    section, field = PREFERENCE_KEYS[key]
+                    if key == "book_close_date":
+                        value = date.fromisoformat(str(value)).isoformat() if value else None
+                    elif not isinstance(value, bool):
+                        raise ValueError(f"{key} must be true or false")
+                    sections.setdefault(section, {})[field] = value
+                if changes.get("automated_sales_tax"):
+                    sections["TaxPrefs"]["UsingSalesTax"] = True
+                body = {"Id": "1", "SyncToken": self.preferences["SyncToken"], "sparse": True}
+                body.update(sections)
+                self.update("Preferences", body, sparse=True)
+            self.switches.update(switches)  # last: a refused preference changes nothing
 
     # -- time -------------------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -555,6 +573,12 @@ class Company:
     def delete_payment(self, payment_id: str) -> dict:
         return self._user_action(self.delete, "Payment", payment_id)
 
+    def void_credit_memo(self, credit_memo_id: str) -> dict:
+        return self._user_action(self.void, "CreditMemo", credit_memo_id)
+
+    def delete_credit_memo(self, credit_memo_id: str) -> dict:
+        return self._user_action(self.delete, "CreditMemo", credit_memo_id)
+
     def edit_invoice(self, invoice_id: str, changes: dict) -> dict:
         """A sparse edit with the current SyncToken, as the QBO UI saves an edited invoice."""
         with self.emulator.operation():
@@ -634,6 +658,11 @@ class Company:
                     del self.indexes[index][key]
 
     def _check_closed_books(self, kind, record: dict) -> None:
+        """Only the transaction being written counts: a payment dated in the open period may
+        still apply money or credit to an invoice from a closed one (COVERAGE.md). Seed data is
+        what the company held before its books closed, so seeding is never refused."""
+        if self.seeding or not self.switches["closed_books_enforced"]:
+            return
         closed = self.preference("book_close_date") if "1" in self.tables["Preferences"] else None
         txn_date = kind.txn_date(record)
         if closed and txn_date and txn_date <= closed:
@@ -660,6 +689,7 @@ class Company:
             "minor_versions": dict(self.minor_versions),
             "files": {i: base64.b64encode(data).decode("ascii") for i, data in self.files.items()},
             "emails": [dict(e) for e in self.emails],
+            "switches": dict(self.switches),
         }
 
     @classmethod
@@ -678,6 +708,7 @@ class Company:
         company.minor_versions.update(d.get("minor_versions", {}))
         company.files = {i: base64.b64decode(data) for i, data in d.get("files", {}).items()}
         company.emails = [dict(e) for e in d.get("emails", [])]
+        company.switches.update(d.get("switches", {}))
         return company
 
 

@@ -35,7 +35,7 @@ form.inline { display: inline; } input[type=text] { width: 6rem; }
 button { cursor: pointer; } .muted { color: #777; }
 .notice { background: #eef7ee; padding: .5rem .8rem; }
 .error { background: #fbeaea; padding: .5rem .8rem; }
-.status-Paid { color: #1a7f37; } .status-Voided { color: #888; }
+.status-Paid, .status-Applied { color: #1a7f37; } .status-Voided { color: #888; }
 .status-Partially { color: #9a6700; }
 ul.documents { margin: 0; padding-left: 1rem; font-size: .9em; }
 """
@@ -67,6 +67,18 @@ def invoice_status(invoice: dict) -> str:
     if 0 < balance < total:
         return "Partially paid"
     return "Open"
+
+
+def credit_memo_status(memo: dict) -> str:
+    total = Decimal(str(memo.get("TotalAmt", 0)))
+    remaining = Decimal(str(memo.get("RemainingCredit", memo.get("Balance", 0))))
+    if "Voided" in (memo.get("PrivateNote") or "") and total == 0:
+        return "Voided"
+    if remaining == 0 and total > 0:
+        return "Applied"
+    if 0 < remaining < total:
+        return "Partially applied"
+    return "Unapplied"
 
 
 def view_routes(runtime: Runtime) -> list[Route]:
@@ -113,17 +125,21 @@ def view_routes(runtime: Runtime) -> list[Route]:
             attachables = company.list("Attachable")
             documents = {inv["Id"]: _documents(company, inv, attachables, base) for inv in invoices}
             files = _attachments_table(company, attachables, base)
+            payments = company.list("Payment")
+            credit_memos = company.list("CreditMemo")
         body = (
             "<p><a href='/_emulator/ui/'>All companies</a> · realmId "
             f"<code>{escape(realm)}</code> · QBO Payments "
-            f"{'on' if company.preference('payments') else 'off'}</p>"
+            f"{'on' if company.preference('payments') else 'off'}{_books(company)}</p>"
             + _flash(request)
             + "<h2>Invoices</h2>"
             + _invoices_table(realm, invoices, documents)
+            + "<h2>Credit memos</h2>"
+            + _credit_memos_table(realm, credit_memos, payments)
             + "<h2>Attachments</h2>"
             + files
             + "<h2>Payments</h2>"
-            + _payments_table(realm, company.list("Payment"))
+            + _payments_table(realm, payments)
             + "<h2>Customers</h2>"
             + _customers_table(company.list("Customer"))
         )
@@ -146,6 +162,9 @@ def view_routes(runtime: Runtime) -> list[Route]:
             elif (kind, action) == ("payments", "void"):
                 company.void_payment(object_id)
                 done = f"Payment {object_id} voided."
+            elif (kind, action) == ("creditmemos", "void"):
+                company.void_credit_memo(object_id)
+                done = f"Credit memo {object_id} voided."
             else:
                 return HTMLResponse(page("Not found", "<p>No such action.</p>"), 404)
         except KeyError:
@@ -320,6 +339,56 @@ def _invoices_table(realm: str, invoices: list[dict], documents: dict[str, str])
     )
 
 
+def _books(company) -> str:
+    closed = company.preference("book_close_date")
+    if not closed:
+        return ""
+    enforced = "enforced" if company.preference("closed_books_enforced") else "not enforced"
+    return f" · Books closed through {escape(closed)} ({enforced} through the API)"
+
+
+def _credit_applications(payments: list[dict]) -> dict[str, list[str]]:
+    """Credit memo Id → where its credit went ("invoice 5 by payment 9"): the payment that takes
+    the credit is the only link between the two documents, as in QBO."""
+    spent: dict[str, list[str]] = {}
+    for pay in payments:
+        links = [txn for line in pay.get("Line", []) for txn in line.get("LinkedTxn", [])]
+        invoices = [t["TxnId"] for t in links if t.get("TxnType") == "Invoice"]
+        for memo in {t["TxnId"] for t in links if t.get("TxnType") == "CreditMemo"}:
+            spent.setdefault(memo, []).extend(
+                f"invoice {invoice} by payment {pay['Id']}" for invoice in invoices
+            )
+    return spent
+
+
+def _credit_memos_table(realm: str, memos: list[dict], payments: list[dict]) -> str:
+    if not memos:
+        return "<p class='muted'>No credit memos.</p>"
+    spent = _credit_applications(payments)
+    rows = []
+    for memo in sorted(memos, key=lambda m: int(m["Id"])):
+        status = credit_memo_status(memo)
+        action = ""
+        if status == "Unapplied":  # QBO refuses to void a credit memo whose credit is applied
+            action = _button(realm, "creditmemos", memo["Id"], "void", "Void")
+        rows.append(
+            f"<tr id='creditmemo-{escape(memo['Id'])}'><td>{escape(memo['Id'])}</td>"
+            f"<td>{escape(str(memo.get('DocNumber', '')))}</td>"
+            f"<td>{escape(_ref_name(memo.get('CustomerRef')))}</td>"
+            f"<td>{escape(str(memo.get('TxnDate', '')))}</td>"
+            f"<td class='num'>{_money(memo.get('TotalAmt'))}</td>"
+            f"<td class='num'>{_money(memo.get('RemainingCredit'))}</td>"
+            f"<td class='status-{status.split()[0]}'>{status}</td>"
+            f"<td>{escape(', '.join(spent.get(memo['Id'], [])))}</td><td>{action}</td></tr>"
+        )
+    return (
+        "<table><tr><th>Id</th><th>No.</th><th>Customer</th><th>Date</th><th class='num'>Total</th>"
+        "<th class='num'>Remaining credit</th><th>Status</th><th>Applied to</th><th></th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+
+
 def _payments_table(realm: str, payments: list[dict]) -> str:
     if not payments:
         return "<p class='muted'>No payments.</p>"
@@ -327,9 +396,10 @@ def _payments_table(realm: str, payments: list[dict]) -> str:
     for pay in sorted(payments, key=lambda p: int(p["Id"])):
         linked = ", ".join(
             txn.get("TxnId", "")
+            if txn.get("TxnType") == "Invoice"
+            else f"credit memo {txn['TxnId']}"
             for line in pay.get("Line", [])
             for txn in line.get("LinkedTxn", [])
-            if txn.get("TxnType") == "Invoice"
         )
         voided = "Voided" in (pay.get("PrivateNote") or "")
         action = "" if voided else _button(realm, "payments", pay["Id"], "void", "Void")
@@ -343,7 +413,7 @@ def _payments_table(realm: str, payments: list[dict]) -> str:
         )
     return (
         "<table><tr><th>Id</th><th>Customer</th><th>Date</th><th class='num'>Amount</th>"
-        "<th>Invoices</th><th></th><th></th></tr>" + "".join(rows) + "</table>"
+        "<th>Applied to</th><th></th><th></th></tr>" + "".join(rows) + "</table>"
     )
 
 

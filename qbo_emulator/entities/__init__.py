@@ -41,6 +41,7 @@ def _load() -> None:
         return
     from qbo_emulator.entities import (  # noqa: F401
         attachable,
+        credit_memo,
         invoice,
         lists,
         names,

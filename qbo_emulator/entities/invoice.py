@@ -1,4 +1,7 @@
-"""Invoice (QBO.md §3.3): lines, totals, tax, DocNumber rules, balance, void and delete."""
+"""Invoice (QBO.md §3.3): lines, totals, tax, DocNumber rules, balance, void and delete.
+
+`SalesFormType` holds what an invoice shares with a credit memo (entities/credit_memo.py): the
+same lines, tax and totals, and an open amount that payments lower."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -64,7 +67,8 @@ class TransactionType(EntityType):
 
 
 def adjust_customer_balance(company, customer_id: str | None, delta: Decimal) -> None:
-    """A customer's Balance is the open amount of its invoices; kept up to date incrementally."""
+    """A customer's Balance is what it owes: its invoices' open amounts less its credit memos'
+    unused credit; kept up to date incrementally."""
     if not customer_id or not delta:
         return
     customer = company.find("Customer", customer_id)
@@ -73,18 +77,25 @@ def adjust_customer_balance(company, customer_id: str | None, delta: Decimal) ->
         customer["BalanceWithJobs"] = customer["Balance"]
 
 
-def applied_amount(invoice: dict) -> Decimal:
-    return invoice.get("TotalAmt", ZERO) - invoice.get("Balance", ZERO)
+def applied_amount(document: dict) -> Decimal:
+    """What payments have taken of a sales form: paid on an invoice, spent of a credit memo."""
+    return document.get("TotalAmt", ZERO) - document.get("Balance", ZERO)
 
 
-class InvoiceType(TransactionType):
-    name = "Invoice"
-    queryable = frozenset(
-        {"Id", "MetaData.CreateTime", "MetaData.LastUpdatedTime", "DocNumber", "TxnDate",
-         "DueDate", "CustomerRef", "Balance", "TotalAmt", "PrivateNote", "EmailStatus",
-         "PrintStatus", "DepartmentRef", "ClassRef", "SalesTermRef"}
-    )  # fmt: skip
+class SalesFormType(TransactionType):
+    """A sales form with item lines and tax (Invoice, CreditMemo): its totals, its open amount
+    (`Balance`), which payments lower, and that amount's weight in its customer's balance."""
+
     kept_on_update = ("LinkedTxn",)
+    # +1: the open amount is owed by the customer (invoice); -1: owed to it (credit memo).
+    customer_sign = 1
+    # Whether the form lists the payments applied to it in its own LinkedTxn.
+    lists_payments = True
+    # The words of the refusals that protect what payments have taken.
+    noun = ""
+    customer_locked = ""
+    applied_words = ""  # after "the total would be less than the <amount> ..."
+    applied_reason = ""  # after "You can't void this <noun> because ..."
 
     def build(self, company, body, existing, options):
         record = dict(body)
@@ -95,10 +106,7 @@ class InvoiceType(TransactionType):
         if record["DocNumber"] is None:
             del record["DocNumber"]
         record["TxnDate"] = iso_date(body, "TxnDate") or company.today()
-        term = reference(company, body, "SalesTermRef", "Term") or _customer_term(company, customer)
-        if term:
-            record["SalesTermRef"] = term
-        record["DueDate"] = iso_date(body, "DueDate") or _due_date(company, record)
+        self._terms(company, record, body, customer)
         for address in ("BillAddr", "ShipAddr"):
             if address not in body and isinstance(customer.get(address), dict):
                 record[address] = dict(customer[address])
@@ -116,25 +124,35 @@ class InvoiceType(TransactionType):
         total = cents(subtotal - discount + tax)
         record["TotalAmt"] = total
         record["HomeTotalAmt"] = total
-        paid = applied_amount(existing) if existing else ZERO
-        if paid and existing["CustomerRef"]["value"] != customer_ref["value"]:
+        applied = applied_amount(existing) if existing else ZERO
+        if applied and existing["CustomerRef"]["value"] != customer_ref["value"]:
+            raise faults.business(self.customer_locked, "CustomerRef")
+        if applied > total:
             raise faults.business(
-                "You can't change the customer on an invoice that has payments applied.",
-                "CustomerRef",
-            )
-        if paid > total:
-            raise faults.business(
-                f"The invoice total {total} would be less than the {paid} already paid on it. "
-                "Unapply or delete the payments first.",
+                f"The {self.noun} total {total} would be less than the {applied} "
+                f"{self.applied_words}. Unapply or delete the payments first.",
                 "Line",
             )
-        record["Balance"] = record["HomeBalance"] = total - paid
+        self._set_open(record, total - applied)
         record["CurrencyRef"] = company_currency_ref(company)
         record.setdefault("PrintStatus", "NotSet")
         record.setdefault("EmailStatus", "NotSet")
         record.setdefault("ApplyTaxAfterDiscount", False)
         record.pop("LinkedTxn", None)
         return kept(existing, record, self.kept_on_update)
+
+    def _terms(self, company, record: dict, body: dict, customer: dict) -> None:
+        """Payment terms and due date, for the forms that have them."""
+
+    def _set_open(self, record: dict, amount: Decimal) -> None:
+        record["Balance"] = record["HomeBalance"] = amount
+
+    def take(self, company, record: dict, amount: Decimal) -> None:
+        """A payment takes `amount` of the open amount (a negative amount gives it back)."""
+        self._set_open(record, record["Balance"] - amount)
+        adjust_customer_balance(
+            company, record["CustomerRef"]["value"], -amount * self.customer_sign
+        )
 
     def _lines(self, company, sent):
         if not isinstance(sent, list) or not sent:
@@ -235,38 +253,64 @@ class InvoiceType(TransactionType):
     def after_write(self, company, record, previous):
         if previous is not None:
             adjust_customer_balance(
-                company, previous["CustomerRef"]["value"], -previous.get("Balance", ZERO)
+                company,
+                previous["CustomerRef"]["value"],
+                -previous.get("Balance", ZERO) * self.customer_sign,
             )
-        adjust_customer_balance(company, record["CustomerRef"]["value"], record["Balance"])
+        adjust_customer_balance(
+            company, record["CustomerRef"]["value"], record["Balance"] * self.customer_sign
+        )
 
-    def _refuse_if_paid(self, record: dict, verb: str) -> None:
+    def _refuse_if_applied(self, record: dict, verb: str) -> None:
         if applied_amount(record) > 0:
             raise faults.business(
-                f"You can't {verb} this invoice because payments are applied to it. Delete, void "
-                "or unapply the payments first.",
+                f"You can't {verb} this {self.noun} because {self.applied_reason}. Delete, "
+                "void or unapply the payments first.",
             )
 
     def before_delete(self, company, record):
-        self._refuse_if_paid(record, "delete")
+        self._refuse_if_applied(record, "delete")
 
     def after_delete(self, company, record):
-        adjust_customer_balance(company, record["CustomerRef"]["value"], -record["Balance"])
+        adjust_customer_balance(
+            company, record["CustomerRef"]["value"], -record["Balance"] * self.customer_sign
+        )
 
     def void(self, company, record):
-        """QBO keeps a voided invoice readable with every amount zeroed and "Voided" in the memo."""
-        self._refuse_if_paid(record, "void")
+        """QBO keeps a voided form readable with every amount zeroed and "Voided" in the memo."""
+        self._refuse_if_applied(record, "void")
         for line in record["Line"]:
             line["Amount"] = ZERO
             if "SalesItemLineDetail" in line:
                 line["SalesItemLineDetail"].pop("UnitPrice", None)
                 line["SalesItemLineDetail"].pop("Qty", None)
         record["TxnTaxDetail"] = {"TotalTax": ZERO}
-        record["TotalAmt"] = record["HomeTotalAmt"] = record["Balance"] = ZERO
+        record["TotalAmt"] = record["HomeTotalAmt"] = ZERO
+        self._set_open(record, ZERO)
         note = record.get("PrivateNote")
         record["PrivateNote"] = f"Voided - {note}" if note else "Voided"
         for key in ("Id", "SyncToken", "MetaData", "domain", "sparse"):
             record.pop(key, None)
         return record
+
+
+class InvoiceType(SalesFormType):
+    name = "Invoice"
+    queryable = frozenset(
+        {"Id", "MetaData.CreateTime", "MetaData.LastUpdatedTime", "DocNumber", "TxnDate",
+         "DueDate", "CustomerRef", "Balance", "TotalAmt", "PrivateNote", "EmailStatus",
+         "PrintStatus", "DepartmentRef", "ClassRef", "SalesTermRef"}
+    )  # fmt: skip
+    noun = "invoice"
+    customer_locked = "You can't change the customer on an invoice that has payments applied."
+    applied_words = "already paid on it"
+    applied_reason = "payments are applied to it"
+
+    def _terms(self, company, record, body, customer):
+        term = reference(company, body, "SalesTermRef", "Term") or _customer_term(company, customer)
+        if term:
+            record["SalesTermRef"] = term
+        record["DueDate"] = iso_date(body, "DueDate") or _due_date(company, record)
 
 
 def mark_sent(company, invoice: dict, send_to: str | None) -> None:

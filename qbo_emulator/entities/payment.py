@@ -1,36 +1,49 @@
-"""Payment (QBO.md §3.4, §6): applying money to invoices, unapplying, void and delete.
+"""Payment (QBO.md §3.4, §6): money received and credit spent on invoices, unapplying, void
+and delete.
 
-An invoice's Balance, its LinkedTxn list and its SyncToken move with every payment change, and
-the customer's Balance with it; `after_write` reconciles old and new applications in one place.
+Each line links what it applies: an invoice (money applied to it) or a credit memo (credit taken
+from it); one line may link one of each, as some integrations send it. QBO's rule is that the
+payment's total is what reaches the invoices less the credit spent on them, plus what stays
+unapplied: `TotalAmt = sum(invoice lines) - sum(credit memo lines) + UnappliedAmt`. A payment of
+0 with a line of X on an invoice and a line of X on a credit memo spends X of credit on the
+invoice, the way QBO's own "Receive payment" links credits to charges.
+
+Every linked form's open amount (its Balance; a credit memo's RemainingCredit), an invoice's
+LinkedTxn list, their SyncTokens and the customer's Balance move with every payment change;
+`after_write` reconciles old and new applications in one place.
 """
 
 from decimal import Decimal
 
 from qbo_emulator import faults
-from qbo_emulator.entities import register
+from qbo_emulator.entities import entity_type, register
 from qbo_emulator.entities.base import EntityType, cents, iso_date, money, reference, text
-from qbo_emulator.entities.invoice import adjust_customer_balance, company_currency_ref
+from qbo_emulator.entities.invoice import company_currency_ref
 
 ZERO = Decimal("0")
 NAME_VALUE = "{http://schema.intuit.com/finance/v3}NameValue"
+# What a payment line can link, with the words for what the line does to it and for its limit.
+LINKABLE = {"Invoice": ("applied to", "open balance"),
+            "CreditMemo": ("taken from", "remaining credit")}  # fmt: skip
 
 
-def applications(payment: dict | None) -> dict[str, Decimal]:
-    """Invoice Id → amount this payment applies to it."""
-    result: dict[str, Decimal] = {}
+def applications(payment: dict | None) -> dict[tuple[str, str], Decimal]:
+    """(TxnType, TxnId) → the amount this payment applies to that invoice or takes from that
+    credit memo."""
+    result: dict[tuple[str, str], Decimal] = {}
     for line in (payment or {}).get("Line", []):
         for link in line.get("LinkedTxn", []):
-            if link.get("TxnType") == "Invoice":
-                result[link["TxnId"]] = result.get(link["TxnId"], ZERO) + line["Amount"]
+            key = (link["TxnType"], link["TxnId"])
+            result[key] = result.get(key, ZERO) + line["Amount"]
     return result
 
 
-def _line_ex(invoice: dict) -> dict:
+def _line_ex(document: dict) -> dict:
     """The LineEx name/value block QBO adds to payment lines (as JSON-rendered JAXB elements)."""
     pairs = (
-        ("txnId", invoice["Id"]),
-        ("txnOpenBalance", str(invoice["Balance"])),
-        ("txnReferenceNumber", invoice.get("DocNumber", "")),
+        ("txnId", document["Id"]),
+        ("txnOpenBalance", str(document["Balance"])),
+        ("txnReferenceNumber", document.get("DocNumber", "")),
     )
     return {
         "any": [
@@ -80,16 +93,28 @@ class PaymentType(EntityType):
             company, body, "DepositToAccountRef", "Account"
         ) or undeposited_funds(company)
         previously = applications(existing)
+        free: dict[tuple[str, str], Decimal] = {}  # each linked form's amount still open
         lines = []
-        applied = ZERO
         for raw in body.get("Line") or []:
-            line = self._line(company, raw, customer_ref["value"], previously)
+            line = self._line(company, raw, customer_ref["value"], previously, free)
             if line is not None:
-                applied += line["Amount"]
                 lines.append(line)
+        taken = applications({"Line": lines})
+        invoiced = sum((v for (kind, _), v in taken.items() if kind == "Invoice"), ZERO)
+        credited = sum((v for (kind, _), v in taken.items() if kind == "CreditMemo"), ZERO)
+        if credited > invoiced:
+            raise faults.business(
+                f"The credit taken from credit memos ({credited}) is more than the amounts "
+                f"applied to invoices ({invoiced}); credit can only be spent on invoices.",
+                "Line.Amount",
+            )
+        applied = invoiced - credited
         if applied > total:
             raise faults.business(
-                f"The amounts applied ({applied}) are more than the payment total ({total}).",
+                f"The amounts applied ({applied}) are more than the payment total ({total})."
+                if not credited
+                else f"The amounts applied to invoices ({invoiced}) less the credit taken "
+                f"({credited}) come to {applied}, more than the payment total ({total}).",
                 "Line.Amount",
             )
         record["Line"] = lines
@@ -98,7 +123,9 @@ class PaymentType(EntityType):
         record.setdefault("ProcessPayment", False)
         return record
 
-    def _line(self, company, raw, customer_id: str, previously: dict[str, Decimal]):
+    def _line(self, company, raw, customer_id: str, previously, free):
+        """One payment line: its amount goes to each form it links (one invoice, one credit
+        memo, or one of each), within what that form still has open."""
         if not isinstance(raw, dict):
             raise faults.invalid_value("Line", "Each Line must be an object")
         if raw.get("Amount") in (None, ""):
@@ -109,57 +136,79 @@ class PaymentType(EntityType):
             return None  # an emptied line unapplies (QBO.md §3.4)
         if amount < 0:
             raise faults.invalid_value("Line.Amount", "Line Amount cannot be negative")
-        if len(links) != 1:
+        if not links:
             raise faults.required("Line.LinkedTxn")
-        link = links[0]
-        if link.get("TxnType") != "Invoice":
+        kinds = [link.get("TxnType") for link in links]
+        unsupported = [k for k in kinds if not (isinstance(k, str) and k in LINKABLE)]
+        if unsupported:
             raise faults.invalid_value(
                 "Line.LinkedTxn.TxnType",
-                f"Applying payments to {link.get('TxnType')!r} is not supported by the emulator",
+                f"Applying payments to {unsupported[0]!r} is not supported by the emulator",
             )
-        invoice_id = str(link.get("TxnId", ""))
-        invoice = company.find("Invoice", invoice_id)
-        if invoice is None:
-            raise faults.invalid_reference("Line.LinkedTxn.TxnId", invoice_id)
-        if invoice["CustomerRef"]["value"] != customer_id:
+        if len(set(kinds)) != len(kinds):
+            raise faults.invalid_value(
+                "Line.LinkedTxn",
+                "A payment line links one invoice, one credit memo, or one of each",
+            )
+        linked = []
+        for link in links:
+            key = (link["TxnType"], str(link.get("TxnId", "")))
+            document = self._linked_form(company, key, customer_id)
+            open_amount = free.setdefault(key, document["Balance"] + previously.get(key, ZERO))
+            if amount > open_amount:
+                verb, what = LINKABLE[key[0]]
+                raise faults.business(
+                    f"The amount {verb} {entity_type(key[0], 'read').noun} {key[1]} ({amount}) "
+                    f"is more than its {what} ({open_amount}).",
+                    "Line.Amount",
+                )
+            free[key] = open_amount - amount
+            linked.append({"TxnId": key[1], "TxnType": key[0]})
+        return {"Amount": amount, "LinkedTxn": linked}
+
+    @staticmethod
+    def _linked_form(company, key: tuple[str, str], customer_id: str) -> dict:
+        kind, txn_id = key
+        document = company.find(kind, txn_id)
+        if document is None:
+            if kind == "Invoice":
+                raise faults.invalid_reference("Line.LinkedTxn.TxnId", txn_id)
+            # QBO answers a linked transaction it does not know with 610 (quickbooks-ruby #277).
+            raise faults.object_not_found(kind, txn_id)
+        if document["CustomerRef"]["value"] != customer_id:
+            noun = entity_type(kind, "read").noun
             raise faults.business(
-                f"Invoice {invoice_id} belongs to another customer; a payment can only be "
-                "applied to its own customer's invoices.",
+                f"{noun.capitalize()} {txn_id} belongs to another customer; a payment can only "
+                "use its own customer's invoices and credit memos.",
                 "Line.LinkedTxn.TxnId",
             )
-        open_balance = invoice["Balance"] + previously.get(invoice_id, ZERO)
-        if amount > open_balance:
-            raise faults.business(
-                f"The amount applied to invoice {invoice_id} ({amount}) is more than its open "
-                f"balance ({open_balance}).",
-                "Line.Amount",
-            )
-        return {"Amount": amount, "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]}
+        return document
 
     def after_write(self, company, record, previous):
         before = applications(previous)
         after = applications(record)
-        for invoice_id in sorted(set(before) | set(after)):
-            delta = after.get(invoice_id, ZERO) - before.get(invoice_id, ZERO)
-            invoice = company.find("Invoice", invoice_id)
-            if invoice is None or (delta == 0 and invoice_id in before):
+        for key in sorted(set(before) | set(after)):
+            delta = after.get(key, ZERO) - before.get(key, ZERO)
+            document = company.find(*key)
+            if document is None or (delta == 0 and key in before):
                 continue
-            invoice["Balance"] -= delta
-            invoice["HomeBalance"] = invoice["Balance"]
-            adjust_customer_balance(company, invoice["CustomerRef"]["value"], -delta)
-            links = [
-                link
-                for link in invoice.get("LinkedTxn", [])
-                if not (link.get("TxnType") == "Payment" and link.get("TxnId") == record["Id"])
-            ]
-            if invoice_id in after:
-                links.append({"TxnId": record["Id"], "TxnType": "Payment"})
-            invoice["LinkedTxn"] = links
-            company.touch("Invoice", invoice)
+            kind = entity_type(key[0], "read")
+            kind.take(company, document, delta)
+            if kind.lists_payments:
+                links = [
+                    link
+                    for link in document.get("LinkedTxn", [])
+                    if not (link.get("TxnType") == "Payment" and link.get("TxnId") == record["Id"])
+                ]
+                if key in after:
+                    links.append({"TxnId": record["Id"], "TxnType": "Payment"})
+                document["LinkedTxn"] = links
+            company.touch(kind.name, document)
         for line in record.get("Line", []):
-            invoice = company.find("Invoice", line["LinkedTxn"][0]["TxnId"])
-            if invoice is not None:
-                line["LineEx"] = _line_ex(invoice)
+            link = line["LinkedTxn"][0]
+            document = company.find(link["TxnType"], link["TxnId"])
+            if document is not None:
+                line["LineEx"] = _line_ex(document)
 
     def after_delete(self, company, record):
         self.after_write(company, {"Id": record["Id"], "Line": []}, record)
