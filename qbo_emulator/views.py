@@ -132,6 +132,7 @@ def view_routes(runtime: Runtime) -> list[Route]:
             f"<code>{escape(realm)}</code> · QBO Payments "
             f"{'on' if company.preference('payments') else 'off'}{_books(company)}</p>"
             + _flash(request)
+            + _close_books_form(realm, company)
             + "<h2>Invoices</h2>"
             + _invoices_table(realm, invoices, documents)
             + "<h2>Credit memos</h2>"
@@ -174,6 +175,21 @@ def view_routes(runtime: Runtime) -> list[Route]:
         except QboFault as fault:
             return _back(back, error=str(fault))
         return _back(back, notice=done)
+
+    async def close_books(request: Request) -> Response:
+        """Settings ▸ Advanced ▸ Close the books, as a QBO admin sets it: an empty date opens
+        them again."""
+        realm = request.path_params["realm"]
+        form = await read_form(request)
+        day = str(form.get("book_close_date") or "").strip() or None
+        try:
+            runtime.emulator.company(realm).set_preferences(book_close_date=day)
+        except KeyError:
+            return HTMLResponse(page("Unknown company", "<p>No such company.</p>"), 404)
+        except ValueError:
+            return _back(f"/_emulator/ui/{realm}", error="The closing date must be a date.")
+        done = f"Books closed through {day}." if day else "Books open: no closing date."
+        return _back(f"/_emulator/ui/{realm}", notice=done)
 
     async def pay_page(request: Request) -> Response:
         """What the customer sees behind an InvoiceLink: the amount due and a Pay button."""
@@ -219,6 +235,7 @@ def view_routes(runtime: Runtime) -> list[Route]:
         Route("/_emulator/pay/{realm}/{invoice_id}", pay, methods=["POST"]),
         Route("/_emulator/ui/companies", create_company, methods=["POST"]),
         Route("/_emulator/ui/{realm}", company_page, methods=["GET"]),
+        Route("/_emulator/ui/{realm}/books", close_books, methods=["POST"]),
         Route("/_emulator/ui/{realm}/{kind}/{object_id}/{action}", act, methods=["POST"]),
     ]
 
@@ -336,6 +353,15 @@ def _invoices_table(realm: str, invoices: list[dict], documents: dict[str, str])
         "<th class='num'>Balance</th><th>Status</th><th>Documents</th><th></th></tr>"
         + "".join(rows)
         + "</table>"
+    )
+
+
+def _close_books_form(realm: str, company) -> str:
+    closed = company.preference("book_close_date") or ""
+    return (
+        f"<form method='post' action='/_emulator/ui/{escape(realm)}/books'>"
+        "<label>Close the books through <input type='date' name='book_close_date' "
+        f"value='{escape(closed)}'></label> <button>Save closing date</button></form>"
     )
 
 

@@ -108,3 +108,17 @@ def test_a_company_can_be_created_from_the_index(edge):
     assert response.status_code == 200
     assert "&lt;b&gt;New&lt;/b&gt; Co" in response.text
     assert len(edge.emulator.companies()) == 2
+
+
+def test_the_books_are_closed_and_opened_again_from_the_company_page(edge):
+    company = edge.emulator.company(edge.realm)
+    url = f"/_emulator/ui/{edge.realm}/books"
+    response = edge.client.post(url, data={"book_close_date": "2026-10-31"}, follow_redirects=True)
+    assert "Books closed through 2026-10-31" in response.text
+    assert company.preference("book_close_date") == "2026-10-31"
+    assert "value='2026-10-31'" in response.text
+    refused = edge.client.post(url, data={"book_close_date": "soon"}, follow_redirects=True)
+    assert "must be a date" in refused.text
+    assert company.preference("book_close_date") == "2026-10-31"
+    edge.client.post(url, data={"book_close_date": ""})
+    assert company.preference("book_close_date") is None
