@@ -40,6 +40,14 @@ def client_a(practice, admin_member):
     return client
 
 
+@pytest.fixture
+def billed(admin_member, client_a):
+    """A finalized invoice of 695.00 to credit: 450.00 of bookkeeping taxed at 10 % and 200.00
+    of payroll untaxed (testing.sample_lines)."""
+    invoicing.update_tax_settings(admin_member, primary_rate=Decimal("10"), primary_enabled=True)
+    return testing.make_invoice(admin_member, client_a, InvoiceStatus.FINALIZED)
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Tests create many users; the production hasher is deliberately slow."""

@@ -23,10 +23,13 @@ from pydantic import (
 )
 
 from billbridge.api import patterns
+from billbridge.api.errors import ErrorOut
 from billbridge.clients.models import Client
 from billbridge.clients.names import MAX_LENGTH as CLIENT_NAME_LENGTH
+from billbridge.invoicing import credits
 from billbridge.invoicing.models import (
     Invoice,
+    InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
     TaxSettings,
@@ -340,6 +343,13 @@ class InvoiceSummary(Schema):
     id: int
     number: str
     status: InvoiceStatus
+    kind: InvoiceKind = Field(
+        description="An invoice, or a credit note or write-off taking money back from one."
+    )
+    credited_invoice_id: int | None = Field(
+        description="The invoice a credit note or write-off credits; null for an invoice."
+    )
+    credit_reason: str = Field(description="Why it credits its invoice; empty for an invoice.")
     client: ClientRef
     issue_date: datetime.date
     due_date: datetime.date | None
@@ -351,6 +361,16 @@ class InvoiceSummary(Schema):
     updated_at: datetime.datetime
 
 
+class BalanceOut(Schema):
+    total: Money
+    credited: Money = Field(description="Taken back by finalized credit notes and write-offs.")
+    paid: Money = Field(
+        description="Paid as QuickBooks Online shows it, as last read (credits applied there "
+        "are not money paid)."
+    )
+    due: Money = Field(description="What the client still owes: total − credited − paid.")
+
+
 class InvoiceOut(InvoiceSummary):
     memo: str
     primary_tax_name: str
@@ -359,6 +379,14 @@ class InvoiceOut(InvoiceSummary):
     secondary_tax_rate: RateOut
     lines: list[LineOut]
     timeline: list[TimelineEventOut]
+    balance: BalanceOut | None = Field(
+        description="An invoice's balance net of its credit notes; null for a credit note or "
+        "write-off, which counts in its invoice's."
+    )
+
+    @staticmethod
+    def resolve_balance(invoice: Invoice) -> credits.Balance | None:
+        return None if invoice.is_credit else credits.balance_of(invoice)
 
 
 class InvoicePage(Schema):
@@ -371,6 +399,9 @@ class InvoicePage(Schema):
 class InvoiceFilters(Input):
     client: QueryId | None = Field(None, description="Only this client's invoices.")
     status: InvoiceStatus | None = None
+    kind: Literal["invoice", "credit_note", "write_off", "credit"] | None = Field(
+        None, description="Only this kind; `credit` for credit notes and write-offs together."
+    )
     search: str = Field("", description="Part of the number or client name.", **SEARCH)
     include_closed: bool = Field(
         False, description="Closed invoices are left out unless asked for (or `status=closed`)."
@@ -383,6 +414,47 @@ class ReasonIn(Input):
 
 class CloseIn(Input):
     reason: str = _text(TimelineEvent, "reason", patterns.NOT_BLANK, min_length=1)
+
+
+# A positive sum of money with at most two decimals: as a quantity is written.
+CreditAmountIn = _decimal_in(
+    patterns.QUANTITY, "120.00", {"exclusiveMinimum": 0, **CENTS}, max_digits=12, decimal_places=2
+)
+
+
+class CreditNoteIn(Input):
+    """A credit note against a finalized or closed invoice: all of it (neither `line_ids` nor
+    `amount`), the lines named, or an amount; or a write-off of an amount."""
+
+    reason: str = _text(Invoice, "credit_reason", patterns.NOT_BLANK, min_length=1)
+    line_ids: list[Id] = Field(
+        default_factory=list,
+        max_length=MAX_LINES,
+        description="Ids of the invoice's lines to credit, as they are; not with `amount` or "
+        "`write_off`.",
+    )
+    amount: CreditAmountIn | None = Field(
+        None,
+        description="An amount to credit: before tax, taxed as the invoice's lines when they "
+        "agree; for a write-off, tax included, and all that remains when left out. At most "
+        "what remains on the invoice (its total less credits, drafts included, and payments).",
+    )
+    issue_date: IsoDate | None = Field(
+        None,
+        description="Not before the invoice's, nor in a closed period; left out: today, or "
+        "the first day after a closed period.",
+    )
+    write_off: Flag = Field(False, description="Bad debt: written off, not credited.")
+
+
+class PeriodClosedOut(ErrorOut):
+    """A 409 of the error shape; refused for a closed period, it says where to go instead."""
+
+    credit_note: str | None = Field(
+        None,
+        description="Only when refused for a closed period: where to issue a credit note "
+        "instead (POST); null when the refused document is itself a credit note.",
+    )
 
 
 class BulkIn(Input):

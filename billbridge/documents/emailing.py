@@ -47,6 +47,14 @@ SENDING_STALE_TIMEOUTS = 5
 QUEUED_STALE = timedelta(minutes=2)
 STOPPED = "The sending stopped before the mail server's answer was recorded."
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# A credit note's words: the practice's template writes an invoice's (an amount "due"), and a
+# credit note is owed nothing. The member may still edit them before sending.
+CREDIT_SUBJECT = "Credit note {number} from {practice}"
+CREDIT_BODY = (
+    "Dear {client},\n\n"
+    "Please find attached credit note {number} for {total}, which credits invoice {credited}."
+    "\n\nThank you,\n{practice}"
+)
 
 
 # ---- the message's words ---------------------------------------------------------------------
@@ -73,6 +81,9 @@ def drafted_message(invoice: Invoice) -> tuple[str, str]:
     """The subject and body the practice's template makes for this invoice."""
     template = template_for(invoice.practice)
     values = placeholders(invoice, template)
+    if invoice.is_credit:
+        values["credited"] = invoice.credited_invoice.number
+        return one_line(fill(CREDIT_SUBJECT, values)), fill(CREDIT_BODY, values)
     return one_line(fill(template.email_subject, values)), fill(template.email_body, values)
 
 

@@ -7,6 +7,9 @@ so the same bytes are downloaded, emailed and attached in QBO until the invoice'
 changes. QBO's payment link is known only after the export: the PDF that carries it is made
 from the same frozen HTML, the link put where the frozen HTML marks its place. A draft's PDF
 is rendered afresh each time, says DRAFT across the page, and is never kept.
+
+A credit note (or write-off) is the same document titled "Credit note": it names the invoice it
+credits, shows its totals as credits, and has no due date, terms or way to pay.
 """
 
 import base64
@@ -52,7 +55,7 @@ def _terms(invoice: Invoice) -> str:
     return f"Due in {days} day{'s' if days != 1 else ''}"
 
 
-def _taxes(invoice: Invoice, lines) -> list[TaxRow]:
+def _taxes(invoice: Invoice, lines, money: Callable[[Decimal], str]) -> list[TaxRow]:
     """The taxes the invoice charges: a tax appears when its rate is above 0 and a line is
     flagged for it (a disabled tax is frozen into the invoice with rate 0)."""
     taxes = (
@@ -70,7 +73,7 @@ def _taxes(invoice: Invoice, lines) -> list[TaxRow]:
         ),
     )
     return [
-        TaxRow(f"{name} ({format_rate(rate)})", format_money(amount))
+        TaxRow(f"{name} ({format_rate(rate)})", money(amount))
         for name, rate, amount, flag in taxes
         if rate > 0 and any(getattr(line, flag) for line in lines)
     ]
@@ -98,6 +101,9 @@ def invoice_html(
     own unless given (the template's preview fills a sample invoice that is never saved)."""
     lines = list(invoice.lines.all()) if lines is None else list(lines)
     client = invoice.client
+    credited = invoice.credited_invoice if invoice.is_credit else None
+    # A credit note's lines are what it takes back; its totals are credits to the client.
+    total_money = _as_credit if credited else format_money
     # "Chicago, IL 60601"; "London SE1 9JE" where there is no region.
     city_line = ", ".join(part for part in (client.city, client.region) if part)
     city_line = " ".join(part for part in (city_line, client.postal_code) if part)
@@ -127,13 +133,19 @@ def invoice_html(
             }
             for line in lines
         ],
-        "subtotal": format_money(invoice.subtotal),
-        "taxes": _taxes(invoice, lines),
-        "total": format_money(invoice.total),
+        "subtotal": total_money(invoice.subtotal),
+        "taxes": _taxes(invoice, lines, total_money),
+        "total": total_money(invoice.total),
+        "title": "Credit note" if credited else "Invoice",
+        "credited": credited,
         "draft": draft,
         "payment_link_mark": PAYMENT_LINK_MARK,
     }
     return render_to_string("documents/invoice.html", context)
+
+
+def _as_credit(amount: Decimal) -> str:
+    return f"−{format_money(amount)}"
 
 
 def with_payment_link(html: str, payment_link: str) -> str:

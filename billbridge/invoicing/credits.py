@@ -21,7 +21,9 @@ class Balance:
     total: Decimal
     credited: Decimal  # by finalized credit notes and write-offs
     pending: Decimal  # by draft credit notes, reserved
-    paid: Decimal  # money the books show paid (credits applied there are not money)
+    # Money the books show paid (credits applied there are not money); for a closed invoice
+    # the books do not know, what its credits leave: it was settled outside them.
+    paid: Decimal
 
     @property
     def due(self) -> Decimal:
@@ -48,7 +50,14 @@ def balance_of(invoice: Invoice, *, excluding: Invoice | None = None) -> Balance
     finalized = sum(
         (sums.get(s, ZERO) for s in (InvoiceStatus.FINALIZED, InvoiceStatus.CLOSED)), ZERO
     )
-    paid = books.external_books().collected([invoice.pk]).get(invoice.pk, ZERO)
+    collected = books.external_books().collected([invoice.pk])
+    if invoice.pk in collected:
+        paid = collected[invoice.pk]
+    elif invoice.status == InvoiceStatus.CLOSED:
+        # Closed by hand ("paid by cheque") and unknown to the books: settled outside them.
+        paid = max(invoice.total - finalized, ZERO)
+    else:
+        paid = ZERO
     return Balance(
         total=invoice.total,
         credited=finalized,

@@ -43,10 +43,15 @@ class PeriodClosed(TransitionRefused):
     credit note (and, if wanted, a corrected copy): pages offer it beside the message."""
 
     def __init__(self, invoice: Invoice, closed: ClosedThrough, doing: str):
+        way_forward = (
+            "Bill the amount again on a new invoice instead."
+            if invoice.is_credit
+            else "Issue a credit note instead, and a corrected copy if one is needed."
+        )
         super().__init__(
             f"{invoice.get_kind_display()} {invoice.number} is dated "
             f"{invoice.issue_date:%d %b %Y}, in a closed period ({closed}), so it cannot be "
-            f"{doing}. Issue a credit note instead, and a corrected copy if one is needed."
+            f"{doing}. {way_forward}"
         )
         self.invoice_id = invoice.pk
         self.credit_possible = not invoice.is_credit

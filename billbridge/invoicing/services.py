@@ -293,6 +293,7 @@ def update_draft(
         )
     client = _validate_draft(membership, data)
     if invoice.is_credit:
+        _require_crediter(membership, invoice)
         _credit_draft_problems(invoice, data)
     if data.number is not None:
         invoice.number = data.number.strip()
@@ -704,7 +705,9 @@ def create_credit_note(membership: Membership, data: CreditInput) -> Invoice:
 
 
 def _finalize_credit(membership: Membership, note: Invoice) -> None:
-    """A credit note's guards at finalize, and what it does to its invoice once finalized."""
+    """A credit note's guards at finalize: its invoice still creditable, by this member, for
+    no more than remains, dated in the open period."""
+    _require_crediter(membership, note)
     invoice = Invoice.objects.select_for_update().get(pk=note.credited_invoice_id)
     _creditable(invoice)
     _refuse_closed_date(note.practice, note.issue_date)

@@ -22,7 +22,7 @@ from django_tasks import task
 from billbridge.core.errors import TransitionRefused
 from billbridge.documents import emailing
 from billbridge.documents.models import InvoiceSend, SendChannel, SendState
-from billbridge.invoicing.models import Invoice
+from billbridge.invoicing.models import CREDIT_KINDS, Invoice
 from billbridge.invoicing.services import MAX_ID, Outcome
 from billbridge.practice.models import Membership, Permission
 from billbridge.practice.permissions import require
@@ -40,18 +40,31 @@ ABANDONED_AFTER = timedelta(minutes=10)
 LOST_AFTER = timedelta(minutes=2)
 
 
-def sends_from_quickbooks(practice) -> bool:
-    """The practice's choice: QuickBooks emails its invoices, not our mail."""
+def sends_from_quickbooks(practice, invoice: Invoice | None = None) -> bool:
+    """The practice's choice: QuickBooks emails its invoices, not our mail. Credit notes
+    always go by our mail: QBO's send here is the invoice's (docs/decisions/0027)."""
+    if invoice is not None and invoice.is_credit:
+        return False
     connection = connection_for(practice)
     return connection is not None and connection.send_from_quickbooks
 
 
 def send_selected(membership: Membership, invoice_ids) -> list[Outcome]:
     """More actions ▸ Email selected invoices, by the practice's channel: QuickBooks when it
-    chose Send from QuickBooks, our mail otherwise."""
-    if sends_from_quickbooks(membership.practice):
-        return request_send(membership, invoice_ids)
-    return emailing.request_email(membership, invoice_ids)
+    chose Send from QuickBooks (its credit notes by our mail), our mail otherwise."""
+    if not sends_from_quickbooks(membership.practice):
+        return emailing.request_email(membership, invoice_ids)
+    ids = list(dict.fromkeys(invoice_ids))
+    credits = set(
+        Invoice.objects.for_practice(membership.practice)
+        .filter(pk__in=[i for i in ids if 0 < i <= MAX_ID], kind__in=CREDIT_KINDS)
+        .values_list("pk", flat=True)
+    )
+    mailed, rest = [i for i in ids if i in credits], [i for i in ids if i not in credits]
+    by_mail = emailing.request_email(membership, mailed) if mailed else []
+    by_quickbooks = request_send(membership, rest) if rest else []
+    outcomes = {outcome.invoice_id: outcome for outcome in [*by_mail, *by_quickbooks]}
+    return [outcomes[i] for i in ids]
 
 
 def request_one(

@@ -4,8 +4,10 @@ was collected — the money the practice's books show paid (docs/decisions/0019-
 The work counted is the work that left WIP in the period: billed on a finalized or closed
 invoice, or written off. An entry's share of a line is the line's amount in proportion to the
 entries' standard values (by minutes when they have none); its collected share is its billed
-share times the part of the invoice's total that is paid: all of a closed invoice, otherwise
-what the books (QuickBooks) last showed paid.
+share times the part of the invoice's total that is paid: all of a closed invoice less what its
+credit notes took back (a credit is not money collected: an invoice closed by credits alone
+collected nothing), otherwise what the books (QuickBooks) last showed paid, which leaves credits
+out already.
 """
 
 import datetime
@@ -15,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Q, Sum
 
 from billbridge.invoicing import books
+from billbridge.invoicing.credits import credited_totals
 from billbridge.invoicing.models import InvoiceStatus
 from billbridge.practice.models import Membership
 from billbridge.time.models import Entry
@@ -170,13 +173,14 @@ def _paid_fractions(entries: list[dict]) -> dict[int, Decimal]:
         for e in entries
         if e["invoice_line_id"]
     }
-    collected = books.external_books().collected(
-        [pk for pk, (status, _) in invoices.items() if status != InvoiceStatus.CLOSED]
-    )
+    closed = {pk for pk, (status, _) in invoices.items() if status == InvoiceStatus.CLOSED}
+    credited = credited_totals(closed)
+    collected = {
+        **books.external_books().collected([pk for pk in invoices if pk not in closed]),
+        **{pk: invoices[pk][1] - credited.get(pk, ZERO) for pk in closed},
+    }
     fractions = {}
-    for pk, (status, total) in invoices.items():
-        if status == InvoiceStatus.CLOSED:
-            fractions[pk] = Decimal(1)
-        elif total and pk in collected:
+    for pk, (_, total) in invoices.items():
+        if total and pk in collected:
             fractions[pk] = min(Decimal(1), max(Decimal(0), collected[pk] / total))
     return fractions

@@ -39,6 +39,11 @@ class BillingFilterForm(forms.Form):
         queryset=Client.objects.none(), required=False, empty_label="All clients"
     )
     status = forms.ChoiceField(choices=[("", "Any status"), *InvoiceStatus.choices], required=False)
+    # Invoice.objects.narrowed's kinds: credit notes and write-offs are looked at together.
+    kind = forms.ChoiceField(
+        choices=[("", "All"), ("invoice", "Invoices"), ("credit", "Credit notes & write-offs")],
+        required=False,
+    )
     show_closed = forms.BooleanField(required=False, label="Show closed invoices")
     q = forms.CharField(
         required=False,
@@ -62,6 +67,7 @@ class BillingFilterForm(forms.Form):
             status=data.get("status", ""),
             include_closed=bool(data.get("show_closed")),
             search=data.get("q", ""),
+            kind=data.get("kind", ""),
         )
 
 
@@ -83,10 +89,17 @@ class InvoiceForm(forms.Form):
     # The draft's version when the editor was opened: saving over a newer one is refused.
     version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
-    def __init__(self, practice, *args, number_help: str = "", **kwargs):
+    def __init__(self, practice, *args, number_help: str = "", credit_note=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["client"].queryset = _clients_of(practice)
         self.fields["number"].help_text = number_help
+        if credit_note is not None:
+            # A credit note stays with its invoice's client, and is due nothing.
+            client = self.fields["client"]
+            client.queryset = client.queryset.filter(pk=credit_note.client_id)
+            client.initial, client.disabled = credit_note.client_id, True
+            client.help_text = "A credit note is for the client of the invoice it credits."
+            del self.fields["due_date"]
 
     def chosen_number(self) -> str | None:
         # Blank means "let the service choose": the next number, or the one the draft has.

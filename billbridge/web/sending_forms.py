@@ -37,7 +37,7 @@ def sending_panel(membership: Membership, invoice: Invoice, form: forms.Form | N
     """The invoice page's context for its Send form and its Emails card. The form is offered to
     members who may send, on a finalized or closed invoice; the card shows every send. With
     Send from QuickBooks on, QuickBooks sends it, and sending it is an export's permission."""
-    by_quickbooks = sends_from_quickbooks(membership.practice)
+    by_quickbooks = sends_from_quickbooks(membership.practice, invoice)
     permission = Permission.EXPORT if by_quickbooks else emailing.SEND_PERMISSION
     may_send = membership.has(permission)
     sendable = invoice.status in emailing.SENDABLE

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from billbridge.web import (
+    urls_credit,
     urls_documents,
     urls_import,
     urls_sending,
@@ -24,6 +25,7 @@ urlpatterns = [
     # The invoice's PDF (invoices/<pk>/pdf/) and its sending: before the catch-all too.
     *urls_documents.urlpatterns,
     *urls_sending.urlpatterns,
+    *urls_credit.urlpatterns,
     path("invoices/<int:pk>/qbo-export/", quickbooks.invoice_export, name="invoice-qbo-export"),
     path(
         "invoices/<int:pk>/qbo-replace/",

@@ -5,6 +5,7 @@ translates."""
 
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from ninja import Query, Router, Status
 
 from billbridge.api.errors import error_responses
@@ -13,6 +14,7 @@ from billbridge.api.schemas import (
     BulkIn,
     BulkOut,
     CloseIn,
+    CreditNoteIn,
     InvoiceFilters,
     InvoiceIn,
     InvoiceOut,
@@ -20,12 +22,14 @@ from billbridge.api.schemas import (
     InvoicePatch,
     LineIn,
     PageQuery,
+    PeriodClosedOut,
     ReasonIn,
 )
 from billbridge.api.sending_schemas import SendIn, SendOut
+from billbridge.core.errors import InvalidInput
 from billbridge.documents import emailing
 from billbridge.documents.rendering import invoice_pdf
-from billbridge.invoicing import services
+from billbridge.invoicing import periods, services
 from billbridge.invoicing.models import Invoice, TimelineEvent
 from billbridge.invoicing.totals import LineInput
 from billbridge.practice.models import Membership
@@ -70,8 +74,8 @@ def _draft_input(payload: InvoiceIn) -> services.DraftInput:
     "",
     response={200: InvoicePage, **error_responses(401, 422)},
     summary="List invoices",
-    description="Newest first. Closed invoices are left out unless `include_closed` is true or "
-    "`status=closed` is asked for.",
+    description="Newest first, credit notes and write-offs among them (`kind` narrows). Closed "
+    "invoices are left out unless `include_closed` is true or `status=closed` is asked for.",
 )
 def list_invoices(request: HttpRequest, filters: Query[InvoiceFilters], page: Query[PageQuery]):
     invoices = (
@@ -82,6 +86,7 @@ def list_invoices(request: HttpRequest, filters: Query[InvoiceFilters], page: Qu
             status=filters.status or "",
             include_closed=filters.include_closed,
             search=filters.search,
+            kind=filters.kind or "",
         )
     )
     return paginate(invoices, page)
@@ -200,12 +205,25 @@ def finalize_invoice(request: HttpRequest, invoice_id: int):
 
 @router.post(
     "/{int:invoice_id}/revert-to-draft",
-    response={200: InvoiceOut, **WRITE_ERRORS},
+    response={200: InvoiceOut, **WRITE_ERRORS, 409: PeriodClosedOut},
     summary="Revert a finalized invoice to Draft",
-    description="Needs the Process time permission and the Owner role on the invoice's client.",
+    description="Needs the Process time permission and the Owner role on the invoice's client. "
+    "An invoice in a closed period (the practice's lock date, QuickBooks' closed-books date) "
+    "is refused with 409, `credit_note` naming where to credit it instead.",
 )
 def revert_invoice_to_draft(request: HttpRequest, invoice_id: int, payload: ReasonIn = NO_REASON):
-    return _transition(request, invoice_id, services.revert_to_draft, payload.reason)
+    try:
+        return _transition(request, invoice_id, services.revert_to_draft, payload.reason)
+    except periods.PeriodClosed as closed:
+        way_forward = reverse("api:credit_invoice", args=[invoice_id])
+        return Status(
+            409,
+            {
+                "detail": closed.message,
+                "errors": {},
+                "credit_note": way_forward if closed.credit_possible else None,
+            },
+        )
 
 
 @router.post(
@@ -226,6 +244,53 @@ def close_invoice(request: HttpRequest, invoice_id: int, payload: CloseIn):
 )
 def reopen_invoice(request: HttpRequest, invoice_id: int, payload: ReasonIn = NO_REASON):
     return _transition(request, invoice_id, services.reopen, payload.reason)
+
+
+@router.post(
+    "/{int:invoice_id}/credit-notes",
+    response={201: InvoiceOut, **WRITE_ERRORS},
+    url_name="credit_invoice",
+    summary="Draft a credit note or write-off against an invoice",
+    description="Against a finalized or closed invoice (409 otherwise): all of it, the lines "
+    "named or an amount; a write-off takes back an amount, by default all that remains. "
+    "Answers the draft, to be finalized like an invoice. Needs the Process time permission "
+    "and the Owner role on the invoice's client. 400 for more than remains, a date in a "
+    "closed period or before the invoice, line ids that are not the invoice's, or lines with "
+    "an amount.",
+)
+def credit_invoice(request: HttpRequest, invoice_id: int, payload: CreditNoteIn):
+    services.get_invoice(request.auth, invoice_id)  # another practice's: 404, whatever is sent
+    if payload.line_ids and (payload.amount is not None or payload.write_off):
+        raise InvalidInput(
+            "Credit chosen lines or an amount, not both.",
+            {"line_ids": ["Leave these out to credit an amount or write one off."]},
+        )
+    note = services.create_credit_note(
+        request.auth,
+        services.CreditInput(
+            invoice_id=invoice_id,
+            reason=payload.reason,
+            line_ids=tuple(payload.line_ids),
+            amount=payload.amount,
+            issue_date=payload.issue_date,
+            write_off=payload.write_off,
+        ),
+    )
+    return Status(201, _invoice_out(request.auth, note.pk))
+
+
+@router.post(
+    "/{int:invoice_id}/corrected-copy",
+    response={201: InvoiceOut, **WRITE_ERRORS},
+    summary="Make a corrected copy of an invoice as a new draft",
+    description="The invoice's client and lines on a new draft dated in the open period (today, "
+    "or the first day after a closed period), to edit and finalize once the invoice is "
+    "credited. A finalized or closed invoice only (409 otherwise). Needs the Process time "
+    "permission.",
+)
+def copy_invoice(request: HttpRequest, invoice_id: int):
+    copy = services.corrected_copy(request.auth, invoice_id)
+    return Status(201, _invoice_out(request.auth, copy.pk))
 
 
 @router.post(
@@ -257,7 +322,8 @@ def bulk_action(request: HttpRequest, payload: BulkIn):
     "(409 otherwise) and one address; subject and body are QuickBooks' own.",
 )
 def send_invoice(request: HttpRequest, invoice_id: int, payload: SendIn = NO_OPTIONS):
-    if qbo_sending.sends_from_quickbooks(request.auth.practice):
+    invoice = services.get_invoice(request.auth, invoice_id)
+    if qbo_sending.sends_from_quickbooks(request.auth.practice, invoice):
         given = payload.recipients
         row = qbo_sending.request_one(
             request.auth, invoice_id, recipients=given.split(",") if given else None

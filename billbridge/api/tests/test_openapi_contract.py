@@ -52,6 +52,8 @@ INVOICE_FOR = {
     "/api/v1/invoices/{invoice_id}/revert-to-draft": InvoiceStatus.FINALIZED,
     "/api/v1/invoices/{invoice_id}/close": InvoiceStatus.FINALIZED,
     "/api/v1/invoices/{invoice_id}/reopen": InvoiceStatus.CLOSED,
+    "/api/v1/invoices/{invoice_id}/credit-notes": InvoiceStatus.FINALIZED,
+    "/api/v1/invoices/{invoice_id}/corrected-copy": InvoiceStatus.FINALIZED,
 }
 
 
@@ -73,6 +75,7 @@ def practice_data(admin_member, client_a):
         status: testing.make_invoice(admin_member, client_a, status) for status in InvoiceStatus
     }
     draft = invoices[InvoiceStatus.DRAFT]
+    finalized = invoices[InvoiceStatus.FINALIZED]
     work_code = rate_card.save_work_code(admin_member, rate_card.WorkCodeInput("Bookkeeping"))
     # Someone else's, so that the time the caller records never meets it in a day's 24 hours.
     colleague = testing.make_member(admin_member.practice, "sam")
@@ -96,6 +99,11 @@ def practice_data(admin_member, client_a):
         "draft_dates": {
             "issue_date": draft.issue_date.isoformat(),
             "due_date": draft.due_date.isoformat(),
+        },
+        "credited": {
+            "lines": list(finalized.lines.values_list("pk", flat=True)),
+            "issue_date": finalized.issue_date.isoformat(),
+            "total": finalized.total,
         },
     }
 
@@ -133,6 +141,19 @@ def arrange_wip_billing(body: dict) -> None:
         body["issue_date"] = body["due_date"]
 
 
+def arrange_credit(body: dict, credited: dict) -> None:
+    """The finalized invoice's own lines or an amount within its total, never both, dated
+    from the invoice's day on."""
+    if body.get("amount") is not None or body.get("write_off"):
+        body.pop("line_ids", None)
+        if body.get("amount") is not None and Decimal(str(body["amount"])) > credited["total"]:
+            body["amount"] = "1.00"
+    elif body.get("line_ids"):
+        body["line_ids"] = credited["lines"][:1]
+    if body.get("issue_date") and body["issue_date"] < credited["issue_date"]:
+        body["issue_date"] = credited["issue_date"]
+
+
 def arrange(case, data) -> None:
     """Fit what JSON Schema cannot say: the ids of the practice's own objects in the path, and,
     in a valid body, its client, a due date not before the issue date, lines within the
@@ -154,6 +175,8 @@ def arrange(case, data) -> None:
         arrange_time_entry(body, data, creating=case.method == "POST")
     if "invoices-from-wip" in case.operation.path:
         arrange_wip_billing(body)
+    if case.operation.path.endswith("/credit-notes"):
+        arrange_credit(body, data["credited"])
     # A PATCH leaves the dates it does not send as the draft has them.
     stored = data["draft_dates"] if case.method == "PATCH" else {}
     issue, due = (body.get(k, stored.get(k)) for k in ("issue_date", "due_date"))

@@ -16,13 +16,6 @@ from billbridge.invoicing.services import CreditInput
 TODAY = datetime.date.today()
 
 
-@pytest.fixture
-def billed(admin_member, client_a):
-    """A finalized invoice of 650.00: 450.00 taxable bookkeeping and 200.00 payroll."""
-    services.update_tax_settings(admin_member, primary_rate=Decimal("10"), primary_enabled=True)
-    return testing.make_invoice(admin_member, client_a, InvoiceStatus.FINALIZED)
-
-
 def credit(member, invoice, **fields):
     return services.create_credit_note(
         member,

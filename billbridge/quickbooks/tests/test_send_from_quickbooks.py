@@ -1,6 +1,7 @@
 """Send from QuickBooks: QBO emails the exported invoice, its PDF attached, once."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -74,3 +75,20 @@ def test_a_send_whose_worker_died_becomes_unknown_and_says_so(setup, settings):
     note = invoice.timeline.get(action="email unknown")
     assert note.who == "QuickBooks"
     assert emails(setup) == []  # never sent by the sweep
+
+
+def test_a_credit_note_goes_by_our_mail_beside_invoices_sent_by_quickbooks(setup, credit):
+    setup.connection.send_from_quickbooks = True
+    setup.connection.save()
+    invoice = setup.invoice()
+    invoice.client.email = "accounts@harbor.example"
+    invoice.client.save()
+    setup.export(invoice)
+    attachments.drain(setup.realm)
+    note = credit(invoice, amount=Decimal("10.00"))
+    assert not sending.sends_from_quickbooks(setup.practice, note)
+    assert sending.sends_from_quickbooks(setup.practice, invoice)
+    outcomes = sending.send_selected(setup.member, [note.pk, invoice.pk])
+    assert [(o.invoice_id, o.done) for o in outcomes] == [(note.pk, True), (invoice.pk, True)]
+    channels = dict(InvoiceSend.objects.values_list("invoice_id", "channel"))
+    assert channels == {note.pk: SendChannel.EMAIL, invoice.pk: SendChannel.QUICKBOOKS}

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from billbridge.core.errors import ServiceError
 from billbridge.documents import emailing
-from billbridge.invoicing import services
+from billbridge.invoicing import periods, services
 from billbridge.invoicing.models import Invoice
 from billbridge.practice.models import Permission
 from billbridge.quickbooks import sending as qbo_sending
@@ -57,6 +57,8 @@ class BulkReport:
     # must not clear the selection the next action needs.
     selected: frozenset[int] = frozenset()
     all_matching: bool = False
+    # Refused because they are in a closed period: each gets a link to credit it instead.
+    credit_instead: frozenset[int] = frozenset()
 
     @property
     def done_count(self) -> int:
@@ -134,14 +136,36 @@ def _act(request, invoice_ids: list[int], all_matching: bool, filters, matching)
             raise Refused(exc.message, exc.status_code) from exc
         return BulkReport(action_label=label, outcomes=outcomes)
     if action in BULK_ACTIONS:
-        outcomes = services.apply_bulk(request.membership, action, invoice_ids)
-        return BulkReport(action_label=BULK_ACTIONS[action], outcomes=outcomes)
+        return _transition_each(request.membership, action, invoice_ids)
     label, start = QBO_ACTIONS[action]
     try:
         batch = start(request.membership, invoice_ids)
     except ServiceError as exc:
         raise Refused(exc.message, exc.status_code) from exc
     return BulkReport(action_label=label, batch=batch, progress=qbo_services.batch_progress(batch))
+
+
+def _transition_each(membership, action: str, invoice_ids: list[int]) -> BulkReport:
+    """apply_bulk's run of one transition on each invoice, noting those refused for their
+    closed period, whose way forward is a credit note."""
+    done, transition = services.BULK_ACTIONS[action]
+    credit_instead = set()
+
+    def act(invoice_id: int) -> str:
+        try:
+            transition(membership, invoice_id)
+        except periods.PeriodClosed as closed:
+            if closed.credit_possible:
+                credit_instead.add(invoice_id)
+            raise
+        return done
+
+    outcomes = services.each_invoice(membership, invoice_ids, act)
+    return BulkReport(
+        action_label=BULK_ACTIONS[action],
+        outcomes=outcomes,
+        credit_instead=frozenset(credit_instead),
+    )
 
 
 def _run_bulk_action(request, filters: BillingFilterForm, matching) -> BulkReport:

@@ -1,4 +1,7 @@
-"""The invoice page, its status buttons, and the editor for new invoices and drafts."""
+"""The invoice page, its status buttons, and the editor for new invoices and drafts. A credit
+note or write-off is an invoice of its own kind (docs/decisions/0027-credit-notes.md): it has
+the same page and editor, less what makes no sense for it (a due date, closing, paying), and
+an invoice's page shows its balance net of them and offers to credit it (credit_notes.py)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from billbridge.clients.models import ClientRole
 from billbridge.core.errors import InvalidInput, ServiceError, TransitionRefused
-from billbridge.invoicing import services
+from billbridge.invoicing import books, credits, periods, services
 from billbridge.invoicing.models import Invoice, InvoiceStatus
 from billbridge.practice.models import Membership, Permission
 from billbridge.practice.permissions import is_client_owner, require
@@ -37,7 +40,7 @@ from billbridge.web.sending_forms import sending_panel
 @dataclass(frozen=True)
 class Transition:
     run: Callable[[Membership, int, str], Invoice]  # (member, invoice id, reason)
-    done: str  # the message once it worked, with {number}
+    done: str  # the message once it worked, with {kind} and {number}
     # What still needs doing elsewhere once it worked, if anything (a warning on the page).
     warn: Callable[[Invoice], str] = lambda invoice: ""
 
@@ -45,9 +48,9 @@ class Transition:
 TRANSITIONS = {
     "finalize": Transition(
         lambda membership, invoice_id, reason: services.finalize(membership, invoice_id),
-        "Invoice {number} is finalized.",
+        "{kind} {number} is finalized.",
     ),
-    "revert": Transition(services.revert_to_draft, "Invoice {number} is a draft again."),
+    "revert": Transition(services.revert_to_draft, "{kind} {number} is a draft again."),
     "close": Transition(
         services.close, "Invoice {number} is closed.", warn=qbo_services.still_open_in_qbo
     ),
@@ -61,6 +64,15 @@ def allowed_transitions(membership: Membership, invoice: Invoice) -> set[str]:
     if not membership.has(Permission.PROCESS_TIME):
         return set()
     owner = is_client_owner(membership, invoice.client_id)
+    if invoice.is_credit and not invoice.is_draft:
+        # Never closed by hand (nothing is paid on it), and once QuickBooks holds it, applied
+        # to its invoice there, never taken back.
+        held = books.external_books().holds(invoice)
+        return (
+            {"revert"}
+            if owner and not held and invoice.status == InvoiceStatus.FINALIZED
+            else set()
+        )
     return {
         InvoiceStatus.DRAFT: {"edit", "finalize", "delete"},
         InvoiceStatus.FINALIZED: {"close"} | ({"revert"} if owner else set()),
@@ -77,7 +89,8 @@ def missing_permissions(membership: Membership, invoice: Invoice) -> list[str]:
     guess (R8's rule named in full). Display only, like allowed_transitions."""
     processes = membership.has(Permission.PROCESS_TIME)
     reasons = []
-    if not processes and invoice.status != InvoiceStatus.CLOSED:
+    closable = invoice.status == InvoiceStatus.FINALIZED and not invoice.is_credit
+    if not processes and (invoice.is_draft or closable):
         doing = "Editing and finalizing need" if invoice.is_draft else "Closing needs"
         reasons.append(f"{doing} the Process time permission, which you do not have.")
     if invoice.is_draft:
@@ -108,7 +121,22 @@ def missing_permissions(membership: Membership, invoice: Invoice) -> list[str]:
             f"you lack {' and '.join(lacking)}."
             + (f" Owners of {invoice.client.name}: {', '.join(owners)}." if owners else "")
         )
+        if not invoice.is_credit:
+            reasons.append("Issuing a credit note or a write-off needs the same.")
     return reasons
+
+
+def credit_actions(membership: Membership, invoice: Invoice, balance: credits.Balance) -> set[str]:
+    """Which of the credit buttons to show (credit_notes.py): for display only, mirroring the
+    services' rules as allowed_transitions does. A corrected copy is a new draft (Process
+    time); crediting takes money back, so it needs what a revert needs, and something left to
+    credit."""
+    creditable = invoice.status in (InvoiceStatus.FINALIZED, InvoiceStatus.CLOSED)
+    if invoice.is_credit or not creditable or not membership.has(Permission.PROCESS_TIME):
+        return set()
+    if is_client_owner(membership, invoice.client_id) and balance.creditable > 0:
+        return {"corrected_copy", "credit", "write_off"}
+    return {"corrected_copy"}
 
 
 def _followed_batch(request) -> ExportBatch | None:
@@ -124,13 +152,30 @@ def _followed_batch(request) -> ExportBatch | None:
 
 
 def _render_invoice(
-    request, invoice: Invoice, *, error: str = "", status: int = 200, send_form=None
+    request,
+    invoice: Invoice,
+    *,
+    error: str = "",
+    status: int = 200,
+    send_form=None,
+    period_closed: periods.PeriodClosed | None = None,
 ):
+    """The invoice page; with `period_closed`, the refusal of a change in a closed period,
+    its way forward beside it (a credit note, a corrected copy)."""
     membership = request.membership
     connection = connection_for(membership.practice)
     batch = _followed_batch(request)
+    # An invoice's balance net of its credit notes; a draft owes nothing yet, and a credit
+    # note's effect shows on its invoice's balance.
+    balance = None if invoice.is_draft or invoice.is_credit else credits.balance_of(invoice)
     context = {
         "invoice": invoice,
+        "balance": balance,
+        "credit_notes": invoice.credit_notes.order_by("issue_date", "pk"),
+        "credit_actions": set()
+        if balance is None
+        else credit_actions(membership, invoice, balance),
+        "period_closed": period_closed,
         "lines": invoice.lines.all(),
         "work": work_behind(invoice),
         "timeline": invoice.timeline.select_related("actor"),
@@ -173,8 +218,12 @@ def invoice_transition(request, pk: int, action: str):
         transition.run(request.membership, invoice.pk, request.POST.get("reason", ""))
     except ServiceError as exc:
         invoice.refresh_from_db()
-        return _render_invoice(request, invoice, error=exc.message, status=exc.status_code)
-    messages.success(request, transition.done.format(number=invoice.number))
+        closed = exc if isinstance(exc, periods.PeriodClosed) else None
+        return _render_invoice(
+            request, invoice, error=exc.message, status=exc.status_code, period_closed=closed
+        )
+    kind = invoice.get_kind_display()
+    messages.success(request, transition.done.format(kind=kind, number=invoice.number))
     if warning := transition.warn(invoice):
         messages.warning(request, warning)
     return redirect("web:invoice-detail", pk=invoice.pk)
@@ -189,6 +238,12 @@ def invoice_delete(request, pk: int):
     except ServiceError as exc:
         invoice.refresh_from_db()
         return _render_invoice(request, invoice, error=exc.message, status=exc.status_code)
+    if invoice.is_credit:
+        # Its invoice no longer reserves what it would have credited.
+        messages.success(
+            request, f"Draft {invoice.get_kind_display().lower()} {number} is deleted."
+        )
+        return redirect("web:invoice-detail", pk=invoice.credited_invoice_id)
     messages.success(request, f"Draft {number} is deleted; the work on it is back in WIP.")
     return redirect("web:billing-list")
 
@@ -210,8 +265,8 @@ def _why_not_editable(membership: Membership, invoice: Invoice | None) -> Servic
         return exc
     if invoice is not None and not invoice.is_draft:
         return TransitionRefused(
-            f"Invoice {invoice.number} is {invoice.get_status_display()}, so it cannot be "
-            "edited. Only drafts can be edited: revert it to Draft first."
+            f"{invoice.get_kind_display()} {invoice.number} is {invoice.get_status_display()}, "
+            "so it cannot be edited. Only drafts can be edited: revert it to Draft first."
         )
     return None
 
@@ -236,7 +291,7 @@ def _edit_invoice(request, invoice: Invoice | None):
         back_url, back_label = reverse("web:billing-list"), "Back to the Billing list"
     else:
         back_url = reverse("web:invoice-detail", args=[invoice.pk])
-        back_label = f"Back to invoice {invoice.number}"
+        back_label = f"Back to {invoice.get_kind_display().lower()} {invoice.number}"
     if request.method != "POST":
         # Asked before showing a form the member could never save. A POST is not checked
         # here: the service refuses it in its own words.
@@ -245,11 +300,12 @@ def _edit_invoice(request, invoice: Invoice | None):
             return refused_by(request, refused, back_url=back_url, back_label=back_label)
 
     number_help = _number_help(membership, invoice)
+    credit_note = invoice if invoice is not None and invoice.is_credit else None
     hide_errors, line_errors, status = False, [], 200
     if request.method == "POST":
         adding_line = "add_line" in request.POST
         data = _with_one_more_row(request.POST) if adding_line else request.POST
-        form = InvoiceForm(practice, data, number_help=number_help)
+        form = InvoiceForm(practice, data, number_help=number_help, credit_note=credit_note)
         formset = LineFormSet(data, prefix=LINES_PREFIX)
         if adding_line:
             # Not a save: the member is still typing, so no errors yet. Cleared, not only
@@ -262,7 +318,7 @@ def _edit_invoice(request, invoice: Invoice | None):
                 client_id=form.cleaned_data["client"].pk,
                 number=form.chosen_number(),
                 issue_date=form.cleaned_data["issue_date"],
-                due_date=form.cleaned_data["due_date"],
+                due_date=form.cleaned_data.get("due_date"),
                 memo=form.cleaned_data["memo"],
                 lines=filled_lines(formset),
             )
@@ -277,13 +333,19 @@ def _edit_invoice(request, invoice: Invoice | None):
                         expected_version=form.cleaned_data["version"],
                     )
             except InvalidInput as exc:
-                show_service_errors(form, exc, skip=("lines",))
+                show_service_errors(form, exc, skip=("lines", "amount"))
                 line_errors = exc.field_errors.get("lines", [])
+                if "amount" in exc.field_errors:
+                    # A credit note's lines take back more than remains on its invoice: the
+                    # service's sentence, with the invoice's numbers, above the lines.
+                    line_errors = [*line_errors, exc.message]
                 status = 400
             except ServiceError as exc:
                 return refused_by(request, exc, back_url=back_url, back_label=back_label)
             else:
-                messages.success(request, f"Invoice {saved.number} is saved as a draft.")
+                messages.success(
+                    request, f"{saved.get_kind_display()} {saved.number} is saved as a draft."
+                )
                 return redirect("web:invoice-detail", pk=saved.pk)
         else:
             status = 400
@@ -306,6 +368,7 @@ def _edit_invoice(request, invoice: Invoice | None):
                 "version": invoice.version,
             },
             number_help=number_help,
+            credit_note=credit_note,
         )
         formset = LineFormSet(
             prefix=LINES_PREFIX,
@@ -329,9 +392,29 @@ def _edit_invoice(request, invoice: Invoice | None):
         "line_errors": line_errors,
         "back_url": back_url,
         "back_label": back_label,
-        "tax": services.tax_settings_for(practice),
+        "tax": _tax_columns(credit_note) if credit_note else services.tax_settings_for(practice),
     }
     return render(request, "web/invoice_form.html", context, status=status)
+
+
+@dataclass(frozen=True)
+class TaxColumns:
+    """The editor's tax columns, named as TaxSettings names them."""
+
+    primary_name: str
+    primary_enabled: bool
+    secondary_name: str
+    secondary_enabled: bool
+
+
+def _tax_columns(credit_note: Invoice) -> TaxColumns:
+    """A credit note is taxed at the rates its invoice was billed with, not the practice's."""
+    return TaxColumns(
+        credit_note.primary_tax_name,
+        credit_note.primary_tax_rate > 0,
+        credit_note.secondary_tax_name,
+        credit_note.secondary_tax_rate > 0,
+    )
 
 
 @member_required

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Q, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -179,12 +180,18 @@ def _test(request) -> str:
 def _save_settings(request) -> str:
     # An unticked box sends nothing: the form says it showed the box.
     shown = request.POST.get("send_from_quickbooks_shown") == "1"
-    qbo_connection.update_settings(
-        request.membership,
-        default_item_id=request.POST.get("default_item_id") or None,
-        ast_tax_handling=request.POST.get("ast_tax_handling") or None,
-        send_from_quickbooks=request.POST.get("send_from_quickbooks") == "on" if shown else None,
-    )
+    send_from_quickbooks = request.POST.get("send_from_quickbooks") == "on" if shown else None
+    write_off = request.POST.get("write_off_item_id")
+    with transaction.atomic():  # all the form's choices, or none of them
+        connection = qbo_connection.update_settings(
+            request.membership,
+            default_item_id=request.POST.get("default_item_id") or None,
+            ast_tax_handling=request.POST.get("ast_tax_handling") or None,
+            send_from_quickbooks=send_from_quickbooks,
+        )
+        # Only a change asks for the write-off item's own permissions (Export as well).
+        if write_off is not None and write_off != connection.write_off_item_id:
+            qbo_services.set_write_off_item(request.membership, write_off)
     return "The export settings are saved."
 
 

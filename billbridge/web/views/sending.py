@@ -20,7 +20,8 @@ from billbridge.web.views.invoices import _render_invoice
 def _queued(request, row: InvoiceSend) -> None:
     messages.success(
         request,
-        f"Invoice {row.invoice.number} is on its way to {row.recipients}: the Emails card says "
+        f"{row.invoice.get_kind_display()} {row.invoice.number} is on its way to "
+        f"{row.recipients}: the Emails card says "
         "when the mail server has it.",
     )
 
@@ -49,7 +50,7 @@ def _send_by_quickbooks(request, invoice):
 @require_POST
 def invoice_send(request, pk: int):
     invoice = invoice_or_404(request.membership, pk)
-    if qbo_sending.sends_from_quickbooks(request.membership.practice):
+    if qbo_sending.sends_from_quickbooks(request.membership.practice, invoice):
         return _send_by_quickbooks(request, invoice)
     form = SendForm(request.POST)
     if not form.is_valid():
