@@ -107,6 +107,12 @@ class Company:
         )
 
 
+def book_close_date_of(preferences: dict) -> date | None:
+    """QBO's closed-books date in its Preferences; None when the books are not closed."""
+    closed = (preferences.get("AccountingInfoPrefs") or {}).get("BookCloseDate")
+    return date.fromisoformat(str(closed)[:10]) if closed else None
+
+
 def company_from_qbo(
     realm_id: str,
     preferences: dict,
@@ -124,7 +130,6 @@ def company_from_qbo(
     Id, so the same company always gives the same snapshot (and so the same payloads)."""
     tax_prefs = preferences.get("TaxPrefs") or {}
     sales_prefs = preferences.get("SalesFormsPrefs") or {}
-    closed = (preferences.get("AccountingInfoPrefs") or {}).get("BookCloseDate")
     currency = (preferences.get("CurrencyPrefs") or {}).get("HomeCurrency") or {}
     rates = {rate["Id"]: decimal_of(rate.get("RateValue", 0)) for rate in tax_rates}
     codes = []
@@ -142,7 +147,7 @@ def company_from_qbo(
         using_sales_tax=tax_prefs.get("UsingSalesTax") is True,
         automated_sales_tax=tax_prefs.get("PartnerTaxEnabled") is True,
         custom_txn_numbers=sales_prefs.get("CustomTxnNumbers") is True,
-        book_close_date=date.fromisoformat(closed) if closed else None,
+        book_close_date=book_close_date_of(preferences),
         home_currency=currency.get("value", ""),
         tax_codes=tuple(_by_id(codes)),
         items=tuple(

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection as db
 
 from billbridge.core.errors import TransitionRefused
-from billbridge.invoicing import books
+from billbridge.invoicing import books, periods
 from billbridge.invoicing import services as invoicing
 from billbridge.invoicing.models import Invoice, InvoiceStatus
 from billbridge.quickbooks import export, services
@@ -107,7 +107,8 @@ def test_no_database_transaction_is_open_while_qbo_is_asked(setup, monkeypatch):
     monkeypatch.setattr(QboClient, "_exchange", recording)
     invoicing.revert_to_draft(setup.member, invoice.pk, "wrong hours")
     assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.DRAFT
-    assert len(depths) == 4  # read the invoice, read and update the payment, read again
+    # The closed-books date, the invoice, the payment read and updated, the invoice again.
+    assert len(depths) == 5
     assert set(depths) == {outside}
 
 
@@ -259,3 +260,21 @@ def test_an_export_on_its_way_makes_the_revert_wait_before_qbo_is_asked(setup):
     assert claimed.pk == row.pk
     assert (state(invoice), export_rows(invoice)) == (before, rows)
     assert [i["Id"] for i in setup.ours_in_qbo(invoice)] == [link.qbo_invoice_id]
+
+
+def test_a_revert_reads_the_closed_books_date_qbo_has_now(setup):
+    """Closed in QBO since Billbridge last read the company (and not enforced by QBO's API,
+    as where its closing date only warns): the revert still asks first and changes nothing."""
+    invoice, link = exported(setup)
+    company = setup.company
+    company.set_preferences(
+        book_close_date=invoice.issue_date.isoformat(), closed_books_enforced=False
+    )
+    before = company.read("Invoice", link.qbo_invoice_id)
+    with pytest.raises(periods.PeriodClosed, match="QuickBooks' closed-books date"):
+        invoicing.revert_to_draft(setup.member, invoice.pk, "typo")
+    assert company.read("Invoice", link.qbo_invoice_id) == before
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.FINALIZED
+    # Kept: the next guard (and Check before export) reads it without asking QBO.
+    assert periods.closing(invoice).day == invoice.issue_date
