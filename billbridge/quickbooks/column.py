@@ -3,7 +3,9 @@
 The Billing list, the invoice page and the export progress partial all render
 web/_qbo_export_cell.html with an ExportCell from `cells_for`. It takes a whole page of invoices
 at once, so that the page costs the same few queries however many rows it shows: the QBO links,
-the newest export row and the newest check of each invoice, and the practice's connection.
+the newest export row and the newest check of each invoice, and the practice's connection. A
+credit note's cell names its QBO credit memo and says what became of its application to the
+invoice ("Exported as credit memo 123; applied to INV-7"), from its QboCreditApplication row.
 """
 
 from collections.abc import Iterable, Sequence
@@ -13,13 +15,16 @@ from decimal import Decimal
 from django.db.models import Max
 
 from billbridge.invoicing.models import Invoice, InvoiceStatus
+from billbridge.quickbooks import credit_application
 from billbridge.quickbooks.attachments import warning_of
+from billbridge.quickbooks.export.rows import noun_of
 from billbridge.quickbooks.models import (
     ExportCheck,
     ExportState,
     InvoiceExport,
     QboAttachment,
     QboConnection,
+    QboCreditApplication,
     QboInvoiceLink,
 )
 from billbridge.quickbooks.services import open_in_qbo_note, qbo_invoice_url
@@ -32,9 +37,9 @@ CONFIRM_REPLACEMENT = "confirm_replacement"
 RESOLVE_DRIFT = "resolve_drift"
 
 DRIFT_DETAIL = {
-    "changed": "A QuickBooks user changed the QuickBooks invoice {number}.",
-    "voided": "A QuickBooks user voided the QuickBooks invoice {number}.",
-    "deleted": "A QuickBooks user deleted the QuickBooks invoice {number}.",
+    "changed": "A QuickBooks user changed the QuickBooks {noun} {number}.",
+    "voided": "A QuickBooks user voided the QuickBooks {noun} {number}.",
+    "deleted": "A QuickBooks user deleted the QuickBooks {noun} {number}.",
 }
 
 
@@ -69,6 +74,7 @@ class ExportCell:
     advice: str = ""  # what to do next
     url: str = ""  # the invoice in QBO
     number: str = ""  # the QBO invoice's number (DocNumber), or its Id when it has none
+    noun: str = "invoice"  # what QBO holds: "invoice", or a credit note's "credit memo"
     action: str = ""  # CONFIRM_REPLACEMENT, RESOLVE_DRIFT, or nothing
     findings: tuple[Finding, ...] = ()  # a check's findings
     # A check shown beside the export state it does not replace ("Checked: ready").
@@ -101,17 +107,19 @@ def _newest_per_invoice(model, invoice_ids: list[int]):
 
 def _twin(link: QboInvoiceLink) -> tuple[str, str]:
     """The QBO invoice's number as the cell names it, and its address in QBO."""
-    url = qbo_invoice_url(link.realm_id, link.qbo_invoice_id)
+    url = qbo_invoice_url(link.realm_id, link.qbo_invoice_id, link.entity)
     return link.doc_number or link.qbo_invoice_id, url
 
 
-def _drifted(link: QboInvoiceLink) -> ExportCell:
+def _drifted(invoice: Invoice, link: QboInvoiceLink) -> ExportCell:
     number, url = _twin(link)
     kind = link.drift.get("kind", "changed")
     return ExportCell(
         "Changed in QBO",
         "warning",
-        detail=DRIFT_DETAIL.get(kind, DRIFT_DETAIL["changed"]).format(number=number),
+        detail=DRIFT_DETAIL.get(kind, DRIFT_DETAIL["changed"]).format(
+            noun=noun_of(invoice), number=number
+        ),
         advice="Export ours again to put Billbridge's version back, or keep it as it is.",
         url="" if kind == "deleted" else url,
         number=number,
@@ -156,6 +164,7 @@ def _exported(invoice: Invoice, row: InvoiceExport | None, link: QboInvoiceLink 
 
 def _exported_state(invoice: Invoice, row: InvoiceExport | None, link: QboInvoiceLink | None):
     number = url = ""
+    noun = noun_of(invoice)
     if link is not None:
         number, url = _twin(link)
     if link is not None and link.state == QboInvoiceLink.State.REMOVED:
@@ -169,18 +178,20 @@ def _exported_state(invoice: Invoice, row: InvoiceExport | None, link: QboInvoic
         return ExportCell(
             "Removed from QBO",
             "warning",
-            detail=f"QuickBooks invoice {number} was deleted in QuickBooks.",
+            detail=f"QuickBooks {noun} {number} was deleted in QuickBooks.",
             advice="Create a new QBO invoice if it should be in QuickBooks again.",
             action=CONFIRM_REPLACEMENT,
         )
-    paid = _paid(link, invoice) if link is not None else None
+    # A credit memo's open amount is credit not yet spent, never a payment.
+    paid = _paid(link, invoice) if link is not None and not invoice.is_credit else None
     if paid is not None:
         return paid
     if link is not None and link.exported_content_version != invoice.content_version:
         return ExportCell(
             "Changed since export",
             "warning",
-            detail=f"QuickBooks invoice {number} shows the invoice as it was exported.",
+            detail=f"QuickBooks {noun} {number} shows the {invoice.get_kind_display().lower()} "
+            "as it was exported.",
             advice="Export it again to update the QuickBooks invoice.",
             url=url,
             number=number,
@@ -241,9 +252,32 @@ def _with_check(cell: ExportCell, check: ExportCheck) -> ExportCell:
 
 
 def _cell(invoice, row, check, link, connection, attachment=None) -> ExportCell:
-    return _with_pdf_warning(
+    cell = _with_pdf_warning(
         _export_cell(invoice, row, check, link, connection), warning_of(attachment)
     )
+    return replace(cell, noun=noun_of(invoice)) if cell.number else cell
+
+
+def _with_application(
+    cell: ExportCell,
+    link: QboInvoiceLink | None,
+    application: QboCreditApplication | None,
+    invoice_number: str,
+) -> ExportCell:
+    """A credit note whose credit memo QBO holds: what became of its application to the
+    invoice, said beside what the cell says."""
+    if link is None or link.state != QboInvoiceLink.State.IN_QBO or not cell.number:
+        return cell
+    if cell.label not in ("Exported", "Warning"):
+        return cell
+    words, tone = credit_application.words_of(application, invoice_number)
+    said = f"Exported as credit memo {cell.number}{'; ' + words if words else ''}."
+    detail = f"{said} {cell.detail}" if cell.detail else said
+    if tone == "warning":
+        return replace(cell, label="Warning", tone="warning", detail=detail)
+    if tone == "busy" and cell.tone == "ok":
+        return replace(cell, tone="busy", detail=detail)
+    return replace(cell, detail=detail)
 
 
 def _export_cell(invoice, row, check, link, connection) -> ExportCell:
@@ -252,7 +286,7 @@ def _export_cell(invoice, row, check, link, connection) -> ExportCell:
     # Until the user decides, a QBO user's change is the news, whatever came before it.
     # (A drift the user kept holds only what they accepted, and no kind: settled.)
     if link is not None and "kind" in link.drift and link.state != QboInvoiceLink.State.REMOVED:
-        return _drifted(link)
+        return _drifted(invoice, link)
     if row is not None:
         cell = _finished(invoice, row, link)
     elif link is not None:
@@ -284,7 +318,7 @@ def cells_for(
     rows = _newest_per_invoice(InvoiceExport, ids)
     checks = _newest_per_invoice(ExportCheck, ids)
     pdfs = _newest_per_invoice(QboAttachment, ids)
-    return {
+    cells = {
         invoice.pk: _cell(
             invoice,
             rows.get(invoice.pk),
@@ -295,3 +329,22 @@ def cells_for(
         )
         for invoice in invoices
     }
+    notes = [invoice for invoice in invoices if invoice.is_credit]
+    if notes:
+        applications = {
+            app.credit_note_id: app
+            for app in QboCreditApplication.objects.filter(credit_note__in=notes)
+        }
+        numbers = dict(
+            Invoice.objects.filter(pk__in={note.credited_invoice_id for note in notes}).values_list(
+                "pk", "number"
+            )
+        )
+        for note in notes:
+            cells[note.pk] = _with_application(
+                cells[note.pk],
+                links.get(note.pk),
+                applications.get(note.pk),
+                numbers.get(note.credited_invoice_id, ""),
+            )
+    return cells

@@ -513,8 +513,9 @@ class IgnoredWebhooks(models.Model):
 
 
 class ReconciliationReport(models.Model):
-    """One comparison of the practice's exported invoices with the QBO company's invoices
-    (reconciliation.py). Unfinished while a worker reads QBO; `error` says why it stopped."""
+    """One comparison of the practice's exported invoices and credit notes with the QBO
+    company's invoices and credit memos (reconciliation.py). Unfinished while a worker reads
+    QBO; `error` says why it stopped."""
 
     practice = models.ForeignKey(
         "practice.Practice", on_delete=models.CASCADE, related_name="qbo_reconciliations"
@@ -529,7 +530,11 @@ class ReconciliationReport(models.Model):
     # How many QBO invoices were read and how many of ours were compared with them.
     qbo_invoices = models.PositiveIntegerField(default=0)
     our_invoices = models.PositiveIntegerField(default=0)
-    # [{kind, number, invoice_id, qbo_ids, ours, qbo, note}]; money as exact strings.
+    # The same for credit memos and our credit notes (docs/decisions/0027).
+    qbo_credit_memos = models.PositiveIntegerField(default=0)
+    our_credit_notes = models.PositiveIntegerField(default=0)
+    # [{kind, entity, number, invoice_id, qbo_ids, qbo_numbers, ours, qbo, note}]; money as
+    # exact strings.
     rows = models.JSONField(default=list, blank=True)
 
     class Meta:

@@ -2,6 +2,11 @@
 checks that say, in plain words, why an invoice cannot go (DESIGN.md R3, R7; QBO.md §3.1, §3.3,
 §4). No database, no HTTP: the same input always gives the same body, key for key.
 
+A credit note (or a write-off) goes as a QBO CreditMemo, built as its invoice's body is (the
+same customer, items and tax treatment: R7 applies the same way) less what only an invoice has:
+a due date, payment terms, online payment and the billing email that carries its payment link.
+A write-off's lines go to the practice's chosen write-off item (docs/decisions/0027).
+
 Money in a body is `Decimal` (amounts to the cent, quantities and prices as stored). Whoever
 sends or stores a body must write Decimals as JSON numbers (`simplejson` with `use_decimal=True`)
 so nothing passes through a float.
@@ -13,6 +18,7 @@ from datetime import date
 from decimal import Decimal
 
 from billbridge.core.money import to_money
+from billbridge.invoicing.models import CREDIT_KINDS, InvoiceKind
 from billbridge.quickbooks.company import Company, Item, TaxCode, decimal_of
 
 ACCEPT_QBO = "accept_qbo"
@@ -72,6 +78,7 @@ class InvoiceData:
     # The client's first billing address: where QBO sends the invoice and its payment link
     # (callers select_related "client").
     bill_email: str = ""
+    kind: str = InvoiceKind.INVOICE
 
     @classmethod
     def of(cls, invoice) -> "InvoiceData":
@@ -94,11 +101,22 @@ class InvoiceData:
             total=invoice.total,
             lines=tuple(LineData.of(line) for line in invoice.lines.all()),
             bill_email=next(iter(invoice.client.billing_addresses()), ""),
+            kind=invoice.kind,
         )
 
     @property
     def tax(self) -> Decimal:
         return self.primary_tax + self.secondary_tax
+
+    @property
+    def is_credit(self) -> bool:
+        """Exported as a QBO CreditMemo."""
+        return self.kind in CREDIT_KINDS
+
+    @property
+    def noun(self) -> str:
+        """ "invoice", "credit note" or "write-off": the document in a message's words."""
+        return InvoiceKind(self.kind).label.lower()
 
 
 @dataclass(frozen=True)
@@ -171,7 +189,7 @@ def marker(invoice_id: int, practice_id: int) -> str:
 
 def private_note(data: InvoiceData) -> str:
     return (
-        f"Billbridge invoice {data.number}, version {data.version} "
+        f"Billbridge {data.noun} {data.number}, version {data.version} "
         f"[{marker(data.invoice_id, data.practice_id)}]"
     )
 
@@ -210,25 +228,31 @@ def plan_invoice(
     default_item: tuple[str, str] | None,
     ast_handling: str,
     existing: tuple[str, str] | None = None,
+    write_off_item: tuple[str, str] | None = None,
 ) -> InvoicePlan:
-    """The QBO Invoice body for `data` in `company`, and every finding about it.
+    """The QBO Invoice body for `data` in `company` (a CreditMemo body for a credit note), and
+    every finding about it.
 
     `customer_id` None plans for "Check" before the client has a QBO customer: the body then
     carries CustomerRef "?" and must never be sent. Findings about the customer are the
     caller's, who knows how it is matched. `existing` (QBO Id, SyncToken) makes the body
-    a full update of that invoice, replacing all its lines (R4)."""
+    a full update of that invoice, replacing all its lines (R4). `write_off_item` (QBO Id,
+    name) is the practice's item for a write-off's lines."""
     if ast_handling not in AST_HANDLINGS:
         raise ValueError(f"ast_handling must be one of {AST_HANDLINGS}, not {ast_handling!r}")
     findings: list[Finding] = []
     if not data.lines:
         findings.append(
             _error(
-                "The invoice has no lines: QuickBooks needs at least one.",
-                "Revert the invoice to Draft and add its lines.",
+                f"The {data.noun} has no lines: QuickBooks needs at least one.",
+                f"Revert the {data.noun} to Draft and add its lines.",
             )
         )
     findings.extend(_closed_books(data, company))
-    items, item_findings = _line_items(data, company, items_by_service, default_item)
+    if data.kind == InvoiceKind.WRITE_OFF:
+        items, item_findings = _write_off_items(data, company, write_off_item)
+    else:
+        items, item_findings = _line_items(data, company, items_by_service, default_item)
     findings.extend(item_findings)
     tax = _us_tax(data, company, ast_handling) if company.is_us else _global_tax(data, company)
     findings.extend(tax.findings)
@@ -243,7 +267,7 @@ def plan_invoice(
     if company.custom_txn_numbers:
         body["DocNumber"] = data.number
     body["TxnDate"] = data.issue_date.isoformat()
-    if data.due_date is not None:
+    if data.due_date is not None and not data.is_credit:
         body["DueDate"] = data.due_date.isoformat()
     if data.memo:
         body["CustomerMemo"] = {"value": data.memo}
@@ -256,7 +280,7 @@ def plan_invoice(
         body["GlobalTaxCalculation"] = "TaxExcluded"
     if tax.detail is not None:
         body["TxnTaxDetail"] = tax.detail
-    if company.online_payments and data.bill_email:
+    if company.online_payments and data.bill_email and not data.is_credit:
         # QBO gives an invoice a payment link only when it allows online payment and has a
         # billing email (COVERAGE.md, python-quickbooks #198 and #360).
         body["BillEmail"] = {"Address": data.bill_email}
@@ -303,19 +327,20 @@ def _closed_books(data: InvoiceData, company: Company) -> list[Finding]:
         return []
     return [
         _error(
-            f"The QuickBooks books are closed through {closed.isoformat()} and this invoice is "
-            f"dated {data.issue_date.isoformat()}: QuickBooks refuses it.",
+            f"The QuickBooks books are closed through {closed.isoformat()} and this {data.noun} "
+            f"is dated {data.issue_date.isoformat()}: QuickBooks refuses it.",
             "Ask whoever keeps the QuickBooks books to move the closing date, or revert the "
-            "invoice to Draft and give it a later date.",
+            f"{data.noun} to Draft and give it a later date.",
         )
     ]
 
 
 def _numbering(data: InvoiceData, company: Company) -> Finding:
+    qbo = "credit memo" if data.is_credit else "invoice"
     if company.custom_txn_numbers:
-        return _ok(f"Number: the QuickBooks invoice is numbered {data.number}")
+        return _ok(f"Number: the QuickBooks {qbo} is numbered {data.number}")
     return _ok(
-        "Number: QuickBooks numbers the invoice itself (custom transaction numbers are off); "
+        f"Number: QuickBooks numbers the {qbo} itself (custom transaction numbers are off); "
         f"{data.number} is kept in its private note"
     )
 
@@ -338,6 +363,31 @@ def _line_items(
         chosen[service] = item
         findings.append(finding)
     return [chosen[line.service_name] for line in data.lines], findings
+
+
+def _write_off_items(
+    data: InvoiceData, company: Company, write_off_item: tuple[str, str] | None
+) -> tuple[list[Item | None], list[Finding]]:
+    """Every line of a write-off goes to the practice's write-off item: bad debt is booked as
+    the practice chose, whatever the lines' services."""
+    advice = f"Choose a write-off item in {SETTINGS}, then export again."
+    if write_off_item is None:
+        finding = _error(
+            "No write-off item is chosen: a write-off goes to QuickBooks on the item the "
+            f"practice chooses for bad debt in {SETTINGS}.",
+            advice,
+        )
+        return [None] * len(data.lines), [finding]
+    item_id, item_name = write_off_item
+    item, finding = _usable(
+        company,
+        item_id,
+        item_name,
+        f"The write-off item '{item_name}'",
+        advice,
+        f"Write-off → QuickBooks item '{item_name}' (write-off item)",
+    )
+    return [item] * len(data.lines), [finding]
 
 
 def _service_item(

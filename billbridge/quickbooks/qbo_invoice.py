@@ -5,6 +5,9 @@ paid-status sync, the reconciliation and the revert. So QBO's JSON quirks are ha
 amounts come as 686 where we hold 686.00, Balance is left out of some answers (it then equals
 the total), a void zeroes TotalAmt and writes "Voided" into PrivateNote (RELIABILITY.md §3.4),
 and payments show only as LinkedTxn entries of type Payment.
+
+A credit note's QBO CreditMemo is built like an invoice and read here too: its open amount is
+the credit not yet spent, which QBO answers as both Balance and RemainingCredit.
 """
 
 from dataclasses import dataclass
@@ -23,7 +26,7 @@ class QboInvoice:
     id: str
     sync_token: str
     total: Decimal
-    balance: Decimal
+    balance: Decimal  # what is still open: to pay on an invoice, to spend on a credit memo
     tax: Decimal | None  # TxnTaxDetail.TotalTax; None when QBO shows no tax detail
     doc_number: str
     customer_id: str
@@ -46,7 +49,7 @@ class QboInvoice:
             id=str(answer.get("Id", "")),
             sync_token=str(answer.get("SyncToken", "")),
             total=total,
-            balance=_money(answer.get("Balance", total)),
+            balance=_money(answer.get("Balance", answer.get("RemainingCredit", total))),
             tax=None if tax is None else _money(tax),
             doc_number=answer.get("DocNumber", ""),
             customer_id=(answer.get("CustomerRef") or {}).get("value", ""),

@@ -21,15 +21,18 @@ from django.utils import timezone
 from billbridge.clients.models import Client
 from billbridge.core.errors import InvalidInput, PermissionRefused, TransitionRefused
 from billbridge.core.money import CENT
+from billbridge.invoicing import periods
 from billbridge.invoicing import services as invoicing
 from billbridge.invoicing.books import NOTHING, BooksChange
 from billbridge.invoicing.models import Invoice, InvoiceStatus
 from billbridge.practice.models import Membership, Permission
 from billbridge.practice.permissions import require
-from billbridge.quickbooks import attachments, tasks
+from billbridge.quickbooks import attachments, payloads, tasks
 from billbridge.quickbooks.client import QboError, QboFault, quote
-from billbridge.quickbooks.company import Company
-from billbridge.quickbooks.connection import NOT_CONNECTED, client_for, connection_for
+from billbridge.quickbooks.company import Company, book_close_date_of
+from billbridge.quickbooks.connection import NOT_CONNECTED, client_for, company_of, connection_for
+from billbridge.quickbooks.export.chunk import UNSETTLED
+from billbridge.quickbooks.export.rows import closed_period_refusal, export_first, noun_of
 from billbridge.quickbooks.faults import describe
 from billbridge.quickbooks.leases import Heartbeat, lease_length
 from billbridge.quickbooks.models import (
@@ -39,6 +42,7 @@ from billbridge.quickbooks.models import (
     ExportBatch,
     ExportState,
     InvoiceExport,
+    QboConnection,
     QboCreditApplication,
     QboInvoiceLink,
 )
@@ -48,10 +52,14 @@ from billbridge.quickbooks.tokens import ReconnectRequired
 MAX_ID = 2**63 - 1
 
 
-def qbo_invoice_url(realm_id: str, qbo_invoice_id: str) -> str:
+def qbo_invoice_url(
+    realm_id: str, qbo_invoice_id: str, entity: str = QboInvoiceLink.Entity.INVOICE
+) -> str:
+    """The QBO transaction's page: an invoice, or a credit memo (`entity` "CreditMemo")."""
+    page = entity.lower()
     if settings.QBO_ENVIRONMENT == "emulator":
-        return f"{settings.QBO_APP_URL}/{realm_id}#invoice-{qbo_invoice_id}"
-    return f"{settings.QBO_APP_URL}/invoice?txnId={qbo_invoice_id}"
+        return f"{settings.QBO_APP_URL}/{realm_id}#{page}-{qbo_invoice_id}"
+    return f"{settings.QBO_APP_URL}/{page}?txnId={qbo_invoice_id}"
 
 
 def open_in_qbo_note(link: QboInvoiceLink | None) -> str:
@@ -101,7 +109,9 @@ def _not_finalized(invoice: Invoice) -> str:
 @transaction.atomic
 def request_export(membership: Membership, invoice_ids) -> ExportBatch:
     """Queue the export of each selected finalized invoice (R1, R2). Each other invoice is
-    refused on its own, with the reason, and nothing stops the rest."""
+    refused on its own, with the reason, and nothing stops the rest: one not finalized, one
+    already on its way or in QBO as it is, one in QBO dated in a closed period (T4), and a
+    credit note whose invoice is neither in QBO nor on its way there."""
     ids, invoices = _selected(membership, invoice_ids)
     connection = connection_for(membership.practice)
     if connection is None:
@@ -134,32 +144,66 @@ def _queue_exports(
         (row.invoice_id, row.invoice_version): row
         for row in InvoiceExport.objects.filter(invoice__in=invoices.values())
     }
+    credited_ids = {i.credited_invoice_id for i in invoices.values() if i.is_credit}
     links = {
         link.invoice_id: link
-        for link in QboInvoiceLink.objects.filter(invoice__in=invoices.values())
+        for link in QboInvoiceLink.objects.filter(
+            Q(invoice__in=invoices.values()) | Q(invoice_id__in=credited_ids)
+        )
     }
-    refused, new_rows = [], []
-    for invoice_id in ids:
+    # Credited invoices already on their way to QBO: their credit notes wait for them.
+    on_the_way = set(
+        InvoiceExport.objects.filter(invoice_id__in=credited_ids, state__in=UNSETTLED)
+        .exclude(state=ExportState.NEEDS_REVIEW)
+        .values_list("invoice_id", flat=True)
+    )
+    closed = periods.closed_through(connection.practice)
+    refused, new_rows = {}, []
+    # Invoices first: a credit note may go with its invoice, queued in this same request.
+    for invoice_id in sorted(ids, key=lambda i: i in invoices and invoices[i].is_credit):
         invoice = invoices.get(invoice_id)
         if invoice is None:
-            refused.append(_refusal(invoice_id, None, "No such invoice."))
+            refused[invoice_id] = _refusal(invoice_id, None, "No such invoice.")
             continue
-        if invoice.status != InvoiceStatus.FINALIZED:
-            refused.append(_refusal(invoice_id, invoice, _not_finalized(invoice)))
-            continue
-        row = rows.get((invoice_id, invoice.version))
-        if row is None:
-            new_rows.append(_new_row(invoice, batch, connection.realm_id, automatic=automatic))
-            continue
-        problem = _queue_again(row, invoice, links.get(invoice_id), batch, automatic=automatic)
+        problem = _why_not(invoice, links, on_the_way, closed)
+        if not problem:
+            row = rows.get((invoice_id, invoice.version))
+            if row is None:
+                new_rows.append(_new_row(invoice, batch, connection.realm_id, automatic=automatic))
+            else:
+                problem = _queue_again(
+                    row, invoice, links.get(invoice_id), batch, automatic=automatic
+                )
         if problem:
-            refused.append(_refusal(invoice_id, invoice, problem))
+            refused[invoice_id] = _refusal(invoice_id, invoice, problem)
+        else:
+            on_the_way.add(invoice_id)
     InvoiceExport.objects.bulk_create(new_rows)
-    batch.refused = refused
+    batch.refused = [refused[i] for i in ids if i in refused]
     batch.size = len(ids) - len(refused)
     batch.save(update_fields=["refused", "size", "updated_at"])
     tasks.wake_exporter(connection.realm_id)
     return batch
+
+
+def _why_not(invoice: Invoice, links: dict, on_the_way: set[int], closed) -> str:
+    """Why this invoice is refused before any row is made; "" when it may be queued."""
+    if invoice.status != InvoiceStatus.FINALIZED:
+        return _not_finalized(invoice)
+    link = links.get(invoice.pk)
+    updating = (
+        link is not None
+        and link.state == QboInvoiceLink.State.IN_QBO
+        and link.exported_version != invoice.version
+    )
+    if refusal := closed_period_refusal(invoice, closed, updating=updating):
+        return refusal.message
+    if invoice.is_credit:
+        credited = links.get(invoice.credited_invoice_id)
+        in_qbo = credited is not None and credited.state == QboInvoiceLink.State.IN_QBO
+        if not in_qbo and invoice.credited_invoice_id not in on_the_way:
+            return export_first(invoice.credited_invoice.number)["message"]
+    return ""
 
 
 def _new_row(
@@ -225,6 +269,13 @@ def _requeue(
     row.save()
 
 
+def _refuse_in_closed_period(invoice: Invoice) -> None:
+    """Sending ours again changes QBO: refused for what is dated in a closed period (T4)."""
+    closed = periods.closed_through(invoice.practice)
+    if refusal := closed_period_refusal(invoice, closed, updating=True):
+        raise refusal
+
+
 def _batch_of_one(membership: Membership) -> ExportBatch:
     return ExportBatch.objects.create(
         practice=membership.practice,
@@ -251,6 +302,7 @@ def confirm_replacement(membership: Membership, invoice_id: int) -> ExportBatch:
         raise TransitionRefused(
             f"Invoice {invoice.number} is not waiting for a decision about a deleted QBO invoice."
         )
+    _refuse_in_closed_period(invoice)
     batch = _batch_of_one(membership)
     _requeue(row, batch, replace=True)
     tasks.wake_exporter(row.realm_id)
@@ -289,9 +341,11 @@ def get_batch(membership: Membership, batch_id: int) -> ExportBatch:
 
 @transaction.atomic
 def resolve_drift(membership: Membership, invoice_id: int, *, keep: bool) -> ExportBatch | None:
-    """A QBO user changed, voided or deleted an exported invoice: the user decides. *Keep as is*
-    accepts QBO's version (later reads compare with it); *Export ours again* sends ours, over a
-    changed or voided QBO invoice, or as a new one when it was deleted there."""
+    """A QBO user changed, voided or deleted an exported invoice, or a credit note's credit
+    memo: the user decides. *Keep as is* accepts QBO's version (later reads compare with it);
+    *Export ours again* sends ours, over a changed or voided QBO transaction, or as a new one
+    when it was deleted there. A credit memo's credit, taken off its invoice in QBO (it must be,
+    before QBO voids or deletes it), is applied again once ours is back."""
     _, invoices = _selected(membership, [invoice_id])
     invoice = invoices.get(invoice_id)
     if invoice is None:
@@ -299,7 +353,9 @@ def resolve_drift(membership: Membership, invoice_id: int, *, keep: bool) -> Exp
     link = QboInvoiceLink.objects.select_for_update().filter(invoice=invoice).first()
     drift = (link.drift or {}) if link else {}
     if "kind" not in drift:
-        raise TransitionRefused(f"Invoice {invoice.number} has no change in QuickBooks to settle.")
+        raise TransitionRefused(
+            f"{invoice.get_kind_display()} {invoice.number} has no change in QuickBooks to settle."
+        )
     if keep:
         link.drift = {"accepted": drift.get("qbo") or {}} if drift.get("qbo") else {}
         link.save(update_fields=["drift", "updated_at"])
@@ -309,9 +365,12 @@ def resolve_drift(membership: Membership, invoice_id: int, *, keep: bool) -> Exp
         return None
     if invoice.status != InvoiceStatus.FINALIZED:
         raise TransitionRefused(_not_finalized(invoice))
+    _refuse_in_closed_period(invoice)
     row = InvoiceExport.objects.filter(invoice=invoice, invoice_version=invoice.version).first()
     if row is not None and not row.is_finished:
-        raise TransitionRefused(f"Invoice {invoice.number} is already on its way to QuickBooks.")
+        raise TransitionRefused(
+            f"{invoice.get_kind_display()} {invoice.number} is already on its way to QuickBooks."
+        )
     deleted = drift["kind"] == "deleted"
     if deleted:
         link.state = QboInvoiceLink.State.DELETED_IN_QBO
@@ -319,6 +378,12 @@ def resolve_drift(membership: Membership, invoice_id: int, *, keep: bool) -> Exp
     link.save(update_fields=["drift", "state", "updated_at"])
     batch = _batch_of_one(membership)
     _requeue(row or _new_row(invoice, batch, link.realm_id), batch, replace=deleted)
+    if link.entity == QboInvoiceLink.Entity.CREDIT_MEMO:
+        # Taken off by a QBO user (paid_status marks it so, and due never): due again. A credit
+        # memo that replaces a deleted one is queued afresh by credit_application.queue.
+        QboCreditApplication.objects.filter(
+            credit_note=invoice, state=ApplicationState.FAILED, next_attempt_at__isnull=True
+        ).update(next_attempt_at=timezone.now())
     tasks.wake_exporter(link.realm_id)
     return batch
 
@@ -330,7 +395,8 @@ def _kept(link: QboInvoiceLink, drift: dict) -> str:
         for item in drift.get("differences", [])
     )
     return (
-        f"Kept as a QuickBooks user left QBO invoice {link.doc_number or link.qbo_invoice_id} "
+        f"Kept as a QuickBooks user left QBO {noun_of(link.invoice)} "
+        f"{link.doc_number or link.qbo_invoice_id} "
         f"({drift.get('kind', 'changed')} there){': ' + changes if changes else ''}."
     )
 
@@ -399,6 +465,34 @@ def batch_progress(batch: ExportBatch) -> Progress:
         errors=Count("id", filter=Q(state__in=FINISHED_STATES) & ~Q(state=ExportState.EXPORTED)),
     )
     return Progress(kind=batch.kind, refused=refused, **counts)
+
+
+# ---- the write-off item ----------------------------------------------------------------------
+
+
+def set_write_off_item(membership: Membership, item_id: str) -> QboConnection:
+    """Choose the QBO item a write-off's lines are exported as (docs/decisions/0027): one of
+    the company's items as last read, active and fit for a sales line; "" clears the choice
+    (write-offs are then refused at export, with the reason). It decides how bad debt is
+    booked: both Export to accounting software and Manage settings."""
+    require(membership, Permission.EXPORT)
+    require(membership, Permission.MANAGE_SETTINGS)
+    connection = connection_for(membership.practice)
+    if connection is None:
+        raise TransitionRefused(NOT_CONNECTED)
+    item_id = (item_id or "").strip()
+    if not item_id:
+        connection.write_off_item_id = connection.write_off_item_name = ""
+    else:
+        item = company_of(connection).item(item_id)
+        if item is None or not item.active or item.type in payloads.UNUSABLE_ITEM_TYPES:
+            raise InvalidInput(
+                "Choose an active product or service of the QuickBooks company for write-offs.",
+                {"write_off_item_id": ["Not an active item of the company."]},
+            )
+        connection.write_off_item_id, connection.write_off_item_name = item.id, item.name
+    connection.save(update_fields=["write_off_item_id", "write_off_item_name", "updated_at"])
+    return connection
 
 
 # ---- customers linked by hand ----------------------------------------------------------------
@@ -617,6 +711,7 @@ def _ready_in_qbo(invoice: Invoice) -> BooksChange:
     unapplying = _Unapplying()
     try:
         with client_for(connection) as qbo:
+            _refuse_if_closed_in_qbo(qbo, connection, invoice)
             current = qbo.read("Invoice", link.qbo_invoice_id)
             payment_ids = QboInvoice.read(current).payment_ids
             # Last seen paid, now with no payment: an earlier revert unapplied them and lost
@@ -650,6 +745,23 @@ def _ready_in_qbo(invoice: Invoice) -> BooksChange:
         ) from exc
     _record_outstanding(invoice, link, after, unapplying)
     return unapplying.change()
+
+
+def _refuse_if_closed_in_qbo(qbo, connection: QboConnection, invoice: Invoice) -> None:
+    """QBO's closed-books date as it is now, not as last read: a revert deletes or unapplies
+    in QBO, which must never happen in a closed period (docs/decisions/0027), and the date may
+    have been set since the last drain. What QBO says is kept for the next guard to read."""
+    closed = book_close_date_of(qbo.preferences())
+    stored = connection.company.get("book_close_date")
+    if connection.company and stored != (closed.isoformat() if closed else None):
+        connection.company["book_close_date"] = closed.isoformat() if closed else None
+        connection.save(update_fields=["company", "updated_at"])
+    if closed and invoice.issue_date <= closed:
+        raise periods.PeriodClosed(
+            invoice,
+            periods.ClosedThrough(closed, "QuickBooks' closed-books date"),
+            "reverted to Draft",
+        )
 
 
 def _delete_unpaid(qbo, invoice: Invoice, link: QboInvoiceLink, current: dict) -> None:

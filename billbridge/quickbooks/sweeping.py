@@ -4,8 +4,10 @@ paid-status sync is due (events waiting, or an interval since the last change-da
 A worker that died leaves its rows leased (or SENDING) until its lease ends; a wake-up task can
 be lost. The sweep
 lists the companies that have due rows so that a drain is queued for each, and searches QBO once
-for twins of every invoice whose export needed more than one try: a duplicate is reported on the
-row for a person to settle, never voided by us (these are the practice's books).
+for twins of every invoice (or credit memo) whose export needed more than one try: a duplicate
+is reported on the row for a person to settle, never voided by us (these are the practice's
+books). A credit memo in QBO without its application row (a crash between) gets one, and the
+companies with applications due (a back-off over, a dead worker's lease run out) get a drain.
 """
 
 import logging
@@ -13,9 +15,10 @@ import logging
 from django.db.models import Q
 from django.utils import timezone
 
-from billbridge.quickbooks import attachments, payloads, sending
+from billbridge.quickbooks import attachments, credit_application, payloads, sending
 from billbridge.quickbooks.client import QboError, quote
 from billbridge.quickbooks.connection import client_for
+from billbridge.quickbooks.export.rows import entity_of, noun_of
 from billbridge.quickbooks.models import (
     ConnectionStatus,
     CustomerCreation,
@@ -46,6 +49,15 @@ def sweep() -> dict:
     attachments_due = sorted(
         realm for realm in realms if (at := attachments.next_due_at(realm)) and at <= now
     )
+    # Credit memos in QBO left without their application (never a second one: one row per
+    # credit note, and its drain looks in QBO before it sends), then those due to be applied.
+    applications_queued = sum(credit_application.queue_missing(realm) for realm in realms)
+    applications_due = sorted(
+        realm
+        for realm in realms
+        # After the queuing just done: what it queued is due now.
+        if (at := credit_application.next_due_at(realm)) and at <= timezone.now()
+    )
     # A Send from QuickBooks whose worker died before QBO's answer: unknown, never re-sent.
     unknown_sends = sending.settle_abandoned(now)
     # Names a dead drain was creating, and that nobody has asked for since.
@@ -63,6 +75,8 @@ def sweep() -> dict:
         "duplicates": duplicates,
         "syncs_due": sorted(syncs_due),
         "attachments_due": attachments_due,
+        "applications_due": applications_due,
+        "applications_queued": applications_queued,
         "unknown_sends": unknown_sends,
     }
 
@@ -90,10 +104,11 @@ def _search_twins(connection: QboConnection) -> int:
 
 def _report_twins(qbo, row: InvoiceExport) -> int:
     link = row.invoice.qbo_link
-    customer = row.invoice.client.qbo_customer
+    # The customer QBO shows it under (a credit memo's is its invoice's), else the client's.
+    customer_id = link.qbo_customer_id or row.invoice.client.qbo_customer.qbo_customer_id
     candidates = qbo.query(
-        f"select * from Invoice where CustomerRef = {quote(customer.qbo_customer_id)} "
-        f"and TxnDate = {quote(row.invoice.issue_date.isoformat())}"
+        f"select * from {entity_of(row.invoice)} where CustomerRef = "  # noqa: S608
+        f"{quote(customer_id)} and TxnDate = {quote(row.invoice.issue_date.isoformat())}"
     )
     marker = payloads.marker(row.invoice_id, row.practice_id)
     twins = sorted(i.id for i in map(QboInvoice.read, candidates) if marker in i.note)
@@ -101,8 +116,8 @@ def _report_twins(qbo, row: InvoiceExport) -> int:
     if len(twins) > 1:
         row.state = ExportState.NEEDS_REVIEW
         row.message = (
-            f"QuickBooks holds {len(twins)} invoices made from this one: {', '.join(twins)} "
-            f"(Billbridge's is {link.qbo_invoice_id})."
+            f"QuickBooks holds {len(twins)} {noun_of(row.invoice)}s made from this one: "
+            f"{', '.join(twins)} (Billbridge's is {link.qbo_invoice_id})."
         )
         row.advice = "Void or delete the extra ones in QuickBooks."
     row.save()

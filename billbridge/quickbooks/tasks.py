@@ -12,6 +12,7 @@ from billbridge.core import task_queue
 from billbridge.documents import emailing
 from billbridge.quickbooks import (
     attachments,
+    credit_application,
     export,
     export_checks,
     notices,
@@ -28,6 +29,9 @@ def drain_exports(realm_id: str) -> int:
     # The PDFs of what was exported: a drain of their own, so exporting never waits on them.
     if attachments.next_due_at(realm_id) is not None:
         task_queue.enqueue_once(attach_documents, realm_id)
+    # The credit memos exported, applied to their invoices: a drain of their own too.
+    if credit_application.next_due_at(realm_id) is not None:
+        task_queue.enqueue_once(apply_credits, realm_id)
     return worked
 
 
@@ -36,6 +40,13 @@ def attach_documents(realm_id: str) -> int:
     """Attach the exported invoices' PDFs to their QBO invoices (attachments.py). What waits
     for a back-off is woken by the sweep."""
     return attachments.drain(realm_id)
+
+
+@task()
+def apply_credits(realm_id: str) -> int:
+    """Apply the exported credit memos to their QBO invoices (credit_application.py). What
+    waits for a back-off is woken by the sweep."""
+    return credit_application.drain(realm_id)
 
 
 def _follow_up(realm_id: str) -> None:
@@ -81,6 +92,8 @@ def sweep() -> dict:
         task_queue.enqueue_once(sync_paid, realm_id)
     for realm_id in report["attachments_due"]:
         task_queue.enqueue_once(attach_documents, realm_id)
+    for realm_id in report["applications_due"]:
+        task_queue.enqueue_once(apply_credits, realm_id)
     report["task_rows"] = task_queue.tidy()
     report["notices"] = notices.check()
     # Emails to clients whose worker died mid-send become "unknown, check" (never re-sent).

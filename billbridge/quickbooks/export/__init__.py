@@ -17,7 +17,9 @@ Read it in the order a row goes through it, one module a stage:
                   (5010) is read once and sent again;
   5. outcomes.py  QBO's answers recorded: the link to the QBO invoice, its number, total and
                   tax, any warning (in one transaction); faults; retry later; finished.
-- rows.py     the frozen body and the QBO link, as every stage reads them.
+- rows.py     the frozen body and the QBO link, as every stage reads them, and the QBO entity
+              a row goes as: an Invoice, or a credit note's CreditMemo (decision 0027), whose
+              application to its invoice is credit_application.py's.
 
 Nothing here retries by looping: a row that cannot finish now gets a `next_attempt_at`, and the
 next drain (or the sweep) picks it up again.

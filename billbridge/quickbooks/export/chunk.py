@@ -2,13 +2,18 @@
 
 1. look up unclear sends (lookup.py); 2. find or create the clients' QBO customers
 (quickbooks/customers.py); 3. plan and freeze each body (plan.py); 4. send (send.py); 5. record
-what QBO answered (outcomes.py). Two waits sit between them: a new version waits while an
-earlier version's send is unsettled, and invoices whose new customer another chunk is creating
+what QBO answered (outcomes.py). Three waits sit between them: a new version waits while an
+earlier version's send is unsettled, a credit note waits for its invoice's export (its credit
+memo is applied to that QBO invoice), and invoices whose new customer another chunk is creating
 go back for a moment.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
+
+from django.db.models import Min
+from django.utils import timezone
 
 from billbridge.quickbooks.client import QboClient
 from billbridge.quickbooks.company import Company
@@ -17,7 +22,7 @@ from billbridge.quickbooks.export.claim import release
 from billbridge.quickbooks.export.lookup import LookUp
 from billbridge.quickbooks.export.outcomes import Outcomes, backoff
 from billbridge.quickbooks.export.plan import Planner
-from billbridge.quickbooks.export.rows import link_of
+from billbridge.quickbooks.export.rows import export_first, in_qbo, link_of
 from billbridge.quickbooks.export.send import Sender
 from billbridge.quickbooks.leases import lease_length
 from billbridge.quickbooks.models import ExportState, InvoiceExport, QboConnection
@@ -56,6 +61,7 @@ class Chunk:
                 if row.state != ExportState.UNKNOWN or look_up.send_again(row)
             ]
             fresh = self._after_earlier_sends([row for row in pending if not row.payload])
+            fresh = self._after_credited_invoices(fresh)
             resend = [row for row in pending if row.payload]
             sender = Sender(self.connection, self.client, self.outcomes)
             if fresh:
@@ -91,6 +97,43 @@ class Chunk:
                     delay=max(backoff(row.attempts), 5),
                 )
         return [row for row in fresh if row.invoice_id not in waiting]
+
+    def _after_credited_invoices(self, fresh: list[InvoiceExport]) -> list[InvoiceExport]:
+        """A credit note goes once QBO holds its invoice: its credit memo is applied to that
+        QBO invoice, for its customer. While the invoice's own export is on its way the credit
+        note waits for it (until that export is next due: not a try); an invoice that is not
+        on its way is for a person to export first."""
+        waiting_for = {
+            row.invoice.credited_invoice_id
+            for row in fresh
+            if row.invoice.is_credit and in_qbo(row.invoice.credited_invoice) is None
+        }
+        if not waiting_for:
+            return fresh
+        due_at = dict(
+            InvoiceExport.objects.filter(invoice_id__in=waiting_for, state__in=UNSETTLED)
+            .exclude(state=ExportState.NEEDS_REVIEW)
+            .values("invoice_id")
+            .annotate(due=Min("next_attempt_at"))
+            .values_list("invoice_id", "due")
+        )
+        going = []
+        for row in fresh:
+            if not row.invoice.is_credit or row.invoice.credited_invoice_id not in waiting_for:
+                going.append(row)
+                continue
+            number = row.invoice.credited_invoice.number
+            if row.invoice.credited_invoice_id in due_at:
+                wait = due_at[row.invoice.credited_invoice_id] - timezone.now()
+                self.outcomes.retry_later(
+                    row,
+                    ExportState.QUEUED,
+                    f"Waiting for invoice {number} to be exported.",
+                    delay=max(wait, timedelta(seconds=5)).total_seconds(),
+                )
+            else:
+                self.outcomes.finish(row, ExportState.FAILED, **export_first(number))
+        return going
 
     def _after_customer_creations(self, fresh: list[InvoiceExport]) -> list[InvoiceExport]:
         """Invoices whose new customer another chunk is creating go back for a moment: nothing

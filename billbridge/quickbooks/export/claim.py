@@ -39,7 +39,10 @@ def claim(realm_id: str, limit: int, owner: str) -> list[InvoiceExport]:
         )
     return list(
         InvoiceExport.objects.filter(id__in=ids)
-        .select_related("invoice__client", "invoice__qbo_link")
+        # A credit note's invoice and its QBO link: what its credit memo is applied to.
+        .select_related(
+            "invoice__client", "invoice__qbo_link", "invoice__credited_invoice__qbo_link"
+        )
         .prefetch_related("invoice__lines")
         .order_by("id")
     )

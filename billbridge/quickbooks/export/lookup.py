@@ -4,8 +4,9 @@ A timeout, a cut connection, a 5xx or a worker that died while SENDING leaves a 
 may hold the invoice already. Sending it again blindly could make a second one, so the row is
 looked for first (RELIABILITY.md §1.5, docs/decisions/0009): an update by reading the QBO invoice
 it updates, a create by DocNumber when the company uses custom numbers, else by customer and
-date, keeping only QBO invoices whose PrivateNote carries our marker. A look-up that fails sends
-nothing (fail closed): the row stays unknown and is tried again later.
+date, keeping only QBO invoices whose PrivateNote carries our marker. A credit note is looked
+for the same way among the company's CreditMemos. A look-up that fails sends nothing (fail
+closed): the row stays unknown and is tried again later.
 """
 
 from dataclasses import dataclass
@@ -13,7 +14,13 @@ from dataclasses import dataclass
 from billbridge.quickbooks import payloads
 from billbridge.quickbooks.client import QboClient, QboError, QboFault, quote
 from billbridge.quickbooks.export.outcomes import Outcomes
-from billbridge.quickbooks.export.rows import frozen_body, is_update
+from billbridge.quickbooks.export.rows import (
+    a_noun_of,
+    entity_of,
+    frozen_body,
+    is_update,
+    noun_of,
+)
 from billbridge.quickbooks.models import ExportState, InvoiceExport
 from billbridge.quickbooks.qbo_invoice import QboInvoice
 from billbridge.quickbooks.tokens import ReconnectRequired
@@ -29,7 +36,7 @@ class LookUp:
         is settled, or still uncertain."""
         body = frozen_body(row)
         try:
-            found = self._search(body)
+            found = self._search(entity_of(row.invoice), body)
         except ReconnectRequired:
             raise  # not this row's trouble: the whole drain pauses (export/worker.py)
         except QboFault as exc:
@@ -45,15 +52,15 @@ class LookUp:
             return self._settle_update(row, body, ours)
         return self._settle_create(row, body, found, ours)
 
-    def _search(self, body: dict) -> list[dict]:
+    def _search(self, entity: str, body: dict) -> list[dict]:
         if is_update(body):
-            return [self.client.read("Invoice", body["Id"])]
+            return [self.client.read(entity, body["Id"])]
         if body.get("DocNumber"):
             return self.client.query(
-                f"select * from Invoice where DocNumber = {quote(body['DocNumber'])}"  # noqa: S608
+                f"select * from {entity} where DocNumber = {quote(body['DocNumber'])}"  # noqa: S608
             )
         return self.client.query(
-            "select * from Invoice where CustomerRef = "  # noqa: S608
+            f"select * from {entity} where CustomerRef = "  # noqa: S608
             f"{quote(body['CustomerRef']['value'])} and TxnDate = {quote(body['TxnDate'])}"
         )
 
@@ -69,11 +76,12 @@ class LookUp:
     ) -> bool:
         """A create reached QBO if one invoice carries our marker; two are twins for a person
         to settle, and our number on a foreign invoice is a clash. Returns send_again."""
+        noun = noun_of(row.invoice)
         if len(ours) > 1:
             self.outcomes.finish(
                 row,
                 ExportState.NEEDS_REVIEW,
-                message="QuickBooks holds more than one invoice made from this one: "
+                message=f"QuickBooks holds more than one {noun} made from this one: "
                 f"{', '.join(i['Id'] for i in ours)}.",
                 advice="Void or delete the extra ones in QuickBooks, then export again.",
             )
@@ -85,8 +93,8 @@ class LookUp:
             self.outcomes.finish(
                 row,
                 ExportState.NEEDS_REVIEW,
-                message=f"QuickBooks already has an invoice numbered {body['DocNumber']} that "
-                "Billbridge did not make.",
+                message=f"QuickBooks already has {a_noun_of(row.invoice)} numbered "
+                f"{body['DocNumber']} that Billbridge did not make.",
                 advice="Renumber one of them, then export again.",
             )
             return False

@@ -1,6 +1,7 @@
 """Stage 5, record: what became of each row, written where a user reads it (DESIGN.md §4.3).
 
-Four outcomes: exported (the link to the QBO invoice), a fault QBO answered (an error with
+Four outcomes: exported (the link to the QBO invoice, or to a credit note's QBO credit memo,
+whose application to its invoice is queued with it), a fault QBO answered (an error with
 Intuit's code, or, for an invoice deleted there, a person's decision to wait for), retry later
 (a back-off, or Needs review after too many unclear tries: never a silent give-up), and
 finished for any other reason. Successes are kept in memory and written together, in one
@@ -16,7 +17,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from billbridge.quickbooks import attachments, payloads
+from billbridge.core.money import to_money
+from billbridge.quickbooks import attachments, credit_application, payloads
 from billbridge.quickbooks.client import QboFault
 from billbridge.quickbooks.company import Company
 from billbridge.quickbooks.faults import advice_for, describe
@@ -30,7 +32,7 @@ from billbridge.quickbooks.models import (
 from billbridge.quickbooks.qbo_invoice import QboInvoice
 from billbridge.quickbooks.tokens import mark_reconnect_required
 
-from .rows import frozen_body, is_update
+from .rows import Entity, entity_of, frozen_body, is_update, noun_of
 
 ROW_OUTCOME_FIELDS = [
     "state", "error_code", "message", "advice", "warning", "intuit_tid", "lease_until",
@@ -42,6 +44,14 @@ LINK_FIELDS = [
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = 300.0
 REPLACE_ADVICE = "Create a new QBO invoice from this one, or leave it out of QuickBooks."
+
+
+def open_amount(answer: dict, qbo: QboInvoice):
+    """What QBO has left open: an invoice's Balance, a credit memo's unspent credit (which QBO
+    answers as Balance and as RemainingCredit alike; either may be the one it sends)."""
+    if "Balance" not in answer and "RemainingCredit" in answer:
+        return to_money(str(answer["RemainingCredit"]))
+    return qbo.balance
 
 
 def backoff(attempts: int) -> float:
@@ -89,6 +99,7 @@ class Outcomes:
         link = QboInvoiceLink(
             invoice=invoice,
             realm_id=self.connection.realm_id,
+            entity=entity_of(invoice),
             qbo_invoice_id=qbo.id,
             sync_token=qbo.sync_token,
             doc_number=qbo.doc_number,
@@ -98,7 +109,7 @@ class Outcomes:
             exported_total=invoice.total,
             qbo_total=qbo.total,
             qbo_tax=qbo.tax,
-            qbo_balance=qbo.balance,
+            qbo_balance=open_amount(answer, qbo),
             qbo_customer_id=qbo.customer_id,
         )
         row.warning = " ".join(warnings)[:1000]
@@ -120,8 +131,10 @@ class Outcomes:
                 unique_fields=["invoice"],
                 update_fields=[f.name for f in LINK_FIELDS],
             )
-            # Each exported version's PDF is to be attached, by a drain of its own (0025).
-            attachments.queue(list(rows))
+            # Each exported invoice version's PDF is to be attached, by a drain of its own
+            # (0025); a credit memo is applied to its invoice, by another (0027).
+            attachments.queue([row for row, link in self.exported if link.entity == Entity.INVOICE])
+            credit_application.queue(list(links))
             # Rows differ only by their warning: one UPDATE per distinct warning.
             for warning, ids in by_warning.items():
                 InvoiceExport.objects.filter(pk__in=ids).update(
@@ -167,7 +180,7 @@ class Outcomes:
             row,
             ExportState.DELETED_IN_QBO,
             code=fault.code if fault else "",
-            message=f"The QBO invoice{named} was deleted in QuickBooks.",
+            message=f"The QBO {noun_of(row.invoice)}{named} was deleted in QuickBooks.",
             advice=REPLACE_ADVICE,
             tid=fault.intuit_tid if fault else "",
         )
@@ -187,7 +200,7 @@ class Outcomes:
                 row,
                 ExportState.NEEDS_REVIEW,
                 message=f"After {row.attempts} tries Billbridge cannot tell whether QuickBooks "
-                f"has this invoice. {message}",
+                f"has this {noun_of(row.invoice)}. {message}",
                 advice="Look for it in QuickBooks; if it is there, tell your administrator; if "
                 "not, export it again.",
             )

@@ -4,7 +4,9 @@ The body is frozen at the first send, not when the export is asked for: it names
 customer, items and tax code, which are only known once QBO has been read (and a customer maybe
 created). From then on every retry sends the same bytes under the same requestid
 (docs/decisions/0009). An invoice that cannot go is finished here with the reason, and nothing
-is sent for it.
+is sent for it: that includes an update of a QBO invoice dated in a period closed since it was
+queued, and a credit note whose invoice QBO does not hold (its credit memo goes to that
+invoice's QBO customer, to be applied to it).
 """
 
 from dataclasses import dataclass
@@ -12,13 +14,14 @@ from functools import cached_property
 
 from django.utils import timezone
 
+from billbridge.invoicing import periods
 from billbridge.quickbooks import payloads
 from billbridge.quickbooks.client.api import dumps
 from billbridge.quickbooks.company import Company
 from billbridge.quickbooks.connection import item_choices
 from billbridge.quickbooks.customers import CustomerStep
 from billbridge.quickbooks.export.outcomes import Outcomes
-from billbridge.quickbooks.export.rows import link_of
+from billbridge.quickbooks.export.rows import closed_period_refusal, export_first, in_qbo, link_of
 from billbridge.quickbooks.models import ExportState, InvoiceExport, QboConnection, QboInvoiceLink
 
 
@@ -53,6 +56,16 @@ class Planner:
                 "rename the client.",
             )
             return False
+        customer_id = self.customers.customers.get(invoice.client_id)
+        if invoice.is_credit:
+            credited = in_qbo(invoice.credited_invoice)
+            if credited is None:  # its link changed since the chunk looked (a sync, a revert)
+                self.outcomes.finish(
+                    row, ExportState.FAILED, **export_first(invoice.credited_invoice.number)
+                )
+                return False
+            # The credit memo is applied to the QBO invoice: it must be that one's customer's.
+            customer_id = credited.qbo_customer_id or customer_id
         link = link_of(invoice)
         existing = None
         if link and link.state == QboInvoiceLink.State.IN_QBO:
@@ -62,15 +75,23 @@ class Planner:
         ):
             self.outcomes.deleted_in_qbo(row, number=link.doc_number or link.qbo_invoice_id)
             return False
+        # Its date may have closed since it was queued: an update, or a replacement of one
+        # deleted in QBO, changes the closed period there.
+        updating = existing is not None or bool(link and row.replace_confirmed)
+        refusal = closed_period_refusal(invoice, self._closed_through, updating=updating)
+        if refusal is not None:
+            self.outcomes.finish(row, ExportState.FAILED, message=refusal.message)
+            return False
         items_by_service, default_item = self._item_choices
         plan = payloads.plan_invoice(
             self.outcomes.invoice_data(invoice),
             self.company,
-            customer_id=self.customers.customers.get(invoice.client_id),
+            customer_id=customer_id,
             items_by_service=items_by_service,
             default_item=default_item,
             ast_handling=self.connection.ast_tax_handling,
             existing=existing,
+            write_off_item=write_off_item(self.connection),
         )
         if plan.errors:
             self.outcomes.finish(
@@ -89,6 +110,19 @@ class Planner:
         return True
 
     @cached_property
+    def _closed_through(self) -> periods.ClosedThrough | None:
+        # Read once per chunk, as the company is: the practice's lock date and QBO's date.
+        return periods.closed_through(self.connection.practice)
+
+    @cached_property
     def _item_choices(self) -> tuple[dict[str, tuple[str, str]], tuple[str, str] | None]:
         # Read once per chunk: every invoice of the chunk maps its lines the same way.
         return item_choices(self.connection)
+
+
+def write_off_item(connection: QboConnection) -> tuple[str, str] | None:
+    """The practice's QBO item for write-offs (Settings ▸ Integrations), as plan_invoice takes
+    it; None when none is chosen."""
+    if not connection.write_off_item_id:
+        return None
+    return connection.write_off_item_id, connection.write_off_item_name

@@ -3,7 +3,8 @@
 First sends go in one batch request, under a requestid made from the rows' own, so the same rows
 sent again replay QBO's answer. A re-send after a look-up goes alone, under the row's own
 requestid. A stale SyncToken (5010: the QBO invoice changed since our last export) is met by
-reading the invoice once and sending our version again on its current SyncToken.
+reading the invoice once and sending our version again on its current SyncToken. Each row goes
+as its invoice's QBO entity (rows.entity_of): an Invoice, or a credit note's CreditMemo.
 """
 
 import hashlib
@@ -17,7 +18,7 @@ from django.utils import timezone
 from billbridge.quickbooks.client import QboAuthFailed, QboClient, QboError, QboFault, QboThrottled
 from billbridge.quickbooks.client.api import dumps
 from billbridge.quickbooks.export.outcomes import Outcomes, pause_for_reconnect
-from billbridge.quickbooks.export.rows import frozen_body, is_update
+from billbridge.quickbooks.export.rows import entity_of, frozen_body, is_update
 from billbridge.quickbooks.models import ExportState, InvoiceExport, QboConnection
 from billbridge.quickbooks.tokens import ReconnectRequired
 
@@ -40,7 +41,7 @@ class Sender:
                 {
                     "bId": str(row.pk),
                     "operation": "update" if is_update(body) else "create",
-                    "Invoice": body,
+                    entity_of(row.invoice): body,
                 }  # fmt: skip
             )
         mark_sending(rows)
@@ -68,12 +69,13 @@ class Sender:
 
     def send_one(self, row: InvoiceExport, *, reapply_if_stale: bool = True) -> None:
         body = frozen_body(row)
+        entity = entity_of(row.invoice)
         mark_sending([row])
         try:
             if is_update(body):
-                answer = self.client.update("Invoice", body, request_id=row.request_id)
+                answer = self.client.update(entity, body, request_id=row.request_id)
             else:
-                answer = self.client.create("Invoice", body, request_id=row.request_id)
+                answer = self.client.create(entity, body, request_id=row.request_id)
         except QboFault as exc:
             if exc.code == STALE_SYNC_TOKEN and reapply_if_stale:
                 self._reapply(row)
@@ -90,7 +92,7 @@ class Sender:
         Read it once, and send our version again, once, on its current SyncToken."""
         body = frozen_body(row)
         try:
-            current = self.client.read("Invoice", body["Id"])
+            current = self.client.read(entity_of(row.invoice), body["Id"])
         except QboFault as exc:
             self.outcomes.fault(row, exc)
             return

@@ -3,6 +3,7 @@ case (quickbooks/export/)."""
 
 import pytest
 
+from billbridge.invoicing.models import Invoice
 from billbridge.quickbooks.client import QboError, QboUnavailable
 from billbridge.quickbooks.client.api import dumps
 from billbridge.quickbooks.export.lookup import LookUp
@@ -32,9 +33,11 @@ class NoOutcome:
 
 def unclear_row() -> InvoiceExport:
     body = {"CustomerRef": {"value": "3"}, "TxnDate": "2026-11-02", "PrivateNote": "[bb:1:2]"}
+    # The look-up reads the invoice's kind (an Invoice or a credit note's CreditMemo).
     return InvoiceExport(
-        invoice_id=2, practice_id=1, state=ExportState.UNKNOWN, attempts=1, payload=dumps(body)
-    )
+        invoice=Invoice(pk=2), practice_id=1, state=ExportState.UNKNOWN, attempts=1,
+        payload=dumps(body),
+    )  # fmt: skip
 
 
 def test_reconnect_required_in_a_look_up_pauses_the_drain_and_counts_no_try():

@@ -36,17 +36,21 @@ from hypothesis.stateful import (
 )
 
 from billbridge.core import testing
-from billbridge.core.errors import TransitionRefused
+from billbridge.core.errors import ServiceError, TransitionRefused
+from billbridge.invoicing import credits
 from billbridge.invoicing import services as invoicing
 from billbridge.invoicing.models import Invoice, InvoiceStatus, TimelineEvent
 from billbridge.invoicing.totals import LineInput
-from billbridge.quickbooks import export, paid_status, services
+from billbridge.quickbooks import credit_application, export, paid_status, services
 from billbridge.quickbooks.models import (
+    APPLICATION_DUE_STATES,
     DUE_STATES,
     FINISHED_STATES,
+    ApplicationState,
     ExportState,
     InvoiceExport,
     QboConnection,
+    QboCreditApplication,
     QboInvoiceLink,
 )
 from billbridge.quickbooks.testing import connect_practice
@@ -132,7 +136,12 @@ class PaidSyncMachine(RuleBasedStateMachine):
         self.client = testing.make_client(self.practice, "Harbor Books")
         testing.assign(self.member, self.client)
         self.invoice_ids: list[int] = []
+        self.credit_ids: list[int] = []  # finalized credit notes and write-offs
         self.payment_ids: list[str] = []
+        # QBO's closing date as set in the rules, and what QBO held on or before it then:
+        # transaction Id → (TotalAmt, line amounts). Billbridge must never change those.
+        self.closed_through: str | None = None
+        self.closed_picture: dict[tuple[str, str], tuple] = {}
         self.last_event_id = latest_event_id()
 
     def teardown(self):
@@ -180,10 +189,23 @@ class PaidSyncMachine(RuleBasedStateMachine):
             return None
 
     def make_due(self):
-        InvoiceExport.objects.exclude(state__in=FINISHED_STATES).update(
-            next_attempt_at=timezone.now() - timedelta(seconds=1)
+        past = timezone.now() - timedelta(seconds=1)
+        InvoiceExport.objects.exclude(state__in=FINISHED_STATES).update(next_attempt_at=past)
+        QboCreditApplication.objects.filter(state__in=APPLICATION_DUE_STATES).update(
+            next_attempt_at=past
         )
         QboConnection.objects.update(paused_until=None)
+
+    def drain(self):
+        """What a worker does for the company: the exports, then the credits they made."""
+        export.drain(self.realm)
+        credit_application.drain(self.realm)
+
+    def in_closed_period(self, qbo: dict) -> bool:
+        return self.closed_through is not None and qbo.get("TxnDate", "") <= self.closed_through
+
+    def transaction_picture(self, qbo: dict) -> tuple:
+        return qbo["TotalAmt"], tuple(line["Amount"] for line in qbo.get("Line", []))
 
     def has(self, status: str) -> bool:
         return Invoice.objects.filter(pk__in=self.invoice_ids, status=status).exists()
@@ -208,6 +230,11 @@ class PaidSyncMachine(RuleBasedStateMachine):
         self.company.set_preferences(custom_txn_numbers=our_numbers)
         connect_practice(self.practice, self.qbo, self.realm)
         self.qbo.connect(self.realm, WEBHOOK_APP)
+        # QBO does not enforce its closing date here: only Billbridge's guards keep a closed
+        # period as it was, and the invariant below watches them.
+        self.company.set_preferences(closed_books_enforced=False)
+        connection = QboConnection.objects.get(practice=self.practice)
+        services.set_write_off_item(self.member, connection.default_item_id)
         if request_ids_forgotten:
             self.qbo_forgets_request_ids()
         if answer_lost:
@@ -227,12 +254,12 @@ class PaidSyncMachine(RuleBasedStateMachine):
     def export(self, picks):
         ids = sorted({self.invoice_ids[p % len(self.invoice_ids)] for p in picks})
         services.request_export(self.member, ids)
-        export.drain(self.realm)
+        self.drain()
 
     @rule()
     def worker_retries_what_is_due(self):
         self.make_due()
-        export.drain(self.realm)
+        self.drain()
 
     @precondition(lambda self: self.has(InvoiceStatus.FINALIZED) or self.has(InvoiceStatus.CLOSED))
     @rule(pick=PICK)
@@ -321,7 +348,9 @@ class PaidSyncMachine(RuleBasedStateMachine):
     @rule(pick=PICK)
     def void_in_qbo(self, pick):
         # QBO refuses to void an invoice with payments: only open unpaid ones are offered.
-        qbo = self.qbo_pick(pick, lambda q: q["Balance"] == q["TotalAmt"] > 0)
+        qbo = self.qbo_pick(
+            pick, lambda q: q["Balance"] == q["TotalAmt"] > 0 and not self.in_closed_period(q)
+        )
         if qbo:
             voided = self.company.void_invoice(qbo["Id"])
             assert is_voided(voided)
@@ -329,7 +358,7 @@ class PaidSyncMachine(RuleBasedStateMachine):
     @precondition(sent_some)
     @rule(pick=PICK)
     def delete_in_qbo(self, pick):
-        qbo = self.qbo_pick(pick, lambda q: True)
+        qbo = self.qbo_pick(pick, lambda q: not self.in_closed_period(q))
         if qbo:
             self.user_in_qbo(self.company.delete_invoice, qbo["Id"])
 
@@ -341,6 +370,66 @@ class PaidSyncMachine(RuleBasedStateMachine):
             return
         action = self.company.void_payment if void else self.company.delete_payment
         self.user_in_qbo(action, payment_id)
+
+    # ---- credit notes and closed periods --------------------------------------------------------
+
+    @precondition(lambda self: self.has(InvoiceStatus.FINALIZED) or self.has(InvoiceStatus.CLOSED))
+    @rule(
+        pick=PICK,
+        how=st.sampled_from(["all", "amount", "write_off"]),
+        cents=st.integers(min_value=1, max_value=60000),
+    )
+    def credit_and_export(self, pick, how, cents):
+        invoice = self.invoice(pick)
+        data = invoicing.CreditInput(
+            invoice.pk,
+            "Overbilled",
+            amount=Decimal(cents) / 100 if how == "amount" else None,
+            write_off=how == "write_off",
+        )
+        try:
+            note = invoicing.create_credit_note(self.member, data)
+        except ServiceError:
+            return  # nothing left to credit, a draft: refused, nothing made
+        invoicing.finalize(self.member, note.pk)
+        self.credit_ids.append(note.pk)
+        services.request_export(self.member, [note.pk])
+        self.drain()
+
+    @precondition(sent_some)
+    @rule(closing=st.sampled_from([None, "2026-11-01", "2026-11-02"]))
+    def close_the_books_in_qbo(self, closing):
+        """A QBO admin closes the books (the invoices here are dated 2 Nov 2026, credit notes
+        later) or opens them again; Billbridge learns of it on its own."""
+        self.company.set_preferences(book_close_date=closing)
+        self.closed_through = closing
+        self.closed_picture = {
+            (entity, qbo["Id"]): self.transaction_picture(qbo)
+            for entity in ("Invoice", "CreditMemo")
+            for qbo in self.company.list(entity)
+            if self.in_closed_period(qbo)
+        }
+
+    @invariant()
+    def nothing_in_a_closed_period_changed(self):
+        for (entity, qbo_id), picture in self.closed_picture.items():
+            now = self.company.find(entity, qbo_id)
+            assert now is not None, f"{entity} {qbo_id} in a closed period was deleted"
+            assert self.transaction_picture(now) == picture, (entity, qbo_id, now)
+
+    @invariant()
+    def at_most_one_credit_memo_and_one_application_per_credit_note(self):
+        notes = [qbo.get("PrivateNote", "") for qbo in self.company.list("CreditMemo")]
+        for note_id in self.credit_ids:
+            count = sum(self.marker(note_id) in note for note in notes)
+            assert count <= 1, f"{count} QBO credit memos carry {self.marker(note_id)}"
+        spent: dict[str, int] = {}
+        for payment in self.company.list("Payment"):
+            for line in payment.get("Line", []):
+                for txn in line.get("LinkedTxn", []):
+                    if txn.get("TxnType") == "CreditMemo":
+                        spent[txn["TxnId"]] = spent.get(txn["TxnId"], 0) + 1
+        assert all(count == 1 for count in spent.values()), spent
 
     # ---- Intuit's webhooks, the network, the sync --------------------------------------------
 
@@ -408,6 +497,10 @@ class PaidSyncMachine(RuleBasedStateMachine):
             assert row.state in FINISHED_STATES or (
                 row.state in DUE_STATES and row.lease_until is None
             ), (row.pk, row.state, row.lease_until)
+        for app in QboCreditApplication.objects.filter(practice=self.practice):
+            assert app.state == ApplicationState.APPLIED or (
+                app.state in APPLICATION_DUE_STATES and app.lease_until is None
+            ), (app.pk, app.state, app.lease_until)
 
     # ---- quiescence -----------------------------------------------------------------------------
 
@@ -415,12 +508,17 @@ class PaidSyncMachine(RuleBasedStateMachine):
         """The worker and the sweep run until nothing is due, then a CDC poll."""
         self.qbo.runtime.faults.clear()
         for _ in range(10):
-            if not InvoiceExport.objects.filter(
-                practice=self.practice, state__in=DUE_STATES
-            ).exists():
+            credit_application.queue_missing(self.realm)
+            if not (
+                InvoiceExport.objects.filter(practice=self.practice, state__in=DUE_STATES).exists()
+                or QboCreditApplication.objects.filter(
+                    practice=self.practice,
+                    state__in=(ApplicationState.QUEUED, ApplicationState.UNKNOWN),
+                ).exists()
+            ):
                 break
             self.make_due()
-            export.drain(self.realm)
+            self.drain()
         report = paid_status.sync_company(self.realm, force=True)
         assert "error" not in report, report
         self.closed_by_the_sync_only_when_paid_in_full()
@@ -440,6 +538,24 @@ class PaidSyncMachine(RuleBasedStateMachine):
                 assert not is_paid_in_full(twin), (
                     f"{invoice.number} is paid in full in QBO ({twin['Id']}) but still Finalized"
                 )
+            self.balances_agree(invoice, twin)
+        for app in QboCreditApplication.objects.filter(practice=self.practice):
+            # Applied, or refused by QBO with the reason shown: never left half-done.
+            assert app.state == ApplicationState.APPLIED or (
+                app.state == ApplicationState.FAILED and app.error
+            ), (app.pk, app.state, app.error)
+
+    def balances_agree(self, invoice: Invoice, twin: dict) -> None:
+        """Once every credit on an invoice is applied in QBO, what Billbridge says is due is
+        what QBO shows as its balance."""
+        notes = Invoice.objects.filter(credited_invoice=invoice, status=InvoiceStatus.FINALIZED)
+        applied = QboCreditApplication.objects.filter(
+            credit_note__in=notes, state=ApplicationState.APPLIED
+        ).count()
+        if applied != notes.count() or twin["TotalAmt"] != invoice.total or is_voided(twin):
+            return
+        due = credits.balance_of(invoice).due
+        assert due == twin["Balance"], (invoice.number, due, twin["Balance"])
 
 
 @pytest.fixture
@@ -460,7 +576,7 @@ def machine(db, qbo_settings, emulator, settings):
             redirect_uris=["http://127.0.0.1:8000/callback"],
             webhook_url=inbox.url,
             verifier_token=VERIFIER,
-            webhook_entities=["Invoice", "Payment"],
+            webhook_entities=["Invoice", "Payment", "CreditMemo"],
         )
     )
     PaidSyncMachine.qbo, PaidSyncMachine.inbox = emulator, inbox
