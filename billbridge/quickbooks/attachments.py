@@ -19,38 +19,30 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from billbridge.core.errors import TransitionRefused
 from billbridge.documents.rendering import file_name, frozen_document
 from billbridge.invoicing.models import Invoice
 from billbridge.quickbooks.client import (
-    QboAuthFailed,
     QboClient,
     QboError,
     QboFault,
-    QboThrottled,
     quote,
 )
-from billbridge.quickbooks.connection import client_for
 from billbridge.quickbooks.faults import describe
 from billbridge.quickbooks.models import (
     ATTACHMENT_DUE_STATES,
     AttachmentState,
-    ConnectionStatus,
     InvoiceExport,
     QboAttachment,
-    QboConnection,
     QboInvoiceLink,
 )
-from billbridge.quickbooks.tokens import ReconnectRequired
+from billbridge.quickbooks.row_drains import LEASE, NOT_A_TRY, RowDrain
 
 log = logging.getLogger(__name__)
 
 PDF = "application/pdf"
-# A row is one PDF rendering and at most four requests: a claim outlives them by far.
-LEASE = timedelta(minutes=5)
 STALE_SYNC_TOKEN = "5010"
 NOT_FOUND = "610"
 BACKOFF_BASE = 30.0
@@ -115,18 +107,10 @@ def _requeue(row: QboAttachment, now) -> None:
     row.save()
 
 
-def next_due_at(realm_id: str):
-    """When the company's first waiting attachment row is due; None when none waits."""
-    return (
-        QboAttachment.objects.filter(realm_id=realm_id)
-        .filter(
-            Q(state__in=ATTACHMENT_DUE_STATES, next_attempt_at__isnull=False)
-            | Q(state=AttachmentState.SENDING)
-        )
-        .order_by("next_attempt_at")
-        .values_list("next_attempt_at", flat=True)
-        .first()
-    )
+ROWS = RowDrain(
+    QboAttachment, ATTACHMENT_DUE_STATES, AttachmentState.SENDING, AttachmentState.UNKNOWN
+)
+next_due_at = ROWS.next_due_at
 
 
 # ---- the drain --------------------------------------------------------------------------------
@@ -135,50 +119,7 @@ def next_due_at(realm_id: str):
 def drain(realm_id: str) -> int:
     """Attach (or remove) every due PDF of the company, one row at a time; returns how many
     rows were worked on."""
-    connection = QboConnection.objects.filter(realm_id=realm_id).first()
-    if connection is None or connection.status != ConnectionStatus.CONNECTED:
-        return 0
-    worked = 0
-    with client_for(connection) as client:
-        while (row := _claim(realm_id)) is not None:
-            worked += 1
-            try:
-                Attaching(client, row).run()
-            except (ReconnectRequired, QboAuthFailed, QboThrottled):
-                # Nothing was sent for it; the export drain says what the company needs.
-                _release(row, delay=60)
-                break
-    return worked
-
-
-def _claim(realm_id: str) -> QboAttachment | None:
-    now = timezone.now()
-    with transaction.atomic():
-        row = (
-            QboAttachment.objects.select_for_update(skip_locked=True)
-            .filter(realm_id=realm_id)
-            .filter(
-                Q(state__in=ATTACHMENT_DUE_STATES, next_attempt_at__lte=now)
-                | Q(state=AttachmentState.SENDING)
-            )
-            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-            .order_by("next_attempt_at", "id")
-            .first()
-        )
-        if row is None:
-            return None
-        if row.state == AttachmentState.SENDING:
-            # Its worker died between marking it and recording QBO's answer.
-            row.state = AttachmentState.UNKNOWN
-        row.lease_until = now + LEASE
-        row.save(update_fields=["state", "lease_until", "updated_at"])
-    return row
-
-
-def _release(row: QboAttachment, *, delay: float) -> None:
-    QboAttachment.objects.filter(pk=row.pk).update(
-        lease_until=None, next_attempt_at=timezone.now() + timedelta(seconds=delay)
-    )
+    return ROWS.drain(realm_id, lambda client, row: Attaching(client, row).run())
 
 
 class Attaching:
@@ -210,7 +151,7 @@ class Attaching:
                 return
             self._upload(invoice, link)
         except QboError as exc:
-            if isinstance(exc, (ReconnectRequired, QboAuthFailed, QboThrottled)):
+            if isinstance(exc, NOT_A_TRY):
                 raise
             if row.state != AttachmentState.SENDING:
                 row.attempts += 1  # failed before the upload, which counts its own
@@ -338,7 +279,7 @@ class Attaching:
         try:
             delete_attachable(self.client, self.row.qbo_attachable_id, self.row.qbo_sync_token)
         except QboError as exc:
-            if isinstance(exc, (ReconnectRequired, QboAuthFailed, QboThrottled)):
+            if isinstance(exc, NOT_A_TRY):
                 raise
             self.row.attempts += 1
             self._failed(exc)

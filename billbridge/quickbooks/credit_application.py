@@ -25,36 +25,26 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from billbridge.quickbooks.attachments import backoff
 from billbridge.quickbooks.client import (
-    QboAuthFailed,
     QboClient,
     QboError,
     QboFault,
-    QboThrottled,
 )
-from billbridge.quickbooks.connection import client_for
 from billbridge.quickbooks.faults import describe
 from billbridge.quickbooks.models import (
     APPLICATION_DUE_STATES,
     ApplicationState,
-    ConnectionStatus,
-    QboConnection,
     QboCreditApplication,
     QboInvoiceLink,
 )
 from billbridge.quickbooks.qbo_invoice import QboInvoice
-from billbridge.quickbooks.tokens import ReconnectRequired
+from billbridge.quickbooks.row_drains import NOT_A_TRY, RowDrain
 
-# A row is at most a few requests: a claim outlives them by far.
-LEASE = timedelta(minutes=5)
 NOT_FOUND = "610"
 RETRIED = "retried automatically"
-# Refused before anything happened: the row waits QBO's minute, and it is not a try.
-NOT_A_TRY = (ReconnectRequired, QboAuthFailed, QboThrottled)
 
 
 def marker(row: QboCreditApplication) -> str:
@@ -137,18 +127,13 @@ def queue_missing(realm_id: str) -> int:
     ).count()
 
 
-def next_due_at(realm_id: str):
-    """When the company's first waiting application is due; None when none waits."""
-    return (
-        QboCreditApplication.objects.filter(realm_id=realm_id)
-        .filter(
-            Q(state__in=APPLICATION_DUE_STATES, next_attempt_at__isnull=False)
-            | Q(state=ApplicationState.SENDING)
-        )
-        .order_by("next_attempt_at")
-        .values_list("next_attempt_at", flat=True)
-        .first()
-    )
+ROWS = RowDrain(
+    QboCreditApplication,
+    APPLICATION_DUE_STATES,
+    ApplicationState.SENDING,
+    ApplicationState.UNKNOWN,
+)
+next_due_at = ROWS.next_due_at
 
 
 # ---- the drain --------------------------------------------------------------------------------
@@ -157,50 +142,7 @@ def next_due_at(realm_id: str):
 def drain(realm_id: str) -> int:
     """Apply every due credit of the company, one row at a time; returns how many rows were
     worked on."""
-    connection = QboConnection.objects.filter(realm_id=realm_id).first()
-    if connection is None or connection.status != ConnectionStatus.CONNECTED:
-        return 0
-    worked = 0
-    with client_for(connection) as client:
-        while (row := _claim(realm_id)) is not None:
-            worked += 1
-            try:
-                Applying(client, row).run()
-            except NOT_A_TRY:
-                # Nothing was done for it; the export drain says what the company needs.
-                _release(row, delay=60)
-                break
-    return worked
-
-
-def _claim(realm_id: str) -> QboCreditApplication | None:
-    now = timezone.now()
-    with transaction.atomic():
-        row = (
-            QboCreditApplication.objects.select_for_update(skip_locked=True)
-            .filter(realm_id=realm_id)
-            .filter(
-                Q(state__in=APPLICATION_DUE_STATES, next_attempt_at__lte=now)
-                | Q(state=ApplicationState.SENDING)
-            )
-            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-            .order_by("next_attempt_at", "id")
-            .first()
-        )
-        if row is None:
-            return None
-        if row.state == ApplicationState.SENDING:
-            # Its worker died between marking it and recording QBO's answer.
-            row.state = ApplicationState.UNKNOWN
-        row.lease_until = now + LEASE
-        row.save(update_fields=["state", "lease_until", "updated_at"])
-    return row
-
-
-def _release(row: QboCreditApplication, *, delay: float) -> None:
-    QboCreditApplication.objects.filter(pk=row.pk).update(
-        lease_until=None, next_attempt_at=timezone.now() + timedelta(seconds=delay)
-    )
+    return ROWS.drain(realm_id, lambda client, row: Applying(client, row).run())
 
 
 class Applying:

@@ -16,6 +16,7 @@ from billbridge.invoicing.models import Invoice, InvoiceStatus
 from billbridge.quickbooks import paid_status
 from billbridge.quickbooks.models import QboInvoiceLink
 from billbridge.quickbooks.testing import connect_practice
+from tests.e2e.steps import export_one_from_the_billing_list
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = testing.PROJECT_ROOT / "docs" / "screenshots"
@@ -49,10 +50,7 @@ def test_close_the_books_revert_refused_credit_instead_until_closed(
     log_in(page, "alice")
 
     # Exported from the Billing list.
-    page.get_by_label(f"Select invoice {invoice.number}", exact=True).check()
-    page.get_by_text("More actions").click()
-    page.get_by_role("button", name="Export selected invoices to QuickBooks Online").click()
-    expect(page.locator(".results [data-progress]")).to_have_text("1 of 1 exported.")
+    export_one_from_the_billing_list(page, invoice.number)
 
     # A QBO admin closes October's books in the emulator's view of the company.
     page.goto(f"{emulator.base_url}/_emulator/ui/{qbo_company}")

@@ -17,6 +17,7 @@ from billbridge.quickbooks.models import QboInvoiceLink, ReconciliationReport
 from billbridge.quickbooks.testing import connect_practice, point_at_emulator
 from qbo_emulator.config import DEMO_VERIFIER_TOKEN, Config, demo_app
 from qbo_emulator.testing import running_emulator
+from tests.e2e.steps import export_one_from_the_billing_list
 
 pytestmark = pytest.mark.browser
 WAIT_SECONDS = 10
@@ -68,10 +69,7 @@ def test_paid_in_qbo_closes_here_and_a_revert_leaves_the_payment_in_qbo(
     log_in(page, "alice")
 
     # Export it from the Billing list.
-    page.get_by_label(f"Select invoice {invoice.number}", exact=True).check()
-    page.get_by_text("More actions").click()
-    page.get_by_role("button", name="Export selected invoices to QuickBooks Online").click()
-    expect(page.locator(".results [data-progress]")).to_have_text("1 of 1 exported.")
+    export_one_from_the_billing_list(page, invoice.number)
     qbo_id = QboInvoiceLink.objects.get(invoice=invoice).qbo_invoice_id
     deliver_webhooks(qbo)  # the invoice's own creation: nothing to close yet
     invoice.refresh_from_db()
