@@ -343,11 +343,15 @@ class RequestLog:
         self._now = now
         self._lock = threading.Lock()
         self._entries: deque[dict] = deque(maxlen=options.request_log_size)
+        # Bumped by clear(): a request that began before a clear (held by a delay fault, say)
+        # and ends after it belongs to the log that was cleared, not to the fresh one.
+        self.generation = 0
 
-    def record(self, **entry) -> None:
+    def record(self, *, generation: int | None = None, **entry) -> None:
         entry["time"] = self._now().isoformat()
         with self._lock:
-            self._entries.append(entry)
+            if generation is None or generation == self.generation:
+                self._entries.append(entry)
 
     def entries(
         self,
@@ -373,6 +377,7 @@ class RequestLog:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self.generation += 1
 
 
 def _path_matches(actual: str, wanted: str) -> bool:
@@ -409,6 +414,7 @@ class Gateway:
         match = API_PATH.match(path)
         realm = match["realm"] if match else None
         started = time.perf_counter()
+        generation = self.runtime.requests.generation
         try:
             await self._guarded(
                 lambda *args: self._serve(*args, realm),
@@ -420,6 +426,7 @@ class Gateway:
             )
         finally:
             self.runtime.requests.record(
+                generation=generation,
                 method=scope["method"],
                 path=path,
                 query=scope.get("query_string", b"").decode("latin-1"),

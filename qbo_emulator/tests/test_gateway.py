@@ -2,10 +2,12 @@
 
 import re
 import time
+from datetime import UTC, datetime
 
 import pytest
 
-from qbo_emulator.config import Config
+from qbo_emulator.config import Config, Options
+from qbo_emulator.gateway import RequestLog
 from qbo_emulator.tests._fixtures_edge import edge_client
 
 TID = re.compile(r"^1-[0-9a-f]{8}-[0-9a-f]{24}$")
@@ -248,3 +250,12 @@ def test_payments_over_http_and_by_the_qbo_user_at_once_keep_balances_consistent
         for customer in company.list("Customer"):
             assert customer["Balance"] == owed.get(customer["Id"], 0)
     assert 200 in statuses and statuses <= {200, 400}  # 400: the QBO user paid it off first
+
+
+def test_a_request_that_began_before_the_log_was_cleared_is_not_logged_after_it():
+    log = RequestLog(lambda: datetime.now(UTC), Options())
+    began = log.generation
+    log.clear()  # a test's reset while the request was held
+    log.record(generation=began, method="POST", path="/v3/company/1/payment", status=200)
+    log.record(generation=log.generation, method="GET", path="/v3/company/1/query", status=200)
+    assert [entry["method"] for entry in log.entries()] == ["GET"]
