@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from billbridge.clients.models import Client
 from billbridge.clients.names import display_name_problems
@@ -592,6 +593,11 @@ def _creditable(invoice: Invoice) -> None:
 def _credit_lines(invoice: Invoice, data: CreditInput) -> list[LineInput]:
     lines = list(invoice.lines.all())
     if data.write_off or data.amount is not None:
+        if data.line_ids:
+            raise InvalidInput(
+                "Credit chosen lines or an amount, not both.",
+                {"line_ids": ["Leave these out to credit an amount or write one off."]},
+            )
         amount = data.amount
         if data.write_off and amount is None:
             amount = credits.balance_of(invoice).creditable
@@ -659,6 +665,12 @@ def _refuse_closed_date(practice: Practice, day: datetime.date) -> None:
         )
 
 
+def default_credit_date(invoice: Invoice) -> datetime.date:
+    """The date of a credit of `invoice` left undated: today, never before the invoice, and
+    past any closed period."""
+    return periods.first_open_day(invoice.practice, max(timezone.localdate(), invoice.issue_date))
+
+
 @transaction.atomic
 def create_credit_note(membership: Membership, data: CreditInput) -> Invoice:
     """A draft credit note (or write-off) against a finalized or closed invoice, for the same
@@ -670,7 +682,7 @@ def create_credit_note(membership: Membership, data: CreditInput) -> Invoice:
     _refuse_nul(reason)
     if not reason:
         raise InvalidInput("Say why the invoice is credited.", {"reason": ["A reason is needed."]})
-    day = data.issue_date or periods.first_open_day(invoice.practice, datetime.date.today())
+    day = data.issue_date or default_credit_date(invoice)
     _refuse_closed_date(invoice.practice, day)
     if day < invoice.issue_date:
         raise InvalidInput(
@@ -746,7 +758,7 @@ def corrected_copy(membership: Membership, invoice_id: int) -> Invoice:
     invoice = _locked(membership, invoice_id)
     require(membership, Permission.PROCESS_TIME)
     _creditable(invoice)
-    day = periods.first_open_day(invoice.practice, datetime.date.today())
+    day = periods.first_open_day(invoice.practice, timezone.localdate())
     terms = (invoice.due_date - invoice.issue_date) if invoice.due_date else None
     copy = create_draft(
         membership,

@@ -29,9 +29,9 @@ from billbridge.practice.models import Membership, Permission
 from billbridge.practice.permissions import require
 from billbridge.quickbooks import attachments, payloads, tasks
 from billbridge.quickbooks.client import QboError, QboFault, quote
-from billbridge.quickbooks.company import Company, book_close_date_of
+from billbridge.quickbooks.company import book_close_date_of
 from billbridge.quickbooks.connection import NOT_CONNECTED, client_for, company_of, connection_for
-from billbridge.quickbooks.export.chunk import UNSETTLED
+from billbridge.quickbooks.export.chunk import on_their_way
 from billbridge.quickbooks.export.rows import closed_period_refusal, export_first, noun_of
 from billbridge.quickbooks.faults import describe
 from billbridge.quickbooks.leases import Heartbeat, lease_length
@@ -152,11 +152,7 @@ def _queue_exports(
         )
     }
     # Credited invoices already on their way to QBO: their credit notes wait for them.
-    on_the_way = set(
-        InvoiceExport.objects.filter(invoice_id__in=credited_ids, state__in=UNSETTLED)
-        .exclude(state=ExportState.NEEDS_REVIEW)
-        .values_list("invoice_id", flat=True)
-    )
+    on_the_way = set(on_their_way(credited_ids).values_list("invoice_id", flat=True))
     closed = periods.closed_through(connection.practice)
     refused, new_rows = {}, []
     # Invoices first: a credit note may go with its invoice, queued in this same request.
@@ -695,7 +691,7 @@ class QuickBooksOnline:
         connection = connection_for(practice)
         if connection is None or not connection.company:
             return None
-        return Company.from_json(connection.company).book_close_date
+        return company_of(connection).book_close_date
 
 
 def _ready_in_qbo(invoice: Invoice) -> BooksChange:

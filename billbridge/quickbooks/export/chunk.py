@@ -36,6 +36,14 @@ UNSETTLED = (
 )
 
 
+def on_their_way(invoice_ids):
+    """The export rows of these invoices that will yet reach QBO by themselves (queued, being
+    sent, or being looked up; not those waiting for a person's review)."""
+    return InvoiceExport.objects.filter(invoice_id__in=invoice_ids, state__in=UNSETTLED).exclude(
+        state=ExportState.NEEDS_REVIEW
+    )
+
+
 @dataclass
 class Chunk:
     connection: QboConnection
@@ -111,8 +119,7 @@ class Chunk:
         if not waiting_for:
             return fresh
         due_at = dict(
-            InvoiceExport.objects.filter(invoice_id__in=waiting_for, state__in=UNSETTLED)
-            .exclude(state=ExportState.NEEDS_REVIEW)
+            on_their_way(waiting_for)
             .values("invoice_id")
             .annotate(due=Min("next_attempt_at"))
             .values_list("invoice_id", "due")

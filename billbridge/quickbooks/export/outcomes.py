@@ -17,7 +17,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from billbridge.core.money import to_money
 from billbridge.quickbooks import attachments, credit_application, payloads
 from billbridge.quickbooks.client import QboFault
 from billbridge.quickbooks.company import Company
@@ -44,14 +43,6 @@ LINK_FIELDS = [
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = 300.0
 REPLACE_ADVICE = "Create a new QBO invoice from this one, or leave it out of QuickBooks."
-
-
-def open_amount(answer: dict, qbo: QboInvoice):
-    """What QBO has left open: an invoice's Balance, a credit memo's unspent credit (which QBO
-    answers as Balance and as RemainingCredit alike; either may be the one it sends)."""
-    if "Balance" not in answer and "RemainingCredit" in answer:
-        return to_money(str(answer["RemainingCredit"]))
-    return qbo.balance
 
 
 def backoff(attempts: int) -> float:
@@ -109,7 +100,7 @@ class Outcomes:
             exported_total=invoice.total,
             qbo_total=qbo.total,
             qbo_tax=qbo.tax,
-            qbo_balance=open_amount(answer, qbo),
+            qbo_balance=qbo.balance,  # a credit memo's: its credit not yet spent
             qbo_customer_id=qbo.customer_id,
         )
         row.warning = " ".join(warnings)[:1000]

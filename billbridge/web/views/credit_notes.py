@@ -8,12 +8,9 @@ than remains, a date in a closed period, a member who may not) is shown on the f
 words, with what was typed kept. A new credit note is a draft, shown on its own page to be
 finalized."""
 
-import datetime
-
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from billbridge.core.errors import InvalidInput, ServiceError, TransitionRefused
@@ -42,12 +39,6 @@ def _why_not_creditable(membership: Membership, invoice: Invoice) -> ServiceErro
     except ServiceError as exc:
         return exc
     return None
-
-
-def default_date(invoice: Invoice) -> datetime.date:
-    """What the service dates a credit left undated: today, or the first open day after a
-    closed period; never before the invoice it credits."""
-    return periods.first_open_day(invoice.practice, max(timezone.localdate(), invoice.issue_date))
 
 
 def _credit(request, pk: int, *, write_off: bool):
@@ -85,7 +76,9 @@ def _credit(request, pk: int, *, write_off: bool):
             status = 400
     else:
         initial = {"amount": balance.creditable} if write_off else {}
-        form = form_class(invoice, initial={**initial, "issue_date": default_date(invoice)})
+        form = form_class(
+            invoice, initial={**initial, "issue_date": services.default_credit_date(invoice)}
+        )
     context = {
         "invoice": invoice,
         "form": form,

@@ -73,11 +73,14 @@ def allowed_transitions(membership: Membership, invoice: Invoice) -> set[str]:
             if owner and not held and invoice.status == InvoiceStatus.FINALIZED
             else set()
         )
-    return {
-        InvoiceStatus.DRAFT: {"edit", "finalize", "delete"},
-        InvoiceStatus.FINALIZED: {"close"} | ({"revert"} if owner else set()),
-        InvoiceStatus.CLOSED: {"reopen", "revert"} if owner else set(),
-    }[invoice.status]
+    if invoice.is_draft:
+        return {"edit", "finalize", "delete"}
+    # A credited invoice is corrected by another credit note, never by a revert (the service
+    # refuses it): the button is not offered.
+    revert = {"revert"} if owner and not invoice.credit_notes.exists() else set()
+    if invoice.status == InvoiceStatus.FINALIZED:
+        return {"close"} | revert
+    return ({"reopen"} | revert) if owner else set()
 
 
 def _who(membership: Membership) -> str:
