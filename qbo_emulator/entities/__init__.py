@@ -7,6 +7,8 @@ _REGISTRY: dict[str, EntityType] = {}
 _BY_SEGMENT: dict[str, EntityType] = {}
 _LOADED: list[bool] = []  # set once every entity module has been imported
 
+# Modules of this package that hold what entity modules share rather than entities.
+SHARED_MODULES = frozenset({"base", "spec"})
 OPERATION_NAMES = {"create": "Create", "read": "Read", "update": "Update", "delete": "Delete",
                    "void": "Void", "query": "Query"}  # fmt: skip
 
@@ -37,17 +39,14 @@ def entity_names() -> list[str]:
 def _load() -> None:
     # Importing the modules registers their types; done lazily to avoid import cycles. A module
     # imported earlier on its own (e.g. invoice by the data API) has registered only itself.
+    # Every module of this package is an entity module but the shared ones: a new entity is a
+    # new file.
     if _LOADED:
         return
-    from qbo_emulator.entities import (  # noqa: F401
-        attachable,
-        credit_memo,
-        invoice,
-        lists,
-        names,
-        payment,
-        settings,
-        taxes,
-    )
+    import importlib
+    import pkgutil
 
+    for module in pkgutil.iter_modules(__path__):
+        if module.name not in SHARED_MODULES:
+            importlib.import_module(f"{__name__}.{module.name}")
     _LOADED.append(True)

@@ -1,4 +1,5 @@
-"""Item, Account, Term and PaymentMethod: name lists identified by a unique Name."""
+"""Item, Account, Term and PaymentMethod: name lists identified by a unique Name. Term and
+PaymentMethod are declared (entities/spec.py); Item and Account keep rules of their own."""
 
 from decimal import Decimal
 
@@ -6,6 +7,7 @@ from qbo_emulator import faults
 from qbo_emulator.entities import register
 from qbo_emulator.entities.base import EntityType, boolean, money, reference, required_name
 from qbo_emulator.entities.names import name_key
+from qbo_emulator.entities.spec import NAME_LIST_OPERATIONS, DeclaredType, Spec
 
 ACCOUNT_CLASSIFICATION = {
     "Bank": "Asset", "Other Current Asset": "Asset", "Fixed Asset": "Asset",
@@ -94,40 +96,25 @@ class AccountType(NamedList):
         return record
 
 
-class TermType(NamedList):
-    name = "Term"
-    holder = "term"
-    max_name = 31
-    queryable = NamedList.queryable | {"DueDays", "Type"}
-
-    def build(self, company, body, existing, options):
-        record = super().build(company, body, existing, options)
-        record["Type"] = body.get("Type", "STANDARD")
-        if record["Type"] not in ("STANDARD", "DATE_DRIVEN"):
-            raise faults.invalid_value("Type", "Term Type must be STANDARD or DATE_DRIVEN")
-        if record["Type"] == "STANDARD":
-            due_days = body.get("DueDays", 0)
-            if not isinstance(due_days, int) or isinstance(due_days, bool) or due_days < 0:
-                raise faults.invalid_value("DueDays", "DueDays must be a whole number of days")
-            record["DueDays"] = due_days
-        return record
+def _term_days(company, record: dict, body: dict, existing: dict | None) -> None:
+    if record["Type"] != "STANDARD":
+        return
+    due_days = body.get("DueDays", 0)
+    if not isinstance(due_days, int) or isinstance(due_days, bool) or due_days < 0:
+        raise faults.invalid_value("DueDays", "DueDays must be a whole number of days")
+    record["DueDays"] = due_days
 
 
-class PaymentMethodType(NamedList):
-    name = "PaymentMethod"
-    holder = "payment method"
-    max_name = 31
-    queryable = NamedList.queryable | {"Type"}
-
-    def build(self, company, body, existing, options):
-        record = super().build(company, body, existing, options)
-        record["Type"] = body.get("Type", "NON_CREDIT_CARD")
-        if record["Type"] not in ("CREDIT_CARD", "NON_CREDIT_CARD"):
-            raise faults.invalid_value("Type", "Type must be CREDIT_CARD or NON_CREDIT_CARD")
-        return record
+TERM = Spec(name="Term", kind="name_list", operations=NAME_LIST_OPERATIONS, max_name=31,
+            holder="term", choices={"Type": ("STANDARD", "DATE_DRIVEN")},
+            queryable=frozenset({"DueDays", "Type"}), finish=_term_days)  # fmt: skip
+PAYMENT_METHOD = Spec(name="PaymentMethod", kind="name_list", operations=NAME_LIST_OPERATIONS,
+                      max_name=31, holder="payment method",
+                      choices={"Type": ("NON_CREDIT_CARD", "CREDIT_CARD")},
+                      queryable=frozenset({"Type"}))  # fmt: skip
 
 
 register(ItemType())
 register(AccountType())
-register(TermType())
-register(PaymentMethodType())
+register(DeclaredType(TERM))
+register(DeclaredType(PAYMENT_METHOD))
