@@ -12,6 +12,7 @@ meanwhile, in QBO or by another of our workers) is matched, an inactive one is m
 again; only when there is none is it a vendor's or an employee's name.
 """
 
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -111,10 +112,7 @@ class CustomerStep:
                 )
 
     def _name_taken(self, client: Client, fault: QboFault) -> None:
-        found = self.client.query(
-            "select * from Customer where Active in (true, false) "
-            f"and DisplayName = {quote(client.name)}"
-        )
+        found = customers_called(self.client, client.name, include_inactive=True)
         active = [c for c in found if c.get("Active", True)]
         if active:
             self._remember(client, active[0], CustomerLink.How.MATCHED)
@@ -193,14 +191,47 @@ def take_creations(realm_id: str, clients: list[Client], owner: str, lease: time
         )
 
 
+def _literal_safe(character: str) -> bool:
+    """Whether QBO's query parser takes this character inside a string literal: printable
+    ASCII, letters, marks and digits. It answers 4000 "Lexical error" for the rest, curly quotes
+    and dashes among them, though it accepts them in the names themselves (quickbooks-ruby#309,
+    QuickBooks-V3-PHP-SDK#397)."""
+    return " " <= character <= "~" or unicodedata.category(character)[0] in "LMN"
+
+
+def _name_condition(name: str) -> str:
+    """`DisplayName = '…'`, or for a name QBO cannot quote, a LIKE with `%` standing for each
+    character it refuses; the caller keeps only the exact matches."""
+    if all(_literal_safe(character) for character in name):
+        return f"DisplayName = {quote(name)}"
+    pattern = "".join(c if _literal_safe(c) else "%" for c in name)
+    while "%%" in pattern:
+        pattern = pattern.replace("%%", "%")
+    return f"DisplayName LIKE {quote(pattern)}"
+
+
+def customers_called(qbo: QboClient, name: str, *, include_inactive: bool = False) -> list[dict]:
+    """The QBO customers whose display name is `name` (QBO compares names without regard to
+    case), active ones only unless `include_inactive`."""
+    active = "Active in (true, false) and " if include_inactive else ""
+    found = qbo.query(f"select * from Customer where {active}{_name_condition(name)}")
+    return [c for c in found if c["DisplayName"].casefold() == name.casefold()]
+
+
 def customers_named(qbo: QboClient, names: list[str]) -> dict[str, dict]:
     """The active QBO customers with these display names, by casefolded name: one query per 30
-    names (QBO compares names without regard to case)."""
+    names QBO can quote (QBO compares names without regard to case), and one for each name it
+    cannot."""
     found = {}
-    for start in range(0, len(names), 30):
-        listed = ", ".join(quote(name) for name in names[start : start + 30])
+    plain = [name for name in names if all(_literal_safe(c) for c in name)]
+    for start in range(0, len(plain), 30):
+        listed = ", ".join(quote(name) for name in plain[start : start + 30])
         for customer in qbo.query(
             f"select * from Customer where DisplayName in ({listed}) maxresults 1000"
         ):
             found[customer["DisplayName"].casefold()] = customer
+    for name in names:
+        if name not in plain:
+            for customer in customers_called(qbo, name):
+                found[customer["DisplayName"].casefold()] = customer
     return found

@@ -28,9 +28,10 @@ from billbridge.invoicing.models import Invoice, InvoiceStatus
 from billbridge.practice.models import Membership, Permission
 from billbridge.practice.permissions import require
 from billbridge.quickbooks import attachments, payloads, tasks
-from billbridge.quickbooks.client import QboError, QboFault, quote
+from billbridge.quickbooks.client import QboError, QboFault
 from billbridge.quickbooks.company import book_close_date_of
 from billbridge.quickbooks.connection import NOT_CONNECTED, client_for, company_of, connection_for
+from billbridge.quickbooks.customers import customers_called
 from billbridge.quickbooks.export.chunk import on_their_way
 from billbridge.quickbooks.export.rows import closed_period_refusal, export_first, noun_of
 from billbridge.quickbooks.faults import describe
@@ -523,7 +524,7 @@ def link_customer_by_hand(
             if wanted.isdigit():
                 found = [qbo.read("Customer", wanted)]
             else:
-                found = qbo.query(f"select * from Customer where DisplayName = {quote(wanted)}")
+                found = customers_called(qbo, wanted)
     except ReconnectRequired as exc:
         raise TransitionRefused(exc.message) from exc
     except QboFault as exc:

@@ -8,7 +8,15 @@ from billbridge.core.errors import InvalidInput, PermissionRefused
 
 
 @pytest.mark.parametrize(
-    "name", ["Acme Widgets", "Baker & Sons LLP", "O'Brien (Tax) #2", "Café Zoë", "A.B.C.; Co+"]
+    "name",
+    [
+        "Acme Widgets",
+        "Baker & Sons LLP",
+        "O'Brien (Tax) #2",
+        "Café Zoë",
+        "A.B.C.; Co+",
+        "O\u2019Brien \u2013 \u201cTax\u201d",
+    ],
 )
 def test_names_quickbooks_accepts(name):
     assert display_name_problems(name) == []

@@ -79,6 +79,28 @@ def test_an_existing_customer_is_matched_by_name_not_duplicated(setup):
     assert (link.qbo_customer_id, link.how) == (existing["Id"], CustomerLink.How.MATCHED)
 
 
+def test_names_qbo_cannot_quote_in_a_query_are_matched_and_created(setup):
+    """QBO takes curly quotes and dashes in a customer's name but answers 4000 "Lexical error"
+    when a query's literal holds one (quickbooks-ruby#309, QuickBooks-V3-PHP-SDK#397): such a
+    name is looked up on its own, with a LIKE, and must not fail its 29 neighbours' look-up."""
+    known = setup.company.create("Customer", {"DisplayName": "O\u2019Brien \u2013 Tax"})
+    setup.company.create("Customer", {"DisplayName": "O\u2019Brien \u2013 Taxes"})
+    matched = setup.invoice("O\u2019Brien \u2013 Tax")
+    created = setup.invoice("\u201cNew\u201d Partners")
+    plain = setup.invoice("Amy's Bird Sanctuary")
+    setup.export(matched, created, plain)
+    assert {row_of(i).state for i in (matched, created, plain)} == {ExportState.EXPORTED}
+    link = CustomerLink.objects.get(client=matched.client)
+    assert (link.qbo_customer_id, link.how) == (known["Id"], CustomerLink.How.MATCHED)
+    named = [c for c in setup.company.list("Customer") if c["DisplayName"] == created.client.name]
+    assert len(named) == 1
+    assert CustomerLink.objects.get(client=created.client).how == CustomerLink.How.CREATED
+    # By hand, the exact name is found among the LIKE's wider answers.
+    other = testing.make_client(setup.practice, "Another O'Brien")
+    by_hand = services.link_customer_by_hand(setup.member, other.pk, "o\u2019brien \u2013 tax")
+    assert by_hand.qbo_customer_id == known["Id"]
+
+
 def test_exporting_again_without_a_change_is_refused(setup):
     invoice = setup.invoice()
     setup.export(invoice)

@@ -50,7 +50,8 @@ def test_a_name_quickbooks_refuses_is_explained_next_to_the_name(alice, practice
     errors = response.context["form"].errors["name"]
     assert errors == [
         "QuickBooks does not accept these characters in a customer name: ':'. "
-        "Use letters, digits, spaces and , . ? @ & ! # ' ~ * _ - ; + ( )."
+        "Use letters, digits, spaces and , . ? @ & ! # ' ~ * _ - ; + ( ) \u2018 \u2019 \u201c "
+        "\u201d \u2013 \u2014."
     ]
     assert 'id="id_name_error"' in response.content.decode()
     assert not Client.objects.exists()
