@@ -14,8 +14,9 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from qbo_emulator import attachments, faults, invoice_pdf, jsonbody
-from qbo_emulator.batch import run_batch
+from qbo_emulator.batch import BATCH_REQUEST_ID_MAX, REQUEST_ID_MAX, run_batch
 from qbo_emulator.cdc import run_cdc
+from qbo_emulator.entities.currency import exchange_rate_on, set_exchange_rate
 from qbo_emulator.entities.invoice import payment_link
 from qbo_emulator.faults import QboFault, format_time
 from qbo_emulator.store import Company, Emulator
@@ -92,8 +93,16 @@ class DataApi:
         company = None
         try:
             company = self.company(request)
+            entity = request.path_params.get("entity")
+            if entity is not None and not _routed_segment(entity):
+                raise faults.not_found_url(request.url.path, base_url(request) + request.url.path)
             request_id = request.query_params.get("requestid")
-            if request.method != "POST" or not request_id or not self.emulator.honour_request_id:
+            if request.method != "POST" or not request_id:
+                return self.answer(company, request, raw, action)
+            limit = BATCH_REQUEST_ID_MAX if action == self.batch else REQUEST_ID_MAX
+            if len(request_id) > limit:
+                raise faults.request_id_too_long(request_id, limit)
+            if not self.emulator.honour_request_id:
                 return self.answer(company, request, raw, action)
             return self.replayed(company, request, raw, request_id, action)
         except QboFault as fault:
@@ -102,14 +111,11 @@ class DataApi:
 
     def replayed(self, company: Company, request: Request, raw: bytes, request_id: str, action):
         """QBO answers a repeated requestid with the first response and does not act again.
-        Keyed by (method, path, requestid) per company; the body is NOT compared: a reused id
-        with a different body also gets the first response (UNCONFIRMED choice, COVERAGE.md).
-        Only successful responses are remembered, so a request that failed can be retried."""
-        if len(request_id) > 50:
-            raise faults.business(
-                "You cannot enter more than 50 characters in the request_id field", "requestid"
-            )
-        key = (request.method, request.url.path, request_id)
+        The id is "unique for all requests for a given company" (Intuit's 2015 RequestID post,
+        blogs.intuit.com/2015/04/06/15346): the same id on another path, or with another body,
+        also gets the first response. Only successful responses are remembered, so a request
+        that failed can be retried (UNCONFIRMED)."""
+        key = request_id
         now = self.emulator.clock.now()
         retention = timedelta(seconds=self.emulator.request_id_retention_seconds)
         # The whole check-act-remember runs as one operation, so two concurrent requests with the
@@ -197,8 +203,9 @@ class DataApi:
             return {name: company.void(entity, body)}
         if operation not in ("", "update", "create"):
             raise faults.unsupported_operation(operation, name)
-        if body.get("Id") not in (None, ""):
-            sparse = body.get("sparse") in (True, "true")
+        received = _kind(entity).receive(body)  # Id and sparse sit in a wrapped template
+        if received.get("Id") not in (None, ""):
+            sparse = received.get("sparse") in (True, "true")
             return {name: company.update(entity, body, sparse=sparse, options=options)}
         return {name: company.create(entity, body, options=options)}
 
@@ -209,6 +216,16 @@ class DataApi:
             request.path_params["entity_id"], request.query_params.get("sendTo")
         )
         return {"Invoice": invoice}
+
+    def exchange_rate(self, company: Company, request: Request, raw: bytes) -> dict:
+        """GET /exchangerate?sourcecurrencycode=X[&asofdate=D] reads the rate of a currency on a
+        day, POST /exchangerate sets it (Intuit's ExchangeRate reference: rates are named by
+        currency and date, not by Id)."""
+        if request.method == "GET":
+            params = request.query_params
+            source, as_of = params.get("sourcecurrencycode"), params.get("asofdate")
+            return {"ExchangeRate": exchange_rate_on(company, source, as_of)}
+        return {"ExchangeRate": set_exchange_rate(company, parse_json(raw))}
 
     def tax_service(self, company: Company, request: Request, raw: bytes) -> dict:
         return company.create_tax_code(parse_json(raw))
@@ -235,7 +252,7 @@ class DataApi:
 
     def batch(self, company: Company, request: Request, raw: bytes) -> dict:
         body = parse_json(raw)
-        return run_batch(company, body)
+        return run_batch(company, body, request.query_params.get("requestid"))
 
     def cdc(self, company: Company, request: Request, raw: bytes) -> dict:
         return run_cdc(
@@ -245,7 +262,7 @@ class DataApi:
         )
 
     def not_found(self, company: Company, request: Request, raw: bytes) -> dict:
-        raise faults.not_found_url(request.url.path)
+        raise faults.not_found_url(request.url.path, base_url(request) + request.url.path)
 
 
 def base_url(request: Request) -> str:
@@ -260,10 +277,23 @@ def _includes(request: Request) -> set[str]:
     }
 
 
-def _kind_name(entity: str) -> str:
+def _routed_segment(segment: str) -> bool:
+    """QBO routes an entity by its lower-case name only: /Employee/0 is no resource there
+    (grue/django-quickbooks-online#12)."""
+    try:
+        return _kind(segment).name.lower() == segment
+    except QboFault:
+        return False
+
+
+def _kind(entity: str):
     from qbo_emulator.entities import entity_type
 
-    return entity_type(entity, "read", internal=True).name
+    return entity_type(entity, "read", internal=True)
+
+
+def _kind_name(entity: str) -> str:
+    return _kind(entity).name
 
 
 def data_routes(emulator: Emulator) -> list[BaseRoute]:
@@ -285,6 +315,7 @@ def data_routes(emulator: Emulator) -> list[BaseRoute]:
         route("/preferences", api.write_preferences, ["POST"]),
         route("/companyinfo/{entity_id}", api.read_company_info, ["GET"]),
         route("/taxservice/taxcode", api.tax_service, ["POST"]),
+        route("/exchangerate", api.exchange_rate, ["GET", "POST"]),
         route("/upload", api.upload, ["POST"]),
         route("/download/{entity_id}", api.download, ["GET"]),
         route("/{entity}/{entity_id}/send", api.send, ["POST"]),

@@ -123,11 +123,13 @@ def string_length(element: str, maximum: int, supplied: int) -> QboFault:
     )
 
 
-def invalid_character(element: str, character: str) -> QboFault:
+def invalid_character(element: str, value: str) -> QboFault:
+    """A name QBO refuses for a character in it; the Detail quotes the value as sent (2040 for
+    "Rob:Barnett:Company", StackOverflow mirror example-a.com/answer/24529982)."""
     return validation(
         "2040",
-        "Invalid Character",
-        f"The character {character!r} is not allowed in {element}",
+        "Invalid String. The String may contain unsupported or illegal chars",
+        f"Element contains invalid characters. {value}",
         element,
     )
 
@@ -215,9 +217,30 @@ def unknown_realm(realm_id: str) -> QboFault:
     )
 
 
-def not_found_url(path: str) -> QboFault:
+def not_found_url(path: str, url: str | None = None) -> QboFault:
+    """No resource at `path` (`url` in full). QBO's router answers a SystemFault 10000 naming
+    both (grue/django-quickbooks-online#12, for /Employee/0); a code of 10000 or more is a
+    server-side error to client libraries, never an authorisation failure (python-quickbooks
+    maps codes 1-499 to AuthorizationException). The HTTP status, 404, is [I-ERR]'s "URL
+    doesn't exist" (UNCONFIRMED for this body)."""
     return QboFault(
         404,
-        "ValidationFault",
-        [FaultError("404", "Unsupported resource", f"No API resource at {path}")],
+        "SystemFault",
+        [
+            FaultError(
+                "10000",
+                "An application error has occurred while processing your request",
+                f"System Failure Error: Could not find resource for relative : {path} "
+                f"of full path: {url or path}",
+            )
+        ],
+    )
+
+
+def request_id_too_long(request_id: str, maximum: int) -> QboFault:
+    """The 6000 QBO gives a requestid over its limit (QuickBooks-V3-Java-SDK#180, which shows
+    the 50-character wording; the same wording for other limits is UNCONFIRMED)."""
+    return business(
+        f"You cannot enter more than {maximum} characters in the request_id field. "
+        f"You tried entering {request_id}, which is {len(request_id)} characters."
     )

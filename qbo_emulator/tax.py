@@ -75,7 +75,7 @@ def apply_tax(company, invoice: dict, lines: list[TaxableLine], customer: dict, 
     base = sum((ln.amount for ln in lines if ln.code == "TAX"), Decimal("0"))
     code, rates = None, _sent_rates(company, sent)
     if ast:
-        code = ast_tax_code(company, _destination_state(company, invoice, customer))
+        code = ast_tax_code(company, _destination_state(company, invoice))
     elif rates is None:
         code = _manual_tax_code(company, sent, customer)
     if code is not None:
@@ -162,15 +162,16 @@ def _tax_lines(rates: list[tuple[dict, Decimal]], base: Decimal, override: Decim
     return lines, total
 
 
-def _destination_state(company, invoice: dict, customer: dict) -> str:
-    """AST taxes where goods go: ship-to, else bill-to, else the company's own address."""
-    candidates = (
-        invoice.get("ShipAddr"),
-        invoice.get("BillAddr"),
-        customer.get("ShipAddr"),
-        customer.get("BillAddr"),
-        company.company_info.get("CompanyAddr"),
-    )
+def _destination_state(company, invoice: dict) -> str:
+    """AST taxes where goods go: "The destination address is the shipping address provided on
+    the sales transaction. If a shipping address is not provided, the company address is
+    considered as the destination address" (Intuit, "Manage sales tax for US locales"): here
+    CompanyAddr, else LegalAddr (AST's source address). The bill-to address never counts, nor
+    does ShipFromAddr ("The ability to customize the source address based on location of a
+    given transaction is not supported"). The invoice's ShipAddr already holds the customer's
+    when the client sent none (SalesFormType.build)."""
+    info = company.company_info
+    candidates = (invoice.get("ShipAddr"), info.get("CompanyAddr"), info.get("LegalAddr"))
     for address in candidates:
         if isinstance(address, dict) and address.get("CountrySubDivisionCode"):
             return str(address["CountrySubDivisionCode"]).upper()

@@ -32,8 +32,9 @@ class EntityType:
 
     def sparse_merge(self, existing: dict, body: dict) -> dict:
         """A sparse update replaces each top-level field it sends (arrays whole) and keeps
-        the rest (QBO.md §2.7)."""
-        return clean({**existing, **body})
+        the rest (QBO.md §2.7). `body` is as the client sent it, for the types to which an
+        empty value means something (a payment's `"Line": []`); here it means "not sent"."""
+        return clean({**existing, **clean(body)})
 
     def unique_keys(self, record: dict) -> list[tuple[str, str]]:
         """(index, key) pairs that must be unique across the company, e.g. display names."""
@@ -57,6 +58,16 @@ class EntityType:
     def txn_date(self, record: dict) -> str | None:
         """The date a closed-books check applies to; None for non-transactions."""
         return None
+
+    def receive(self, body):
+        """The object a write request carries, as the store keeps it: the body itself for most
+        entities (RecurringTransaction wraps its template: {"Invoice": {...}})."""
+        return body
+
+    def present(self, answer: dict) -> dict:
+        """How the API shows a stored object (or the status of its deletion): as stored for
+        most entities."""
+        return answer
 
 
 def clean(body: dict) -> dict:

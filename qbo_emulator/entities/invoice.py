@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from qbo_emulator import faults
-from qbo_emulator.entities import register
+from qbo_emulator.entities import entity_type, register
 from qbo_emulator.entities.base import (
     EntityType,
     cents,
@@ -23,6 +23,7 @@ from qbo_emulator.tax import TaxableLine, apply_tax
 
 DOC_NUMBER_MAX = 21
 ZERO = Decimal("0")
+VOIDED = "Voided"
 LINE_TYPES = ("SalesItemLineDetail", "DescriptionOnly", "DiscountLineDetail", "SubTotalLineDetail")
 # The detail object each line type carries.
 DETAIL_KEYS = {"SalesItemLineDetail": "SalesItemLineDetail",
@@ -77,6 +78,32 @@ def adjust_customer_balance(company, customer_id: str | None, delta: Decimal) ->
         customer["BalanceWithJobs"] = customer["Balance"]
 
 
+def is_voided(record: dict) -> bool:
+    """QBO shows a void only as a transaction zeroed with "Voided" at the head of its memo
+    (Intuit's blog "Voiding Invoice Objects"; the Payment reference: "Voided" is "prepended to
+    existing text"); clients have no other sign, and the emulator goes by the same one. A voided
+    invoice that a full update fills again, with its own memo, is live again."""
+    note = record.get("PrivateNote")
+    return record.get("TotalAmt") == ZERO and isinstance(note, str) and note.startswith(VOIDED)
+
+
+def refuse_second_void(record: dict, noun: str) -> None:
+    """A void of a voided transaction is refused (UNCONFIRMED: QBO's answer was not found;
+    without the refusal a retried void would stack a second "Voided - " on the memo)."""
+    if is_voided(record):
+        raise faults.business(f"This {noun} has already been voided.")
+
+
+def mark_voided(record: dict) -> dict:
+    """The memo QBO writes on a void, and the record as a void returns it to the store (the
+    store stamps Id, SyncToken and MetaData again)."""
+    note = record.get("PrivateNote")
+    record["PrivateNote"] = f"{VOIDED} - {note}" if note else VOIDED
+    for key in ("Id", "SyncToken", "MetaData", "domain", "sparse"):
+        record.pop(key, None)
+    return record
+
+
 def applied_amount(document: dict) -> Decimal:
     """What payments have taken of a sales form: paid on an invoice, spent of a credit memo."""
     return document.get("TotalAmt", ZERO) - document.get("Balance", ZERO)
@@ -96,11 +123,18 @@ class SalesFormType(TransactionType):
     customer_locked = ""
     applied_words = ""  # after "the total would be less than the <amount> ..."
     applied_reason = ""  # after "You can't void this <noun> because ..."
+    # Whether a CustomerRef must be given (a sales receipt may record a sale to no one).
+    customer_required = True
+    # TxnTypes a client links on the form itself (an invoice to the estimate it bills): the
+    # linked type checks those links (`accept_links`) and follows the form (`follow_links`).
+    linkable: tuple[str, ...] = ()
 
     def build(self, company, body, existing, options):
         record = dict(body)
-        customer_ref = reference(company, body, "CustomerRef", "Customer", required=True)
-        customer = company.find("Customer", customer_ref["value"])
+        customer_ref = reference(
+            company, body, "CustomerRef", "Customer", required=self.customer_required
+        )
+        customer = company.find("Customer", customer_ref["value"]) if customer_ref else {}
         record["CustomerRef"] = customer_ref
         record["DocNumber"] = self.doc_number(company, body, existing)
         if record["DocNumber"] is None:
@@ -138,8 +172,11 @@ class SalesFormType(TransactionType):
         record.setdefault("PrintStatus", "NotSet")
         record.setdefault("EmailStatus", "NotSet")
         record.setdefault("ApplyTaxAfterDiscount", False)
-        record.pop("LinkedTxn", None)
-        return kept(existing, record, self.kept_on_update)
+        sent_links = record.pop("LinkedTxn", None)
+        record = kept(existing, record, self.kept_on_update)
+        for name in self.linkable:
+            entity_type(name, "read").accept_links(company, self, record, sent_links)
+        return record
 
     def _terms(self, company, record: dict, body: dict, customer: dict) -> None:
         """Payment terms and due date, for the forms that have them."""
@@ -260,6 +297,11 @@ class SalesFormType(TransactionType):
         adjust_customer_balance(
             company, record["CustomerRef"]["value"], record["Balance"] * self.customer_sign
         )
+        self._follow_links(company, record, previous)
+
+    def _follow_links(self, company, form: dict | None, previous: dict | None) -> None:
+        for name in self.linkable:
+            entity_type(name, "read").follow_links(company, self, form, previous)
 
     def _refuse_if_applied(self, record: dict, verb: str) -> None:
         if applied_amount(record) > 0:
@@ -275,9 +317,11 @@ class SalesFormType(TransactionType):
         adjust_customer_balance(
             company, record["CustomerRef"]["value"], -record["Balance"] * self.customer_sign
         )
+        self._follow_links(company, None, record)
 
     def void(self, company, record):
         """QBO keeps a voided form readable with every amount zeroed and "Voided" in the memo."""
+        refuse_second_void(record, self.noun)
         self._refuse_if_applied(record, "void")
         for line in record["Line"]:
             line["Amount"] = ZERO
@@ -287,11 +331,7 @@ class SalesFormType(TransactionType):
         record["TxnTaxDetail"] = {"TotalTax": ZERO}
         record["TotalAmt"] = record["HomeTotalAmt"] = ZERO
         self._set_open(record, ZERO)
-        note = record.get("PrivateNote")
-        record["PrivateNote"] = f"Voided - {note}" if note else "Voided"
-        for key in ("Id", "SyncToken", "MetaData", "domain", "sparse"):
-            record.pop(key, None)
-        return record
+        return mark_voided(record)
 
 
 class InvoiceType(SalesFormType):
@@ -305,6 +345,7 @@ class InvoiceType(SalesFormType):
     customer_locked = "You can't change the customer on an invoice that has payments applied."
     applied_words = "already paid on it"
     applied_reason = "payments are applied to it"
+    linkable = ("Estimate",)
 
     def _terms(self, company, record, body, customer):
         term = reference(company, body, "SalesTermRef", "Term") or _customer_term(company, customer)

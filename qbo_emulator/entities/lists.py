@@ -5,7 +5,14 @@ from decimal import Decimal
 
 from qbo_emulator import faults
 from qbo_emulator.entities import register
-from qbo_emulator.entities.base import EntityType, boolean, money, reference, required_name
+from qbo_emulator.entities.base import (
+    EntityType,
+    boolean,
+    iso_date,
+    money,
+    reference,
+    required_name,
+)
 from qbo_emulator.entities.names import name_key
 from qbo_emulator.entities.spec import NAME_LIST_OPERATIONS, DeclaredType, Spec
 
@@ -35,7 +42,7 @@ class NamedList(EntityType):
         record = dict(body)
         name = required_name(body, "Name", self.max_name)
         if ":" in name:
-            raise faults.invalid_character("Name", ":")
+            raise faults.invalid_character("Name", name)
         record["Name"] = name
         record["Active"] = boolean(body, "Active", True)
         for field, entity in self.refs.items():
@@ -57,7 +64,7 @@ class ItemType(NamedList):
     refs = {"IncomeAccountRef": "Account", "ExpenseAccountRef": "Account",
             "AssetAccountRef": "Account", "SalesTaxCodeRef": "TaxCode",
             "ParentRef": "Item"}  # fmt: skip
-    queryable = NamedList.queryable | {"Type", "Sku", "UnitPrice", "Taxable"}
+    queryable = NamedList.queryable | {"Type", "Sku", "UnitPrice", "Taxable", "QtyOnHand"}
 
     def build(self, company, body, existing, options):
         record = super().build(company, body, existing, options)
@@ -71,7 +78,38 @@ class ItemType(NamedList):
         record["UnitPrice"] = money(body.get("UnitPrice", 0), "UnitPrice")
         record["Taxable"] = boolean(body, "Taxable", False)
         record["TrackQtyOnHand"] = boolean(body, "TrackQtyOnHand", False)
+        purchase_cost = body.get("PurchaseCost")
+        if purchase_cost not in (None, ""):
+            record["PurchaseCost"] = money(purchase_cost, "PurchaseCost")
+        if item_type == "Inventory":
+            self._stock(record, body)
         return record
+
+    @staticmethod
+    def _stock(record: dict, body: dict) -> None:
+        """An inventory item counts its stock from an opening quantity on a date, valued in an
+        asset account. QBO refuses one that does not track quantity ("When you create an item,
+        if Track quantity on hand is turned off, the item cannot be of type Inventory.",
+        QuickBooks-V3-DotNET-SDK #10) or has no as-of date ("As of date for initial quantity on
+        hand is required", quickbooks-php #104, which also needed AssetAccountRef); Intuit's
+        Item reference marks QtyOnHand required for the Inventory type."""
+        if not record["TrackQtyOnHand"]:
+            raise faults.business(
+                "When you create an item, if Track quantity on hand is turned off, the item "
+                "cannot be of type Inventory.",
+                "TrackQtyOnHand",
+            )
+        if "AssetAccountRef" not in record:
+            raise faults.required("AssetAccountRef")
+        if body.get("QtyOnHand") in (None, ""):
+            raise faults.required("QtyOnHand")
+        record["QtyOnHand"] = money(body["QtyOnHand"], "QtyOnHand")
+        started = iso_date(body, "InvStartDate")
+        if started is None:
+            raise faults.business(
+                "As of date for initial quantity on hand is required", "InvStartDate"
+            )
+        record["InvStartDate"] = started
 
 
 class AccountType(NamedList):

@@ -19,9 +19,15 @@ NAME_PARTS = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
 LENGTHS = {"DisplayName": 500, "Title": 16, "GivenName": 100, "MiddleName": 100,
            "FamilyName": 100, "Suffix": 16, "CompanyName": 100, "PrintOnCheckName": 110,
            "Notes": 2000}  # fmt: skip
-# Punctuation accepted in names besides letters, digits and spaces (Workato's list, QBO.md §3.1,
-# UNCONFIRMED by Intuit). ':' is refused above all: it separates levels in FullyQualifiedName.
-NAME_PUNCTUATION = frozenset(",.?@&!#'~*_-;+()")
+# QBO refuses ':' in names: it separates levels in FullyQualifiedName (2040 for
+# "Rob:Barnett:Company", StackOverflow mirror example-a.com/answer/24529982). Other punctuation
+# goes through, typographic quotes and dashes too: users create names with “ ” and – that QBO's
+# query parser then refuses (QuickBooks-V3-PHP-SDK#395, #397; quickbooks-ruby#309). Workato's
+# list of accepted characters (QBO.md §3.1) is therefore not the whole set.
+NAME_SEPARATOR = ":"
+# Control characters (tab, newline, ...) and lone surrogates are refused too: UNCONFIRMED, no
+# report either way, and a name holding one could not be looked up by a query (query.py).
+REFUSED_CATEGORIES = frozenset({"Cc", "Cs"})
 # Fields that are JSON objects in QBO (addresses, e-mail, phones, web site); invoices copy the
 # addresses and e-mail from their customer, so a bare value here is refused.
 OBJECT_FIELDS = ("BillAddr", "ShipAddr", "OtherAddr", "PrimaryEmailAddr", "PrimaryPhone",
@@ -35,11 +41,8 @@ NAME_QUERYABLE = frozenset(
 
 def check_name_characters(value: str, element: str) -> None:
     for character in value:
-        if character.isalnum() or character == " " or character in NAME_PUNCTUATION:
-            continue
-        if unicodedata.category(character).startswith("L"):
-            continue
-        raise faults.invalid_character(element, character)
+        if character == NAME_SEPARATOR or unicodedata.category(character) in REFUSED_CATEGORIES:
+            raise faults.invalid_character(element, value)
 
 
 def name_key(display_name: str) -> str:

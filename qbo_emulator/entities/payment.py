@@ -18,7 +18,7 @@ from decimal import Decimal
 from qbo_emulator import faults
 from qbo_emulator.entities import entity_type, register
 from qbo_emulator.entities.base import EntityType, cents, iso_date, money, reference, text
-from qbo_emulator.entities.invoice import company_currency_ref
+from qbo_emulator.entities.invoice import company_currency_ref, mark_voided, refuse_second_void
 
 ZERO = Decimal("0")
 NAME_VALUE = "{http://schema.intuit.com/finance/v3}NameValue"
@@ -123,6 +123,17 @@ class PaymentType(EntityType):
         record.setdefault("ProcessPayment", False)
         return record
 
+    def sparse_merge(self, existing, body):
+        """Intuit's Payment reference (copied into python-quickbooks' Payment docstring):
+        "Lines can be updated only ALL or NONE. To remove all lines, send an empty Lines tag",
+        "for full or sparse update". So a sparse `"Line": []` unapplies the whole payment,
+        though an empty value means "not sent" everywhere else. python-quickbooks sends
+        `"Line": []` for a Payment built afresh: its sparse saves unapply, as on QBO."""
+        merged = super().sparse_merge(existing, body)
+        if body.get("Line") == []:
+            merged.pop("Line", None)
+        return merged
+
     def _line(self, company, raw, customer_id: str, previously, free):
         """One payment line: its amount goes to each form it links (one invoice, one credit
         memo, or one of each), within what that form still has open."""
@@ -171,9 +182,8 @@ class PaymentType(EntityType):
         kind, txn_id = key
         document = company.find(kind, txn_id)
         if document is None:
-            if kind == "Invoice":
-                raise faults.invalid_reference("Line.LinkedTxn.TxnId", txn_id)
-            # QBO answers a linked transaction it does not know with 610 (quickbooks-ruby #277).
+            # QBO answers a linked invoice it does not know with 610, not 2500 (quickbooks-ruby
+            # #277: "Object Not Found : Something you're trying to use has been deleted").
             raise faults.object_not_found(kind, txn_id)
         if document["CustomerRef"]["value"] != customer_id:
             noun = entity_type(kind, "read").noun
@@ -215,13 +225,10 @@ class PaymentType(EntityType):
 
     def void(self, company, record):
         """A voided payment stays readable with TotalAmt 0, no applications, "Voided" memo."""
-        note = record.get("PrivateNote")
-        record["PrivateNote"] = f"Voided - {note}" if note else "Voided"
+        refuse_second_void(record, "payment")
         record["TotalAmt"] = record["UnappliedAmt"] = ZERO
         record["Line"] = []
-        for key in ("Id", "SyncToken", "MetaData", "domain", "sparse"):
-            record.pop(key, None)
-        return record
+        return mark_voided(record)
 
 
 def undeposited_funds(company) -> dict | None:

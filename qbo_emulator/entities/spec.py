@@ -28,10 +28,19 @@ from qbo_emulator.entities.base import (
     required_name,
     text,
 )
-from qbo_emulator.entities.invoice import TransactionType, company_currency_ref
+from qbo_emulator.entities.invoice import (
+    DOC_NUMBER_MAX,
+    TransactionType,
+    company_currency_ref,
+    mark_voided,
+    refuse_second_void,
+)
 from qbo_emulator.entities.names import name_key
 
 ZERO = Decimal("0")
+# The accounts whose CurrentBalance moves with the transactions posted to them; the others'
+# balances are not modelled (COVERAGE.md).
+TRACKED_ACCOUNT_TYPES = frozenset({"Bank"})
 META = frozenset({"Id", "MetaData.CreateTime", "MetaData.LastUpdatedTime"})
 NAME_LIST_QUERYABLE = META | {"Name", "Active", "FullyQualifiedName"}
 NAME_LIST_OPERATIONS = frozenset({"create", "read", "update", "query"})
@@ -52,6 +61,10 @@ class Detail:
     counted: bool = True
     # Whether a line of this type needs an Amount at all.
     amount_required: bool = True
+    # Fields of the detail object with a fixed set of values, first = default.
+    choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Rules particular to this kind of line, called last: finish(company, line).
+    finish: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +97,9 @@ class Spec:
     total: str | None = "TotalAmt"
     balance: Balance | None = None
     doc_number: bool = True
+    # Whether QBO numbers the transaction itself when no DocNumber is sent and custom numbers
+    # are off (sales forms, purchase orders); False: the DocNumber sent or none (bills).
+    numbered: bool = True
     queryable: frozenset = frozenset()
     # Name lists: the length of Name, and the words of the duplicate-name refusal.
     max_name: int = 100
@@ -95,6 +111,12 @@ class Spec:
     # Entity-specific rules, called last: finish(company, record, body, existing).
     finish: Callable | None = None
     cdc: bool = True
+    # Lines that settle other transactions (a deposit's payments): linked_line(company, line)
+    # checks one whose Amount and LinkedTxn are read; None: LinkedTxn is not read on lines.
+    linked_line: Callable | None = None
+    # Money moved in accounts: postings(record) → [(Account Id, amount)], + raising the
+    # account's CurrentBalance; undone when the record changes or goes.
+    postings: Callable | None = None
 
 
 class DeclaredType(TransactionType):
@@ -113,12 +135,14 @@ class DeclaredType(TransactionType):
             else (TRANSACTION_QUERYABLE if spec.kind == "transaction" else META)
         )
         self.queryable = base | spec.queryable | set(spec.refs)
-        self.kept_on_update = spec.kept + (("Balance",) if spec.balance else ())
+        # Balance is not among them: `_open_amount` works it out from the existing record.
+        self.kept_on_update = spec.kept
 
     # -- building a record ------------------------------------------------------------------
     def build(self, company, body, existing, options):
         spec = self.spec
-        record = dict(body)
+        # What the server keeps is never taken from input (a client echoes it from a read).
+        record = {key: value for key, value in body.items() if key not in self.kept_on_update}
         if self.name_list:
             self._name(record, body)
         for key in spec.required:
@@ -166,7 +190,7 @@ class DeclaredType(TransactionType):
     def _name(self, record: dict, body: dict) -> None:
         name = required_name(body, "Name", self.spec.max_name)
         if ":" in name:
-            raise faults.invalid_character("Name", ":")
+            raise faults.invalid_character("Name", name)
         record["Name"] = name
         record["FullyQualifiedName"] = name
         record["Active"] = boolean(body, "Active", True)
@@ -200,7 +224,11 @@ class DeclaredType(TransactionType):
 
     def _transaction(self, company, record: dict, body: dict, existing: dict | None) -> None:
         if self.spec.doc_number:
-            number = self.doc_number(company, body, existing)
+            number = (
+                self.doc_number(company, body, existing)
+                if self.spec.numbered
+                else text(body, "DocNumber", DOC_NUMBER_MAX)
+            )
             if number is None:
                 record.pop("DocNumber", None)
             else:
@@ -220,6 +248,9 @@ class DeclaredType(TransactionType):
         for number, raw in enumerate(sent, start=1):
             if not isinstance(raw, dict):
                 raise faults.invalid_value("Line", "Each Line must be an object")
+            if raw.get("LinkedTxn") and self.spec.linked_line:
+                lines.append(self._linked_line(company, raw, number))
+                continue
             detail_type = raw.get("DetailType") or next(
                 (t for t in self.spec.lines if (self.spec.lines[t].key or t) in raw), None
             )
@@ -234,7 +265,7 @@ class DeclaredType(TransactionType):
     @staticmethod
     def _line(company, raw: dict, detail_type: str, rules: Detail, number: int) -> dict:
         key = rules.key or detail_type
-        line = {**raw, "Id": str(number), "LineNum": number, "DetailType": detail_type}
+        line = {**clean(raw), "Id": str(number), "LineNum": number, "DetailType": detail_type}
         description = text(raw, "Description", 4000, "Line.Description")
         if description is not None:
             line["Description"] = description
@@ -242,7 +273,9 @@ class DeclaredType(TransactionType):
             line["Amount"] = cents(money(raw["Amount"], "Line.Amount"))
         elif rules.amount_required:
             raise faults.required("Line.Amount")
-        detail = dict(mapping(raw.get(key), "Line." + key))
+        detail = clean(mapping(raw.get(key), "Line." + key))
+        for name, allowed in rules.choices.items():
+            detail[name] = DeclaredType._choice(detail, name, allowed)
         for name in rules.money:
             if detail.get(name) not in (None, ""):
                 detail[name] = money(detail[name], f"Line.{key}.{name}")
@@ -256,13 +289,32 @@ class DeclaredType(TransactionType):
             else:
                 detail.pop(name, None)
         line[key] = detail
+        if rules.finish:
+            rules.finish(company, line)
+        return line
+
+    def _linked_line(self, company, raw: dict, number: int) -> dict:
+        """A line that settles other transactions: its Amount and the LinkedTxn it names (no
+        DetailType), which the spec's `linked_line` rule checks."""
+        links = raw["LinkedTxn"]
+        if not isinstance(links, list) or not all(isinstance(link, dict) for link in links):
+            raise faults.invalid_value("Line.LinkedTxn", "LinkedTxn must be a list of objects")
+        if raw.get("Amount") in (None, ""):
+            raise faults.required("Line.Amount")
+        line = {"Id": str(number), "LineNum": number,
+                "Amount": cents(money(raw["Amount"], "Line.Amount")),
+                "LinkedTxn": [clean(link) for link in links]}  # fmt: skip
+        description = text(raw, "Description", 4000, "Line.Description")
+        if description is not None:
+            line["Description"] = description
+        self.spec.linked_line(company, line)
         return line
 
     def _total(self, record: dict) -> Decimal:
         counted = (
             line.get("Amount", ZERO)
             for line in record.get("Line", [])
-            if self.spec.lines[line["DetailType"]].counted
+            if "DetailType" not in line or self.spec.lines[line["DetailType"]].counted
         )
         return cents(sum(counted, ZERO))
 
@@ -302,10 +354,27 @@ class DeclaredType(TransactionType):
             if previous is not None:
                 self._move_party(company, previous, -previous.get("Balance", ZERO))
             self._move_party(company, record, record.get("Balance", ZERO))
+        if previous is not None:
+            self._post(company, previous, -1)
+        self._post(company, record, 1)
 
     def after_delete(self, company, record):
         if self.spec.balance:
             self._move_party(company, record, -record.get("Balance", ZERO))
+        self._post(company, record, -1)
+
+    def _post(self, company, record: dict, sign: int) -> None:
+        """Move the CurrentBalance of the tracked accounts the record posts to."""
+        for account_id, amount in self.spec.postings(record) if self.spec.postings else ():
+            account = company.find("Account", account_id)
+            if account is not None and account.get("AccountType") in TRACKED_ACCOUNT_TYPES:
+                account["CurrentBalance"] = account.get("CurrentBalance", ZERO) + amount * sign
+
+    def take(self, company, record: dict, amount: Decimal) -> None:
+        """Another object (a bill payment) takes `amount` of the open amount, and the party's
+        balance moves with it; a negative amount gives it back."""
+        record["Balance"] = record["Balance"] - amount
+        self._move_party(company, record, -amount)
 
     def _move_party(self, company, record: dict, amount: Decimal) -> None:
         rule = self.spec.balance
@@ -330,6 +399,7 @@ class DeclaredType(TransactionType):
         """Voided as QBO keeps voided forms: readable, every amount zero, "Voided" in the memo."""
         if "void" not in self.operations:
             raise faults.unsupported_operation("Void", self.name)
+        refuse_second_void(record, self.name)
         self._refuse_if_applied(record, "void")
         for line in record.get("Line", []):
             line["Amount"] = ZERO
@@ -338,9 +408,7 @@ class DeclaredType(TransactionType):
                 record[key] = ZERO
         if self.spec.balance:
             record["Balance"] = ZERO
-        note = record.get("PrivateNote")
-        record["PrivateNote"] = f"Voided - {note}" if note else "Voided"
-        return clean(record)
+        return mark_voided(clean(record))
 
 
 def simple_list(name: str, holder: str, sub_flag: str, **extra) -> Spec:

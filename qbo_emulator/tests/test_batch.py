@@ -102,25 +102,26 @@ def test_python_quickbooks_batch_request_shape(api):
 
 
 def test_items_cannot_see_what_earlier_items_created(api, sample):
+    fresh = str(max(int(customer["Id"]) for customer in sample.list("Customer")) + 1)
     body = {
         "BatchItemRequest": [
             {"bId": "1", "operation": "create", "Customer": {"DisplayName": "Fresh Co"}},
             {
                 "bId": "2",
                 "operation": "create",
-                "Invoice": {"CustomerRef": {"value": "14"}, "Line": [line("3", 10)]},
+                "Invoice": {"CustomerRef": {"value": fresh}, "Line": [line("3", 10)]},
             },
             {
                 "bId": "3",
                 "operation": "update",
-                "Customer": {"Id": "14", "SyncToken": "0", "sparse": True, "Notes": "x"},
+                "Customer": {"Id": fresh, "SyncToken": "0", "sparse": True, "Notes": "x"},
             },
         ]
     }
     results = {r["bId"]: r for r in api.ok(api.post("batch", body))["BatchItemResponse"]}
-    assert results["1"]["Customer"]["Id"] == "14"
+    assert results["1"]["Customer"]["Id"] == fresh
     assert results["2"]["Fault"]["Error"][0]["code"] == "2500"
     assert results["3"]["Fault"]["Error"][0]["code"] == "610"
     # Once the batch is over the new customer is there for everyone.
-    assert api.create("Invoice", {"CustomerRef": {"value": "14"}, "Line": [line("3", 10)]})
+    assert api.create("Invoice", {"CustomerRef": {"value": fresh}, "Line": [line("3", 10)]})
     assert sample.batch_created is None

@@ -85,9 +85,6 @@ def test_payment_required_fields(api):
     assert (error["code"], error["element"]) == ("2020", "TotalAmt")
     error = fault_of(api.post("payment", {"TotalAmt": 5}))
     assert (error["code"], error["element"]) == ("2020", "CustomerRef")
-    invoice = {"Id": "999", "CustomerRef": {"value": "3"}}
-    error = fault_of(api.post("payment", payment_body(invoice, "5.00")))
-    assert (error["code"], error["element"]) == ("2500", "Line.LinkedTxn.TxnId")
 
 
 def test_unapply_by_full_update_without_the_line(api):

@@ -104,10 +104,10 @@ def test_ast_ignores_sent_codes_and_taxes_by_ship_address(ast_api):
     assert code["Name"] == "NY (automated)"
 
 
-def test_ast_falls_back_to_bill_address_and_honours_override(ast_api):
+def test_ast_honours_a_total_tax_override(ast_api):
     body = invoice_body(
         line(DESIGN, 100, tax="TAX"),
-        BillAddr={"CountrySubDivisionCode": "TX"},
+        ShipAddr={"CountrySubDivisionCode": "TX"},
         TxnTaxDetail={"TotalTax": "3.00"},
     )
     detail = ast_api.create("Invoice", body)["TxnTaxDetail"]
@@ -205,7 +205,7 @@ def test_tax_service_creates_codes_with_new_and_existing_rates(api):
 
 def test_ast_codes_are_reused_and_survive_a_snapshot(emulator):
     company = emulator.create_company(name="AST", seed="sample", automated_sales_tax=True)
-    body = invoice_body(line(DESIGN, 100, tax="TAX"), BillAddr={"CountrySubDivisionCode": "WA"})
+    body = invoice_body(line(DESIGN, 100, tax="TAX"), ShipAddr={"CountrySubDivisionCode": "WA"})
     first = company.create("Invoice", body)["TxnTaxDetail"]["TxnTaxCodeRef"]
     assert company.create("Invoice", body)["TxnTaxDetail"]["TxnTaxCodeRef"] == first
     restored = Emulator.from_dict(emulator.to_dict()).company(company.realm_id)
