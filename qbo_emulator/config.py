@@ -25,6 +25,10 @@ WEBHOOK_FORMATS = ("cloudevents", "legacy")
 INTUIT_RETRY_SCHEDULE = (10.0, 20.0, 30.0, 300.0, 1200.0, 7200.0, 14400.0, 21600.0)
 
 
+THROTTLE_LIMITS = ("requests_per_minute", "requests_per_second", "concurrent_requests",
+                   "batch_requests_per_minute", "company_batch_requests_per_minute")  # fmt: skip
+THROTTLE_BODY_FORMATS = ("xml", "json")
+
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off")
 
@@ -72,10 +76,15 @@ class App:
 class Options:
     """Behaviour switches. Durations are seconds of emulator clock unless named otherwise."""
 
+    # Intuit's published limits (QBO.md §2.12), enforced when `throttle` is on: per company,
+    # or per company and app where Intuit says so (gateway.Throttle).
     throttle: bool = False
     requests_per_minute: int = 500
+    requests_per_second: int = 10
     concurrent_requests: int = 10
     batch_requests_per_minute: int = 40
+    company_batch_requests_per_minute: int = 120
+    throttle_body_format: str = "xml"  # of the 429 the throttles answer: xml or json
     latency_ms: int = 0
     access_token_seconds: int = 3600
     refresh_token_seconds: int = 8726400
@@ -90,7 +99,13 @@ class Options:
     webhook_window_seconds: float = 0.0
     webhook_retry_schedule: list[float] = field(default_factory=lambda: list(INTUIT_RETRY_SCHEDULE))
     webhook_timeout_seconds: float = 5.0
+    # Intuit's samples post CloudEvents as application/json; its migration guide warns they "may
+    # arrive" as application/cloudevents+json (the CloudEvents HTTP binding would call a JSON
+    # array application/cloudevents-batch+json). Any of them, or another value, can be set.
     webhook_cloudevents_content_type: str = "application/json"
+    # Fraction digits of a CloudEvent's `time`: Intuit's announcement shows nine (nanoseconds),
+    # its webinar answers three (milliseconds); 0 sends whole seconds.
+    webhook_cloudevents_time_digits: int = 9
     max_hang_seconds: float = 300.0
     request_log_size: int = 5000
 
@@ -142,13 +157,17 @@ def _coerce(name: str, value, type_name: str):
 
 
 def _check_limits(values: dict) -> None:
-    for name in ("requests_per_minute", "concurrent_requests", "batch_requests_per_minute"):
+    for name in THROTTLE_LIMITS:
         if values[name] < 1:
             raise ConfigError(f"{name} must be at least 1")
+    if values["throttle_body_format"] not in THROTTLE_BODY_FORMATS:
+        raise ConfigError(f"throttle_body_format must be {' or '.join(THROTTLE_BODY_FORMATS)}")
     if values["access_token_seconds"] < 1 or values["authorization_code_seconds"] < 1:
         raise ConfigError("token and code lifetimes must be at least one second")
     if values["webhook_timeout_seconds"] <= 0:
         raise ConfigError("webhook_timeout_seconds must be positive")
+    if values["webhook_cloudevents_time_digits"] > 9:
+        raise ConfigError("webhook_cloudevents_time_digits must be at most 9")
 
 
 def _require_http_url(value, what: str) -> None:

@@ -76,6 +76,10 @@ def gateway_fault(status: int, code: str, name: str, detail: str, fault_type: st
 
 
 def throttle_fault() -> QboFault:
+    """QBO's 429 (python-quickbooks#43, #83; quickbooks-ruby PR #348's fixture). Every report
+    shows it as XML, even to a client that asked for JSON; the throttles send it so by default
+    (option throttle_body_format). No report shows a Retry-After header: Intuit says to wait
+    60 seconds (limits-and-throttles page), so none is sent."""
     return QboFault(
         429,
         "SERVICE",
@@ -293,10 +297,14 @@ class FaultPlan:
 
 
 class Throttle:
-    """Per-company limits of QBO.md §2.12: requests/minute, concurrent requests, batch/minute.
+    """The limits of Intuit's "API call limits and throttles" page (QBO.md §2.12), each an
+    option: requests a minute per company, requests a second per company and app, batch requests
+    a minute per company and app and per company; and, from Intuit's 2016 throttling post,
+    requests in flight per company and app. Batch requests count in every window (the post:
+    "500 requests per minute per realmId, including batch requests").
 
-    Minutes are sliding windows on the emulator clock, so a test can advance the clock instead of
-    waiting. Refused requests do not count.
+    Windows slide on the emulator clock, so a test can advance the clock instead of waiting (a
+    frozen clock never empties them). Refused requests do not count.
     """
 
     def __init__(self, now: Callable[[], datetime], options: Options):
@@ -307,32 +315,44 @@ class Throttle:
 
     def reset(self) -> None:
         with self._lock:
-            self._recent: dict[tuple[str, bool], deque[float]] = {}
-            self._in_flight: dict[str, int] = {}
+            self._recent: dict[tuple, deque[float]] = {}
+            self._in_flight: dict[tuple[str, str], int] = {}
 
-    def admit(self, realm: str, is_batch: bool) -> bool:
-        """Count the request in, or return False if a limit is reached (then nothing is held)."""
+    def _windows(self, realm: str, app: str, is_batch: bool) -> list[tuple[tuple, float, int]]:
+        """(key, seconds, limit) of every window this request counts in."""
         options = self._options
+        windows = [
+            (("minute", realm), 60, options.requests_per_minute),
+            (("second", realm, app), 1, options.requests_per_second),
+        ]
+        if is_batch:
+            windows += [
+                (("batch", realm, app), 60, options.batch_requests_per_minute),
+                (("company batch", realm), 60, options.company_batch_requests_per_minute),
+            ]
+        return windows
+
+    def admit(self, realm: str, app: str, is_batch: bool) -> bool:
+        """Count the request in, or return False if a limit is reached (then nothing is held)."""
         now = self._now().timestamp()
+        windows = self._windows(realm, app, is_batch)
         with self._lock:
-            windows = [(realm, False)] + ([(realm, True)] if is_batch else [])
-            limits = {False: options.requests_per_minute, True: options.batch_requests_per_minute}
-            for key in windows:
+            for key, seconds, limit in windows:
                 recent = self._recent.setdefault(key, deque())
-                while recent and recent[0] <= now - 60:
+                while recent and recent[0] <= now - seconds:
                     recent.popleft()
-                if len(recent) >= limits[key[1]]:
+                if len(recent) >= limit:
                     return False
-            if self._in_flight.get(realm, 0) >= options.concurrent_requests:
+            if self._in_flight.get((realm, app), 0) >= self._options.concurrent_requests:
                 return False
-            for key in windows:
+            for key, _, _ in windows:
                 self._recent[key].append(now)
-            self._in_flight[realm] = self._in_flight.get(realm, 0) + 1
+            self._in_flight[(realm, app)] = self._in_flight.get((realm, app), 0) + 1
             return True
 
-    def release(self, realm: str) -> None:
+    def release(self, realm: str, app: str) -> None:
         with self._lock:
-            self._in_flight[realm] -= 1
+            self._in_flight[(realm, app)] -= 1
 
 
 # -- request log ---------------------------------------------------------------------------------
@@ -457,10 +477,11 @@ class Gateway:
     async def _serve(self, scope, receive, send, realm: str | None):
         runtime = self.runtime
         options = runtime.config.options
+        app = None
         if realm is not None:
-            refusal = self._authorise(scope, realm)
-            if refusal is not None:
-                await refusal(scope, receive, send)
+            app = self._authorise(scope, realm)
+            if isinstance(app, Response):
+                await app(scope, receive, send)
                 return
             if options.latency_ms:
                 await asyncio.sleep(options.latency_ms / 1000)
@@ -475,8 +496,11 @@ class Gateway:
             await render_fault(STATUS_DEFAULTS[504](), self._now(realm))(scope, receive, send)
             return
         throttled = realm is not None and options.throttle
-        if throttled and not runtime.throttle.admit(realm, scope["path"].endswith("/batch")):
-            await render_fault(throttle_fault(), self._now(realm))(scope, receive, send)
+        if throttled and not runtime.throttle.admit(realm, app, scope["path"].endswith("/batch")):
+            response = render_fault(
+                throttle_fault(), self._now(realm), options.throttle_body_format
+            )
+            await response(scope, receive, send)
             return
         try:
             if fault is not None and fault.kind == "drop":
@@ -487,9 +511,10 @@ class Gateway:
                 await self.app(scope, receive, send)
         finally:
             if throttled:
-                runtime.throttle.release(realm)
+                runtime.throttle.release(realm, app)
 
-    def _authorise(self, scope, realm: str) -> Response | None:
+    def _authorise(self, scope, realm: str) -> str | Response:
+        """The client id of the app the bearer token was issued to, or the gateway's refusal."""
         header = ""
         for name, value in scope["headers"]:
             if name == b"authorization":
@@ -510,7 +535,7 @@ class Gateway:
                 f"The token is not authorized for company {realm}",
                 "SERVICE",
             )
-        return None
+        return grant.client_id
 
     async def _commit_then_drop(
         self, scope, receive, send, fault: InjectedFault, realm: str | None

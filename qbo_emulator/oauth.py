@@ -12,6 +12,7 @@ import base64
 import binascii
 import hmac
 import secrets
+import string
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -26,6 +27,7 @@ from starlette.routing import Route
 
 from . import jsonbody
 from .config import App, Options
+from .openid import DEMO_USER_SUB, SigningKey, id_token_claims
 from .views import page, read_form
 
 if TYPE_CHECKING:
@@ -110,12 +112,42 @@ class AuthorizationCode:
 
 INVALID_REFRESH = "Incorrect or invalid refresh token"
 
+# Intuit's access token is a compact JWE only Intuit can open: this header (base64url of
+# {"enc":"A128CBC-HS256","alg":"dir"}), no encrypted key, a 16-byte IV, the ciphertext and a
+# 16-byte tag. Real ones run from about 800 to 1000 characters (991 in a 2024 sample): random
+# parts of those sizes give a client's storage the length it must hold.
+ACCESS_TOKEN_HEADER = "eyJlbmMiOiJBMTI4Q0JDLUhTMjU2IiwiYWxnIjoiZGlyIn0"
+ACCESS_TOKEN_CIPHERTEXT_BYTES = 672
+# Codes and refresh tokens are 50 letters and digits: "AB1", the Unix time they expire, random
+# characters (real tokens' digits match issue time + lifetime to the second).
+INTUIT_TOKEN_LENGTH = 50
+TOKEN_CHARACTERS = string.ascii_letters + string.digits
+
+
+def _access_token() -> str:
+    iv, ciphertext, tag = (
+        _b64url(secrets.token_bytes(size)) for size in (16, ACCESS_TOKEN_CIPHERTEXT_BYTES, 16)
+    )
+    return f"{ACCESS_TOKEN_HEADER}..{iv}.{ciphertext}.{tag}"
+
+
+def _intuit_token(expires_at: datetime) -> str:
+    prefix = f"AB1{int(expires_at.timestamp())}"
+    return prefix + "".join(
+        secrets.choice(TOKEN_CHARACTERS) for _ in range(INTUIT_TOKEN_LENGTH - len(prefix))
+    )
+
+
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
 
 class TokenStore:
     def __init__(self, now: Callable[[], datetime], options: Options):
         self._now = now
         self._options = options
         self._lock = threading.RLock()
+        self.signing_key = SigningKey()
         self.reset()
 
     def reset(self) -> None:
@@ -130,7 +162,8 @@ class TokenStore:
     def issue_code(
         self, *, client_id: str, redirect_uri: str, realm_id: str | None, scopes: list[str]
     ) -> str:
-        code = "AB11" + secrets.token_urlsafe(36)
+        expires_at = self._now() + timedelta(seconds=self._options.authorization_code_seconds)
+        code = _intuit_token(expires_at)
         with self._lock:
             self._codes[code] = AuthorizationCode(
                 code=code,
@@ -138,13 +171,18 @@ class TokenStore:
                 redirect_uri=redirect_uri,
                 realm_id=realm_id,
                 scopes=list(scopes),
-                expires_at=self._now()
-                + timedelta(seconds=self._options.authorization_code_seconds),
+                expires_at=expires_at,
             )
         return code
 
     def exchange_code(
-        self, *, client_id: str, code: str, redirect_uri: str | None, include_hard_expiry: bool
+        self,
+        *,
+        client_id: str,
+        code: str,
+        redirect_uri: str | None,
+        include_hard_expiry: bool,
+        issuer: str | None = None,
     ) -> dict:
         with self._lock:
             record = self._codes.get(code)
@@ -156,7 +194,7 @@ class TokenStore:
                 raise OAuthError("invalid_grant", "Invalid redirect_uri")
             record.used = True
             grant = self._new_grant(client_id, record.realm_id, record.scopes)
-            return self._token_response(grant, include_hard_expiry)
+            return self._token_response(grant, include_hard_expiry, issuer)
 
     # -- grants --------------------------------------------------------------------------------
 
@@ -195,20 +233,22 @@ class TokenStore:
         if grant.refresh_token:
             grace = timedelta(seconds=self._options.refresh_grace_seconds)
             grant.stale_refresh[grant.refresh_token] = min(now + grace, grant.refresh_expires_at)
-        grant.refresh_token = "AB11" + secrets.token_urlsafe(36)
+        self._extend_refresh(grant, now)
+        grant.refresh_token = _intuit_token(grant.refresh_expires_at)
         grant.refresh_issued_at = now
         self._refresh_index[grant.refresh_token] = grant.id
-        self._extend_refresh(grant, now)
 
     def _extend_refresh(self, grant: Grant, now: datetime) -> None:
         # Rolling lifetime: each use restarts the 100 days, never past the hard maximum.
         rolling = now + timedelta(seconds=self._options.refresh_token_seconds)
         grant.refresh_expires_at = min(rolling, grant.hard_expires_at)
 
-    def _token_response(self, grant: Grant, include_hard_expiry: bool) -> dict:
+    def _token_response(
+        self, grant: Grant, include_hard_expiry: bool, issuer: str | None = None
+    ) -> dict:
         now = self._now()
         access = AccessToken(
-            token="eyJ" + secrets.token_urlsafe(60),
+            token=_access_token(),
             grant_id=grant.id,
             expires_at=now + timedelta(seconds=self._options.access_token_seconds),
         )
@@ -222,12 +262,31 @@ class TokenStore:
         }
         if include_hard_expiry:
             response["x_refresh_token_hard_expires_in"] = _seconds(grant.hard_expires_at - now)
+        if issuer is not None and "openid" in grant.scopes:
+            # The user signed in when they approved; the emulator approves and exchanges the
+            # code moments apart, so the grant's start stands for `auth_time`, on every refresh.
+            claims = id_token_claims(
+                client_id=grant.client_id,
+                realm_id=grant.realm_id,
+                issuer=issuer,
+                authenticated_at=grant.created_at,
+                now=now,
+            )
+            response["id_token"] = self.signing_key.sign(claims)
         return response
 
     # -- refresh and revoke --------------------------------------------------------------------
 
-    def refresh(self, *, client_id: str, refresh_token: str, include_hard_expiry: bool) -> dict:
-        """A new access token; the refresh token rotates as configured.
+    def refresh(
+        self,
+        *,
+        client_id: str,
+        refresh_token: str,
+        include_hard_expiry: bool,
+        issuer: str | None = None,
+    ) -> dict:
+        """A new access token (and id_token for OpenID grants); the refresh token rotates as
+        configured.
 
         A stale (rotated-away) token inside its grace period is honoured: it gets a new access
         token and the grant's *current* refresh token, so a client that lost the response of a
@@ -250,7 +309,7 @@ class TokenStore:
                     self._extend_refresh(grant, now)
             elif now >= grant.stale_refresh.get(refresh_token, now):
                 raise OAuthError("invalid_grant", INVALID_REFRESH)
-            return self._token_response(grant, include_hard_expiry)
+            return self._token_response(grant, include_hard_expiry, issuer)
 
     def revoke(self, token: str, client_id: str) -> bool:
         """Revoke the whole grant owning `token` (access or refresh); False if not the app's."""
@@ -431,10 +490,10 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 def oauth_routes(runtime: Runtime) -> list[Route]:
     async def discovery(request: Request) -> JSONResponse:
-        base = str(request.base_url).rstrip("/")
+        base = _base(request)
         return JSONResponse(
             {
-                "issuer": f"{base}/op/v1",
+                "issuer": _issuer(request),
                 "authorization_endpoint": base + AUTHORIZE_PATH,
                 "token_endpoint": base + TOKEN_PATH,
                 "userinfo_endpoint": base + USERINFO_PATH,
@@ -453,8 +512,7 @@ def oauth_routes(runtime: Runtime) -> list[Route]:
         )
 
     async def jwks(request: Request) -> JSONResponse:
-        # The emulator issues no id_token, so it publishes no signing keys.
-        return JSONResponse({"keys": []})
+        return JSONResponse(runtime.tokens.signing_key.jwks())
 
     async def authorize(request: Request) -> Response:
         params = (
@@ -513,6 +571,7 @@ def oauth_routes(runtime: Runtime) -> list[Route]:
                     code=form["code"],
                     redirect_uri=form.get("redirect_uri"),
                     include_hard_expiry=include_hard,
+                    issuer=_issuer(request),
                 )
             elif grant_type == "refresh_token":
                 if not form.get("refresh_token"):
@@ -521,6 +580,7 @@ def oauth_routes(runtime: Runtime) -> list[Route]:
                     client_id=app.client_id,
                     refresh_token=form["refresh_token"],
                     include_hard_expiry=include_hard,
+                    issuer=_issuer(request),
                 )
             else:
                 raise OAuthError("unsupported_grant_type")
@@ -553,12 +613,12 @@ def oauth_routes(runtime: Runtime) -> list[Route]:
         try:
             if scheme.lower() != "bearer":
                 raise TokenRejected("Bearer token required")
-            grant = runtime.tokens.authenticate(value.strip())
+            runtime.tokens.authenticate(value.strip())
         except TokenRejected as exc:
             return JSONResponse({"error": "invalid_token", "error_description": exc.detail}, 401)
         return JSONResponse(
             {
-                "sub": grant.id,
+                "sub": DEMO_USER_SUB,  # the id_token's `sub`: one user approves everything
                 "email": "demo.user@example.com",
                 "emailVerified": True,
                 "givenName": "Demo",
@@ -584,6 +644,15 @@ def oauth_routes(runtime: Runtime) -> list[Route]:
         Route(REVOKE_PATH, revoke, methods=["POST"]),
         Route(USERINFO_PATH, userinfo, methods=["GET"]),
     ]
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _issuer(request: Request) -> str:
+    """The discovery document's `issuer`, which an id_token's `iss` must equal."""
+    return _base(request) + "/op/v1"
 
 
 def _authenticate_client(runtime: Runtime, request: Request, form: dict) -> App:

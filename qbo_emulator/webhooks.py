@@ -95,8 +95,8 @@ def legacy_body(events: list[Event]) -> dict:
     }
 
 
-def cloudevents_body(events: list[Event], client_id: str) -> list[dict]:
-    """A JSON array of CloudEvents (QBO.md §5.3)."""
+def cloudevents_body(events: list[Event], client_id: str, time_digits: int) -> list[dict]:
+    """A JSON array of CloudEvents, members in the order of Intuit's sample (QBO.md §5.3)."""
     source = "intuit." + base64.b64encode(hashlib.sha256(client_id.encode()).digest()).decode()
     return [
         {
@@ -106,13 +106,21 @@ def cloudevents_body(events: list[Event], client_id: str) -> list[dict]:
             "type": f"qbo.{event.entity.lower()}."
             f"{PAST_TENSE.get(event.operation, event.operation.lower())}.v1",
             "datacontenttype": "application/json",
-            "time": event.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "time": _event_time(event.at, time_digits),
             "intuitentityid": event.entity_id,
             "intuitaccountid": event.realm_id,
             "data": {},
         }
         for event in events
     ]
+
+
+def _event_time(at: datetime, digits: int) -> str:
+    """UTC with `digits` fraction digits; past microseconds the digits are zeros, as the clock
+    has no finer grain."""
+    at = at.astimezone(UTC)
+    fraction = f"{at.microsecond:06d}000"[:digits]
+    return at.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if fraction else "") + "Z"
 
 
 @dataclass
@@ -282,7 +290,9 @@ class WebhookDispatcher:
         if app.webhook_format == "legacy":
             payload, content_type = legacy_body(events), "application/json"
         else:
-            payload = cloudevents_body(events, app.client_id)
+            payload = cloudevents_body(
+                events, app.client_id, options.webhook_cloudevents_time_digits
+            )
             content_type = options.webhook_cloudevents_content_type
         # The body is fixed once, so every retry and duplicate carries the same bytes and signature.
         body = json.dumps(payload, separators=(",", ":")).encode("utf-8")

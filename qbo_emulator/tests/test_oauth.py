@@ -174,6 +174,30 @@ def test_code_exchange_gives_intuit_shaped_tokens(edge):
     assert api_status(edge, tokens["access_token"]) == 200
 
 
+def test_access_tokens_are_as_long_as_intuits_and_shaped_as_a_jwe(edge):
+    """A 2024 Intuit access token was 991 characters: a compact JWE with no encrypted key."""
+    token = edge.exchange(edge.authorize()["code"])["access_token"]
+    header, encrypted_key, iv, ciphertext, tag = token.split(".")
+    padded = header + "=" * (-len(header) % 4)
+    assert json.loads(base64.urlsafe_b64decode(padded)) == {"enc": "A128CBC-HS256", "alg": "dir"}
+    assert encrypted_key == "" and len(iv) == len(tag) == 22
+    assert len(token) == 991
+    assert len(base64.urlsafe_b64decode(ciphertext + "==")) % 16 == 0  # AES-CBC blocks
+
+
+def test_refresh_tokens_and_codes_are_50_characters_naming_their_expiry(edge):
+    """As Intuit's: "AB1", the Unix time the token expires, then letters and digits."""
+    now = int(edge.emulator.clock.now().timestamp())
+    code = edge.authorize()["code"]
+    refresh = edge.exchange(code)["refresh_token"]
+    for token, lifetime in ((code, 300), (refresh, 8726400)):
+        assert len(token) == 50 and token.isalnum()
+        assert token[:13] == f"AB1{now + lifetime}"
+    edge.emulator.clock.advance(DAY)
+    rotated = edge.refresh(refresh).json()["refresh_token"]
+    assert rotated[:13] == f"AB1{now + DAY + 8726400}"
+
+
 def test_a_codes_tokens_open_only_the_company_approved_at_consent(edge):
     """Whatever realmId a client is later told, the gateway answers for the approved one."""
     other = edge.emulator.create_company(name="Another Firm").realm_id

@@ -1,6 +1,11 @@
 """The query endpoint and language subset (QBO.md §2.5)."""
 
+from qbo_emulator.seed import SAMPLE_CUSTOMERS, SAMPLE_INVOICES
 from qbo_emulator.tests._data_helpers import fault_of, line
+
+# The sample's rows are given Ids 1, 2, ... in the order seed.py lists them.
+INVOICE_IDS = [str(n) for n in range(1, len(SAMPLE_INVOICES) + 1)]
+OWING = sum(paid != "full" for *_, paid in SAMPLE_INVOICES)  # paid in part still owe
 
 
 def ids(api, sql: str, entity: str) -> list[str]:
@@ -19,9 +24,9 @@ def test_get_and_post_forms_answer_the_same(api):
 
 def test_count(api):
     body = api.ok(api.query("SELECT COUNT(*) FROM Customer"))
-    assert body["QueryResponse"] == {"totalCount": 13}
+    assert body["QueryResponse"] == {"totalCount": len(SAMPLE_CUSTOMERS)}
     body = api.ok(api.query("select count(*) from Invoice where Balance > '0'"))
-    assert body["QueryResponse"] == {"totalCount": 4}  # invoice 1 of 5 is paid in full
+    assert body["QueryResponse"] == {"totalCount": OWING}
 
 
 def test_nothing_matches_gives_empty_query_response(api):
@@ -47,7 +52,8 @@ def test_comparisons_in_and_like(api):
 
 
 def test_ids_compare_as_numbers(api):
-    assert ids(api, "select * from Customer where Id > '9'", "Customer") == ["10", "11", "12", "13"]
+    above_nine = [str(n) for n in range(10, len(SAMPLE_CUSTOMERS) + 1)]
+    assert ids(api, "select * from Customer where Id > '9'", "Customer") == above_nine
     assert ids(api, "select * from Customer where Id <= '2'", "Customer") == ["1", "2"]
 
 
@@ -63,7 +69,7 @@ def test_nested_metadata_field(api, emulator, sample):
     sql = "select * from Invoice where MetaData.LastUpdatedTime > '2026-11-20T10:30:00-08:00'"
     assert ids(api, sql, "Invoice") == ["5"]
     sql = "select * from Invoice where MetaData.LastUpdatedTime <= '2026-11-20T18:00:00Z'"
-    assert ids(api, sql, "Invoice") == ["1", "2", "3", "4"]
+    assert ids(api, sql, "Invoice") == [i for i in INVOICE_IDS if i != "5"]
 
 
 def test_orderby_startposition_maxresults(api):
@@ -74,25 +80,26 @@ def test_orderby_startposition_maxresults(api):
             "Customer",
         )
     ]
-    assert names == ["Travis Waldron", "Sushi by Katsuyuki", "Red Rock Diner"]
-    body = api.ok(api.query("select * from Customer startposition 11 maxresults 5"))
-    assert body["QueryResponse"]["startPosition"] == 11
+    by_name = sorted((row[0] for row in SAMPLE_CUSTOMERS), key=str.casefold, reverse=True)
+    assert names == by_name[1:4]
+    last_three = len(SAMPLE_CUSTOMERS) - 2
+    body = api.ok(api.query(f"select * from Customer startposition {last_three} maxresults 5"))
+    assert body["QueryResponse"]["startPosition"] == last_three
     assert body["QueryResponse"]["maxResults"] == 3  # the number returned on this page
-    assert ids(api, "select * from Invoice ORDER BY TxnDate", "Invoice") == [
-        "1",
-        "2",
-        "3",
-        "4",
-        "5",
-    ]
+    # Oldest first: the seed dates each invoice so many days before today.
+    days_ago = {i: row[1] for i, row in zip(INVOICE_IDS, SAMPLE_INVOICES, strict=True)}
+    oldest_first = sorted(INVOICE_IDS, key=days_ago.get, reverse=True)
+    assert ids(api, "select * from Invoice ORDER BY TxnDate", "Invoice") == oldest_first
 
 
 def test_default_page_is_100_and_cap_is_1000(api, sample):
     for number in range(120):
         sample.create("Customer", {"DisplayName": f"Bulk {number}"})
     assert len(api.rows("select * from Customer", "Customer")) == 100
-    assert len(api.rows("select * from Customer maxresults 1000", "Customer")) == 133
-    assert len(api.rows("select * from Customer maxresults 5000", "Customer")) == 133
+    assert len(api.rows("select * from Customer maxresults 1000", "Customer")) == (
+        len(SAMPLE_CUSTOMERS) + 120
+    )
+    # Over 1000 is refused: test_query_limits.py.
 
 
 def test_inactive_names_hidden_unless_asked(api, sample):
@@ -100,7 +107,8 @@ def test_inactive_names_hidden_unless_asked(api, sample):
     sample.update("Customer", {**customer, "Active": False}, sparse=False)
     assert "5" not in ids(api, "select * from Customer", "Customer")
     assert ids(api, "select * from Customer where Active = false", "Customer") == ["5"]
-    assert len(ids(api, "select * from Customer where Active in (true, false)", "Customer")) == 13
+    everyone = ids(api, "select * from Customer where Active in (true, false)", "Customer")
+    assert len(everyone) == len(SAMPLE_CUSTOMERS)
 
 
 def test_parse_errors_are_4000(api):
@@ -141,10 +149,10 @@ def test_python_quickbooks_filter_where_and_count_queries(api):
     assert ids(
         api, "SELECT * FROM Invoice WHERE Id IN ('2', '3') ORDERBY Id DESC MAXRESULTS 2", "Invoice"
     ) == ["3", "2"]
-    assert ids(api, "SELECT * FROM Invoice MAXRESULTS 100", "Invoice") == ["1", "2", "3", "4", "5"]
+    assert ids(api, "SELECT * FROM Invoice MAXRESULTS 100", "Invoice") == INVOICE_IDS
     assert api.ok(api.query("SELECT COUNT(*) FROM Invoice WHERE Balance > '0'"))[
         "QueryResponse"
-    ] == {"totalCount": 4}
+    ] == {"totalCount": OWING}
 
 
 def test_names_in_a_list_match_whatever_their_case_and_spacing(api):
@@ -165,3 +173,14 @@ def test_a_doc_number_differing_only_in_case_is_still_found(api):
     assert ids(api, "select * from Invoice where DocNumber in ('ab-7', 'zz-9')", "Invoice") == [
         created["Id"]
     ]
+
+
+def test_rows_found_through_an_index_come_in_id_order(api):
+    # As a scan gives them; Ids compare as numbers ("10" after "9").
+    assert ids(api, "select * from Customer where Id in ('10', '2', '9')", "Customer") == [
+        "2", "9", "10"
+    ]  # fmt: skip
+    names = "('Red Rock Diner', 'Amy\\'s Bird Sanctuary', 'Cool Cars')"
+    assert ids(api, f"select * from Customer where DisplayName in {names}", "Customer") == [
+        "1", "3", "10"
+    ]  # fmt: skip

@@ -7,11 +7,13 @@ is the only thing pointing it here (QBO.md §7.1).
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
+import jwt
 import pytest
 import requests
 from intuitlib.client import AuthClient
 from intuitlib.enums import Scopes
 from intuitlib.exceptions import AuthClientError
+from intuitlib.utils import validate_id_token
 
 from qbo_emulator.config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URI
 from qbo_emulator.testing import running_emulator
@@ -28,9 +30,9 @@ def auth_client(qbo) -> AuthClient:
     return AuthClient(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URI, qbo.discovery_url)
 
 
-def approve(qbo, client: AuthClient) -> dict:
+def approve(qbo, client: AuthClient, scopes=(Scopes.ACCOUNTING,)) -> dict:
     """What the browser does: open the authorization URL, the emulator approves at once."""
-    url = client.get_authorization_url([Scopes.ACCOUNTING])
+    url = client.get_authorization_url(list(scopes))
     response = requests.get(url + "&emulator_auto=1", allow_redirects=False, timeout=5)
     assert response.status_code == 302
     location = response.headers["Location"]
@@ -99,6 +101,26 @@ def test_user_info(qbo):
     response = client.get_user_info()
     assert response.status_code == 200
     assert response.json()["email"]
+
+
+def test_the_id_token_passes_intuits_own_validation(qbo):
+    """intuit-oauth keeps an id_token only when its validate_id_token accepts it: issuer from
+    discovery, aud[0] the client id, not expired, RS256 signature by the `kid` at jwks_uri."""
+    client = auth_client(qbo)
+    redirect = approve(qbo, client, (Scopes.OPENID, Scopes.EMAIL, Scopes.ACCOUNTING))
+    client.get_bearer_token(redirect["code"], realm_id=redirect["realmId"])
+    assert client.id_token
+    assert validate_id_token(client.id_token, DEMO_CLIENT_ID, client.issuer_uri, client.jwks_uri)
+    assert not validate_id_token(client.id_token, "another-app", client.issuer_uri, client.jwks_uri)
+    header, payload, signature = client.id_token.split(".")
+    other_signature = signature[:-4] + ("AAAA" if signature[-4:] != "AAAA" else "BBBB")
+    forged = f"{header}.{payload}.{other_signature}"
+    assert not validate_id_token(forged, DEMO_CLIENT_ID, client.issuer_uri, client.jwks_uri)
+
+    user = client.get_user_info().json()
+    claims = jwt.decode(client.id_token, options={"verify_signature": False})
+    assert user["sub"] == claims["sub"] and claims["realmid"] == redirect["realmId"]
+    assert len(client.access_token) > 900 and len(client.refresh_token) == 50
 
 
 def test_access_token_expires_after_an_hour_and_refresh_rotation_has_a_day_of_grace(qbo):
