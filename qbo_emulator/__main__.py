@@ -1,13 +1,15 @@
-"""`python -m qbo_emulator`: serve the emulator on loopback (see README.md for every flag)."""
+"""The `qbo-emulator` command (also `python -m qbo_emulator`): serve it on loopback (README.md)."""
 
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 
 import uvicorn
 
+from . import __version__
 from .app import create_app
 from .config import (
     DEMO_CLIENT_ID,
@@ -26,13 +28,21 @@ DISCOVERY_PATH = "/.well-known/openid_sandbox_configuration"
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m qbo_emulator",
+        prog="qbo-emulator",
         description="A local emulator of the QuickBooks Online API v3 and Intuit OAuth 2.0.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8085)
     parser.add_argument(
         "--state", metavar="FILE", help="load this snapshot at start if it exists; save on shutdown"
+    )
+    parser.add_argument(
+        "--save-interval",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="with --state: also save this often when something changed (0: only on shutdown)",
     )
     parser.add_argument(
         "--seed",
@@ -82,7 +92,7 @@ def build(args: argparse.Namespace):
     )
     config = Config([registered], options)
     emulator = Emulator()
-    app = create_app(emulator, config, state_path=args.state)
+    app = create_app(emulator, config, state_path=args.state, save_interval=args.save_interval)
     runtime = app.state.runtime
     if args.state and Path(args.state).exists():
         runtime.load(args.state)
@@ -122,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"qbo_emulator: {exc}", file=sys.stderr)
         return 2
     print(describe(args, runtime), flush=True)
+    # What the state file held lives as long as the server and holds no reference cycles: the
+    # cycle collector need not walk it (at 100,000 invoices each full pass stops every request
+    # for a second or more).
+    gc.freeze()
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     return 0
 

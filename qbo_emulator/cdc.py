@@ -53,8 +53,8 @@ def run_cdc(company, entities: str, changed_since: str) -> dict:
     with company.lock:
         wanted = {kind.name for kind in kinds}
         latest: dict[tuple[str, str], None] = {}
-        for change in company.changes:
-            if change.at > since and change.entity in wanted:
+        for change in company.changes_after(since):
+            if change.entity in wanted:
                 key = (change.entity, change.entity_id)
                 latest.pop(key, None)
                 latest[key] = None  # ordered by each object's latest change
@@ -62,7 +62,7 @@ def run_cdc(company, entities: str, changed_since: str) -> dict:
         responses = []
         for kind in kinds:
             objects = [_current(company, e, i) for e, i in picked if e == kind.name]
-            objects = [o for o in objects if o is not None]
+            objects = [kind.present(o) for o in objects if o is not None]
             if objects:
                 responses.append(
                     {

@@ -6,23 +6,30 @@ on invoices trivially consistent). Listeners added with `add_listener` are calle
 operation that made the change has committed and released the lock (unless the caller itself still
 holds `emulator.lock`, e.g. around several calls), in the thread that made the change. They must
 be quick: hand the Change to a queue.
+
+The state file encodes, at each save, only the objects that may have changed since the last one
+(state_file.Encodings): those stored, touched or deleted (`record_change`) and those a write
+operation looked up with `find` (how side effects such as a customer's Balance reach an object).
+Code that changes a stored object must reach it through one of these.
 """
 
 import base64
-import json
 import secrets
 import threading
+import time
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from qbo_emulator import faults
+from qbo_emulator import faults, state_file
 from qbo_emulator.clock import Clock
 from qbo_emulator.entities import entity_type
 from qbo_emulator.entities.base import clean, money
@@ -44,18 +51,24 @@ PREFERENCE_KEYS = {
 EMULATOR_SWITCHES = {"closed_books_enforced": True}
 SETTING_NAMES = (*PREFERENCE_KEYS, *EMULATOR_SWITCHES)
 
-# Snapshot files store Decimal as strings; these keys are turned back into Decimal on load.
+# Snapshots before format 2 stored Decimal as strings; loading one turns these keys back into
+# Decimal. Format 2 tags every Decimal (state_file), so new amount fields need no entry here.
 DECIMAL_FIELDS = frozenset(
     {
         "Amount", "TotalAmt", "Balance", "BalanceWithJobs", "UnitPrice", "Qty", "TotalTax",
         "TaxPercent", "NetAmountTaxable", "UnappliedAmt", "RateValue", "DiscountPercent",
         "CurrentBalance", "CurrentBalanceWithSubAccounts", "HomeTotalAmt", "HomeBalance",
         "ExchangeRate", "TaxInclusiveAmt", "OverrideDeltaAmount", "TaxInclusiveAmount",
-        "RemainingCredit",
+        "RemainingCredit", "HourlyRate", "CostRate",
     }
 )  # fmt: skip
 
 REALM_BASE = 9341450000000000
+SNAPSHOT_FORMAT = 2
+# A save encodes the objects changed since the last one this many at a time, letting requests
+# take the lock in between (PAUSE seconds), so saving a large company never stops the API long.
+SAVE_CHUNK = 2000
+SAVE_PAUSE = 0.001
 
 
 @dataclass
@@ -92,21 +105,17 @@ def clone(value: Any) -> Any:
     return value
 
 
-def _to_json_tree(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _to_json_tree(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_to_json_tree(v) for v in value]
-    return value
+def id_order(entity_id: str) -> tuple:
+    """Where an Id sorts, as QBO orders query results: numbers by value, then other Ids."""
+    return (1, int(entity_id)) if entity_id.isdigit() else (2, entity_id.casefold())
 
 
-def _from_json_tree(value: Any, key: str = "") -> Any:
+def _legacy_decimals(value: Any, key: str = "") -> Any:
+    """A snapshot from before format 2, with its Decimals turned back from strings."""
     if isinstance(value, dict):
-        return {k: _from_json_tree(v, k) for k, v in value.items()}
+        return {k: _legacy_decimals(v, k) for k, v in value.items()}
     if isinstance(value, list):
-        return [_from_json_tree(v, key) for v in value]
+        return [_legacy_decimals(v, key) for v in value]
     if key in DECIMAL_FIELDS and isinstance(value, (str, int, float)):
         # Entities keep fields they do not interpret as sent, so "Qty": "x" on a customer must
         # load back as "x" rather than stop the load.
@@ -130,6 +139,9 @@ class Emulator:
         self._listeners: list[Callable[[Change], None]] = []
         self._local = threading.local()
         self._realm_counter = 0
+        # Counts the write operations and company changes, so a periodic save can tell whether
+        # anything happened since the last.
+        self.generation = 0
         # Signs the temporary download links of attachments; links die with the process, as
         # Intuit's expire after 15 minutes anyway.
         self.link_secret = secrets.token_bytes(32)
@@ -192,6 +204,7 @@ class Emulator:
     def remove_company(self, realm_id: str) -> None:
         with self.lock:
             del self._companies[realm_id]
+            self.generation += 1
 
     def replace_company(self, realm_id: str, **kwargs) -> "Company":
         """Create a company afresh under an existing realm id (arguments as `create_company`);
@@ -209,6 +222,7 @@ class Emulator:
         with self.lock:
             self._companies.clear()
             self._realm_counter = 0
+            self.generation += 1
 
     # -- change notification --------------------------------------------------------------------
     def add_listener(self, fn: Callable[[Change], None]) -> None:
@@ -224,7 +238,11 @@ class Emulator:
         self._local.depth = depth + 1
         try:
             with self.lock:
-                yield
+                try:
+                    yield
+                finally:
+                    if depth == 0:
+                        self.generation += 1
         except BaseException:
             if depth == 0:
                 self._local.pending = []
@@ -237,6 +255,9 @@ class Emulator:
                 for listener in list(self._listeners):
                     listener(change)
 
+    def in_operation(self) -> bool:
+        return getattr(self._local, "depth", 0) > 0
+
     def _announce(self, change: Change) -> None:
         pending = getattr(self._local, "pending", None)
         if pending is not None and getattr(self._local, "depth", 0) > 0:
@@ -246,13 +267,40 @@ class Emulator:
                 listener(change)
 
     # -- snapshot -------------------------------------------------------------------------------
-    def to_dict(self) -> dict:
+    def snapshot_text(self) -> Iterator[str]:
+        """The whole state as JSON text, in pieces, one object or change a line. What changed
+        since the last snapshot is encoded first, SAVE_CHUNK objects per hold of the lock; then
+        the snapshot is taken under the lock, so it is one moment of the state, and the text is
+        joined once the lock is free again."""
         with self.lock:
-            return {
-                "honour_request_id": self.honour_request_id,
-                "realm_counter": self._realm_counter,
-                "companies": [c.to_dict() for c in self._companies.values()],
-            }
+            companies = list(self._companies.values())
+            stale = [(c, key) for c in companies for key in c.encoded.stale(c.tables)]
+        for start in range(0, len(stale), SAVE_CHUNK):
+            with self.lock:
+                for company, (entity, entity_id) in stale[start : start + SAVE_CHUNK]:
+                    company.encoded.encode_row(company.tables, entity, entity_id)
+            time.sleep(SAVE_PAUSE)
+        for company in companies:
+            while True:
+                with self.lock:
+                    done = company.encoded.encode_changes(company.changes, SAVE_CHUNK * 4)
+                if done:
+                    break
+                time.sleep(SAVE_PAUSE)
+        with self.lock:
+            head = state_file.encode(
+                {
+                    "snapshot": SNAPSHOT_FORMAT,
+                    "honour_request_id": self.honour_request_id,
+                    "realm_counter": self._realm_counter,
+                }
+            )
+            parts = [c._snapshot_parts() for c in self._companies.values()]
+        return _emulator_text(head, parts)
+
+    def to_dict(self) -> dict:
+        """The snapshot as a tree (a copy: nothing in it is shared with the live state)."""
+        return state_file.decode("".join(self.snapshot_text()))
 
     @classmethod
     def from_dict(cls, d: dict, clock: Clock | None = None) -> "Emulator":
@@ -261,25 +309,26 @@ class Emulator:
         return emulator
 
     def restore(self, d: dict) -> None:
-        """Replace all companies with the snapshot `d` (listeners stay registered)."""
+        """Replace all companies with the snapshot `d` (listeners stay registered). `d` is a
+        decoded snapshot (state_file.decode), or one from before format 2."""
+        legacy = d.get("snapshot") != SNAPSHOT_FORMAT
         with self.lock:
             self.honour_request_id = d.get("honour_request_id", True)
             self._realm_counter = d.get("realm_counter", 0)
             self._companies = {}
             for cd in d.get("companies", []):
+                if legacy:
+                    cd = {**cd, "tables": _legacy_decimals(cd["tables"])}
                 company = Company.from_dict(self, cd)
                 self._companies[company.realm_id] = company
+            self.generation += 1
 
-    def save(self, path: str | Path) -> None:
-        data = json.dumps(self.to_dict(), indent=1, sort_keys=True)
-        target = Path(path)
-        temporary = target.with_name(target.name + ".tmp")
-        temporary.write_text(data, encoding="utf-8")
-        temporary.replace(target)
+    def save(self, path: str | Path) -> Path:
+        return state_file.write(path, self.snapshot_text())
 
     @classmethod
     def load(cls, path: str | Path, clock: Clock | None = None) -> "Emulator":
-        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")), clock)
+        return cls.from_dict(state_file.read(path), clock)
 
 
 class Company:
@@ -296,8 +345,12 @@ class Company:
         self.sequences: dict[str, int] = defaultdict(int)
         self.indexes: dict[str, dict[str, set[tuple[str, str]]]] = defaultdict(dict)
         self.changes: list[Change] = []
+        # Clock jumps back (the control API) can record a change before an earlier one.
+        self.changes_in_time_order = True
+        self.encoded = state_file.Encodings()  # the objects' text for the state file
+        self._ids: dict[str, list[str]] = {}  # entity → its Ids in order, once asked for
         self.minor_versions: dict[str, int] = defaultdict(int)  # minorversion seen → count
-        self.request_ids: dict[tuple, tuple] = {}  # see data_api: requestid replay
+        self.request_ids: dict[str, tuple] = {}  # requestid → (when, answer): data_api replay
         self.seeding = False
         self.batch_created: set[tuple[str, str]] | None = None
         self.files: dict[str, bytes] = {}  # Attachable Id → the uploaded file's bytes
@@ -378,9 +431,12 @@ class Company:
     def find(self, entity: str, entity_id: str) -> dict | None:
         """The stored object itself (not a copy) or None; callers hold the lock. Objects created
         earlier in the batch being run are not found (see `batch_scope`)."""
-        if self.batch_created and (entity, str(entity_id)) in self.batch_created:
+        entity_id = str(entity_id)
+        if self.batch_created and (entity, entity_id) in self.batch_created:
             return None
-        return self.tables[entity].get(str(entity_id))
+        if self.emulator.in_operation():
+            self.encoded.forget(entity, entity_id)  # a write may change what it looks up
+        return self.tables[entity].get(entity_id)
 
     @contextmanager
     def batch_scope(self) -> Iterator[None]:
@@ -404,9 +460,25 @@ class Company:
     def index_lookup(self, index: str, key: str) -> set[tuple[str, str]]:
         return self.indexes[index].get(key, set())
 
+    def ids_in_order(self, entity: str) -> list[str]:
+        """The Ids of a table in order (callers hold the lock), so that a query page is taken
+        by position: walking 100,000 invoices to the last page costs more than the page."""
+        ids = self._ids.get(entity)
+        if ids is None or len(ids) != len(self.tables[entity]):
+            ids = self._ids[entity] = list(self.tables[entity])
+        return ids
+
     # -- the operations the HTTP API uses ---------------------------------------------------------
-    def create(self, entity: str, body: dict, *, options: frozenset = frozenset()) -> dict:
-        return self._create(entity_type(entity, "create", internal=self.seeding), body, options)
+    def create(
+        self, entity: str, body: dict, *, options: frozenset = frozenset(), batch_item=False
+    ) -> dict:
+        """`batch_item`: made by an item of the batch being run, which later items do not see
+        (QBO.md §2.9)."""
+        kind = entity_type(entity, "create", internal=self.seeding)
+        created = self._create(kind, kind.receive(body), options)
+        if batch_item:
+            self.hide_from_batch(kind.name, created["Id"])
+        return kind.present(created)
 
     def insert(self, entity: str, body: dict, entity_id: str | None = None) -> dict:
         """Create an object QBO's API cannot create (tax rates and codes come from the tax
@@ -436,29 +508,29 @@ class Company:
             record = self.find(kind.name, entity_id)
             if record is None:
                 raise faults.object_not_found(kind.name, entity_id)
-            return clone(record)
+            return kind.present(clone(record))
 
     def update(
         self, entity: str, body: dict, *, sparse: bool, options: frozenset = frozenset()
     ) -> dict:
         kind = entity_type(entity, "update")
+        body = kind.receive(body)
         self._require_object(body)
         with self.emulator.operation():
             existing = self._current(kind, body)
             self._check_closed_books(kind, existing)
             if sparse:
-                record = kind.build(
-                    self, kind.sparse_merge(existing, clean(body)), existing, options
-                )
+                record = kind.build(self, kind.sparse_merge(existing, body), existing, options)
             else:
                 record = kind.build(self, clean(body), existing, options)
             self._check_closed_books(kind, record)
             record = self._restamp(existing, record)
             self._store(kind, record, existing, "Update", options)
-            return clone(record)
+            return kind.present(clone(record))
 
     def delete(self, entity: str, body: dict) -> dict:
         kind = entity_type(entity, "delete")
+        body = kind.receive(body)
         self._require_object(body)
         with self.emulator.operation():
             existing = self._current(kind, body)
@@ -466,6 +538,7 @@ class Company:
             kind.before_delete(self, existing)
             self._unindex(kind, existing)
             del self.tables[kind.name][existing["Id"]]
+            self._ids.pop(kind.name, None)
             stamp = self.timestamp()
             self.tombstones[kind.name][existing["Id"]] = stamp
             self.record_change(kind.name, existing["Id"], "Delete")
@@ -530,7 +603,11 @@ class Company:
         from qbo_emulator.query import run_query
 
         with self.lock:
-            return run_query(self, sql)
+            answer = run_query(self, sql)
+            for name, rows in answer.items():
+                if isinstance(rows, list):  # the entity's page of objects
+                    answer[name] = [entity_type(name, "query").present(row) for row in rows]
+            return answer
 
     def list(self, entity: str) -> list[dict]:
         kind = entity_type(entity, "read")
@@ -645,7 +722,17 @@ class Company:
             self._unindex(kind, previous)
         for index, key in keys:
             self.indexes[index].setdefault(key, set()).add((kind.name, record["Id"]))
-        self.tables[kind.name][record["Id"]] = record
+        rows = self.tables[kind.name]
+        # Tables iterate in Id order, as queries answer: new Ids mostly come last already.
+        new_id = record["Id"]
+        known = new_id in rows
+        in_order = known or not rows or id_order(next(reversed(rows))) < id_order(new_id)
+        rows[new_id] = record
+        if not in_order:
+            _sort_by_id(rows)
+            self._ids.pop(kind.name, None)
+        elif not known and kind.name in self._ids:
+            self._ids[kind.name].append(new_id)
         self.record_change(kind.name, record["Id"], operation)
         kind.after_write(self, record, previous)
 
@@ -669,34 +756,45 @@ class Company:
             raise faults.period_closed(closed)
 
     def record_change(self, entity: str, entity_id: str, operation: str) -> None:
+        self.encoded.forget(entity, entity_id)
         if self.seeding:
             return
         change = Change(self.realm_id, entity, entity_id, operation, self.now())
+        if self.changes and change.at < self.changes[-1].at:
+            self.changes_in_time_order = False
         self.changes.append(change)
         self.emulator._announce(change)
 
+    def changes_after(self, since: datetime) -> "list[Change]":
+        """The changes recorded after `since`, oldest first (callers hold the lock)."""
+        if self.changes_in_time_order:
+            return self.changes[bisect_right(self.changes, since, key=_change_time) :]
+        return [change for change in self.changes if change.at > since]
+
     # -- snapshot ---------------------------------------------------------------------------------
-    def to_dict(self) -> dict:
-        return {
+    def _snapshot_parts(self) -> "tuple[str, dict[str, list[str]], list[str]]":
+        """The company's JSON text under the lock: the small parts encoded whole, the objects
+        and changes as the texts `encoded` keeps (see Emulator.snapshot_text)."""
+        head = {
             "realm_id": self.realm_id,
             "name": self._name,
             "country": self.country,
             "time_zone": self.time_zone,
-            "tables": _to_json_tree({k: v for k, v in self.tables.items() if v}),
             "tombstones": {k: v for k, v in self.tombstones.items() if v},
             "sequences": dict(self.sequences),
-            "changes": [c.to_dict() for c in self.changes],
             "minor_versions": dict(self.minor_versions),
             "files": {i: base64.b64encode(data).decode("ascii") for i, data in self.files.items()},
-            "emails": [dict(e) for e in self.emails],
-            "switches": dict(self.switches),
+            "emails": self.emails,
+            "switches": self.switches,
         }
+        tables = self.encoded.tables(self.tables)
+        return state_file.encode(head), tables, self.encoded.changes(self.changes)
 
     @classmethod
     def from_dict(cls, emulator: Emulator, d: dict) -> "Company":
         company = cls(emulator, d["realm_id"], d["name"], d["country"], d["time_zone"])
-        for entity, rows in _from_json_tree(d["tables"]).items():
-            company.tables[entity] = rows
+        for entity, rows in d["tables"].items():
+            company.tables[entity] = _sort_by_id(rows)
             kind = entity_type(entity, "read", internal=True)
             for record in rows.values():
                 for index, key in kind.unique_keys(record):
@@ -705,11 +803,39 @@ class Company:
             company.tombstones[entity] = dict(rows)
         company.sequences.update(d.get("sequences", {}))
         company.changes = [Change.from_dict(c) for c in d.get("changes", [])]
+        company.changes_in_time_order = all(a.at <= b.at for a, b in pairwise(company.changes))
         company.minor_versions.update(d.get("minor_versions", {}))
         company.files = {i: base64.b64decode(data) for i, data in d.get("files", {}).items()}
         company.emails = [dict(e) for e in d.get("emails", [])]
         company.switches.update(d.get("switches", {}))
         return company
+
+
+def _change_time(change: Change) -> datetime:
+    return change.at
+
+
+def _sort_by_id(rows: dict[str, dict]) -> dict[str, dict]:
+    ordered = sorted(rows.items(), key=lambda row: id_order(row[0]))
+    rows.clear()
+    rows.update(ordered)
+    return rows
+
+
+def _emulator_text(head: str, companies: list[tuple]) -> Iterator[str]:
+    """The snapshot's text from the parts taken under the lock: `head` is the emulator's own
+    fields as a JSON object, each company (head, {entity: object texts}, change texts)."""
+    yield head[:-1] + ',"companies":[\n'
+    for number, (company, tables, changes) in enumerate(companies):
+        yield ("," if number else "") + company[:-1] + ',"tables":{'
+        for position, (entity, rows) in enumerate(tables.items()):
+            yield ("," if position else "") + state_file.encode(entity) + ":{\n"
+            yield from state_file.joined(rows)
+            yield "}"
+        yield '},"changes":[\n'
+        yield from state_file.joined(changes)
+        yield "]}\n"
+    yield "]}"
 
 
 def unlink_attachments(company: Company, entity: str, entity_id: str) -> None:

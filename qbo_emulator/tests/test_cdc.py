@@ -66,3 +66,19 @@ def test_bad_parameters(api):
     assert fault_of(api.get("cdc", entities="Customer", changedSince="yesterday"))["code"] == "2010"
     assert fault_of(api.get("cdc", entities="TaxCode", changedSince=SINCE))["code"] == "2010"
     assert fault_of(api.get("cdc", entities="Spaceship", changedSince=SINCE))["code"] == "2010"
+
+
+def test_after_the_clock_went_back_changes_are_still_told_by_time(api, emulator, sample):
+    # The change log is searched by bisection while its times only grow; a jump back ends that.
+    api.create("Customer", {"DisplayName": "Before"})  # 10:00
+    emulator.clock.advance(3600)
+    late = api.create("Customer", {"DisplayName": "Late"})  # 11:00
+    emulator.clock.advance(-1800)
+    back = api.create("Customer", {"DisplayName": "After the jump back"})  # 10:30
+
+    def changed_since(moment: str) -> list[str]:
+        body = api.ok(api.get("cdc", entities="Customer", changedSince=moment))
+        return [c["Id"] for c in body["CDCResponse"][0]["QueryResponse"][0]["Customer"]]
+
+    assert changed_since("2026-11-20T10:45:00-08:00") == [late["Id"]]
+    assert changed_since("2026-11-20T10:15:00-08:00") == [late["Id"], back["Id"]]
