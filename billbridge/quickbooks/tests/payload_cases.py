@@ -109,6 +109,8 @@ TWO_LINES_ONE_TAXED = [
     line("Site visit", "1", "45.50", "Installation"),
 ]
 AST = replace(US_SAMPLE, automated_sales_tax=True)
+# The next Item Id after the sample company's items: a category added to it.
+CATEGORY_ID = str(len(US_SAMPLE.items) + 1)
 
 CASES: dict[str, Case] = {
     # US, AST off: the one taxed line at 8 % → TAX, the company's 8 % code on the invoice.
@@ -233,8 +235,10 @@ CASES: dict[str, Case] = {
     # A category is not an item an invoice line can carry.
     "default_item_category": Case(
         invoice([line("Audit", "4", "225.00", "Audit")]),
-        replace(US_SAMPLE, items=(*US_SAMPLE.items, Item("11", "Professional", True, "Category"))),
-        default_item=("11", "Professional"),
+        replace(
+            US_SAMPLE, items=(*US_SAMPLE.items, Item(CATEGORY_ID, "Professional", True, "Category"))
+        ),
+        default_item=(CATEGORY_ID, "Professional"),
     ),
     # Nothing to bill: QBO refuses an invoice without lines.
     "no_lines": Case(invoice([]), US_SAMPLE),

@@ -7,10 +7,15 @@ from decimal import Decimal
 from billbridge.quickbooks.company import Company, Item, TaxCode
 
 SAMPLE_ITEMS = tuple(
-    Item(str(number), name, True, "Service")
-    for number, name in enumerate(
-        ["Services", "Hours", "Design", "Installation", "Gardening", "Pest Control", "Lighting",
-         "Rocks", "Sprinklers", "Trimming"],
+    Item(str(number), name, True, kind)
+    for number, (name, kind) in enumerate(
+        [("Services", "Service"), ("Hours", "Service"), ("Design", "Service"),
+         ("Installation", "Service"), ("Gardening", "Service"), ("Pest Control", "Service"),
+         ("Lighting", "Service"), ("Rocks", "Service"), ("Sprinklers", "Service"),
+         ("Trimming", "Service"), ("Concrete", "Service"), ("Maintenance & Repair", "Service"),
+         ("Sod", "NonInventory"), ("Soil", "NonInventory"), ("Pump", "Inventory"),
+         ("Rock Fountain", "Inventory"), ("Sprinkler Heads", "Inventory"),
+         ("Sprinkler Pipes", "Inventory")],
         start=1,
     )
 )  # fmt: skip
