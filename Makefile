@@ -27,7 +27,8 @@ $(UV):
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
 # Rebuilt whenever the lock changes; --locked refuses a lock that no longer matches pyproject.
-$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+# The emulator is a workspace member with a pyproject of its own (installed editable).
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml qbo_emulator/pyproject.toml
 	$(UV) sync --locked --python $(PYTHON) --quiet
 	touch $@
 
@@ -101,8 +102,15 @@ serve: venv
 		exec $(VENV)/bin/honcho --no-colour -f deploy/Procfile -d . start \
 		-c web=1,worker=$(BILLBRIDGE_WORKERS),scheduler=1
 
+# node-quickbooks, exactly as tests/contract/node/package-lock.json pins it: the contract suite's
+# second client, run by Node (that suite skips where Node is not installed).
+NODE_CONTRACT := tests/contract/node/node_modules/.package-lock.json
+$(NODE_CONTRACT): tests/contract/node/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: the node-quickbooks contract tests skip"; exit 0; }; \
+	npm ci --prefix tests/contract/node --no-audit --no-fund
+
 # The import contracts (pyproject.toml [tool.importlinter]) keep dependencies pointing one way.
-test: venv chromium
+test: venv chromium $(NODE_CONTRACT)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache

@@ -21,16 +21,23 @@ def qbo():
         yield qbo
 
 
-@pytest.fixture
-def connected(qbo, monkeypatch):
-    """A fresh company connected through the real OAuth flow; returns (QuickBooks, AuthClient)."""
-    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    realm = qbo.emulator.create_company(name="Contract QB Co", seed="empty").realm_id
+def authorize(qbo, realm: str) -> AuthClient:
+    """intuit-oauth through the authorization flow for one company; its tokens are set on it.
+    Needs OAUTHLIB_INSECURE_TRANSPORT set (plain http)."""
     auth = AuthClient(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URI, qbo.discovery_url)
     url = auth.get_authorization_url([Scopes.ACCOUNTING])
     redirect = requests.get(f"{url}&emulator_realm={realm}", allow_redirects=False, timeout=5)
     query = parse_qs(urlsplit(redirect.headers["Location"]).query)
     auth.get_bearer_token(query["code"][0], realm_id=query["realmId"][0])
+    return auth
+
+
+@pytest.fixture
+def connected(qbo, monkeypatch):
+    """A fresh company connected through the real OAuth flow; returns (QuickBooks, AuthClient)."""
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    realm = qbo.emulator.create_company(name="Contract QB Co", seed="empty").realm_id
+    auth = authorize(qbo, realm)
     client = QuickBooks(
         auth_client=auth, refresh_token=auth.refresh_token, company_id=realm, minorversion=75
     )
