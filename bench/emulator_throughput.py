@@ -218,8 +218,11 @@ def check_throttle(per_minute: int = 60, batch_per_minute: int = 5, minutes: int
             "PATCH",
             "/options",
             # The per-second limit is lifted: on the frozen clock every burst is one second.
-            json={"requests_per_minute": per_minute, "batch_requests_per_minute": batch_per_minute,
-                  "requests_per_second": per_minute},  # fmt: skip
+            json={
+                "requests_per_minute": per_minute,
+                "batch_requests_per_minute": batch_per_minute,
+                "requests_per_second": per_minute,
+            },  # fmt: skip
         )
         emulator.control("POST", "/clock", json={"freeze": True})
         batch = {"BatchItemRequest": [{"bId": "1", "Query": "select * from Customer"}]}

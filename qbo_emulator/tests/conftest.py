@@ -47,3 +47,17 @@ def api(client, sample) -> Api:
 @pytest.fixture
 def empty_api(client, empty) -> Api:
     return Api(client, empty.realm_id)
+
+
+@pytest.fixture
+def shop(emulator, client) -> Api:
+    """A new US company numbering its own sales forms (custom transaction numbers off)."""
+    return Api(client, emulator.create_company(name="Shop Ltd", seed="empty").realm_id)
+
+
+@pytest.fixture
+def customer(shop) -> dict:
+    """A customer of `shop` with an e-mail address, which its sales forms copy."""
+    return shop.create(
+        "Customer", {"DisplayName": "Harbour Cafe", "PrimaryEmailAddr": {"Address": "a@cafe.test"}}
+    )

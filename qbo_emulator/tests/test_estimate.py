@@ -10,19 +10,6 @@ from qbo_emulator.tests._data_helpers import Api, fault_of, line, money
 
 
 @pytest.fixture
-def shop(emulator, client) -> Api:
-    """A new US company numbering its own sales forms (custom transaction numbers off)."""
-    return Api(client, emulator.create_company(name="Quotes Ltd", seed="empty").realm_id)
-
-
-@pytest.fixture
-def customer(shop) -> dict:
-    return shop.create(
-        "Customer", {"DisplayName": "Harbour Cafe", "PrimaryEmailAddr": {"Address": "a@cafe.test"}}
-    )
-
-
-@pytest.fixture
 def services(shop) -> str:
     return shop.rows("select * from Item where Name = 'Services'", "Item")[0]["Id"]
 

@@ -9,6 +9,11 @@ from quickbooks.objects.item import Item
 from quickbooks.objects.payment import Payment, PaymentLine
 
 
+def amount(value) -> Decimal:
+    """A JSON number from QBO (or a library's float) as an exact Decimal, for comparisons."""
+    return Decimal(str(value))
+
+
 def new_customer(client, name: str, **kwargs) -> Customer:
     customer = Customer()
     customer.DisplayName = name

@@ -24,11 +24,7 @@ from quickbooks.objects.recurringtransaction import (
 )
 from quickbooks.objects.transfer import Transfer
 
-from tests.contract.builders import new_customer, new_invoice, pay
-
-
-def amount(value) -> Decimal:
-    return Decimal(str(value))
+from tests.contract.builders import amount, new_customer, new_invoice, pay
 
 
 def account(client, name: str) -> Account:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from qbo_emulator.config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from tests.contract.builders import amount
 from tests.contract.conftest import authorize
 
 NODE_DIR = Path(__file__).parent / "node"
@@ -44,10 +45,6 @@ def steps(qbo) -> dict[str, dict]:
     assert run.returncode == 0, f"{run.stderr}\n(make test installs node-quickbooks: npm ci)"
     lines = [json.loads(line) for line in run.stdout.splitlines()]
     return {line.pop("step"): line for line in lines}
-
-
-def amount(value) -> Decimal:
-    return Decimal(str(value))
 
 
 def test_the_library_refreshes_its_token_at_the_emulator(steps):

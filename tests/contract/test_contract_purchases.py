@@ -25,9 +25,7 @@ from quickbooks.objects.purchase import Purchase
 from quickbooks.objects.purchaseorder import PurchaseOrder
 from quickbooks.objects.vendor import Vendor
 
-
-def amount(value) -> Decimal:
-    return Decimal(str(value))
+from tests.contract.builders import amount
 
 
 def new_vendor(client, name: str) -> Vendor:

@@ -21,7 +21,7 @@ from quickbooks.objects.refundreceipt import RefundReceipt
 from quickbooks.objects.salesreceipt import SalesReceipt
 from quickbooks.objects.timeactivity import TimeActivity
 
-from tests.contract.builders import new_customer
+from tests.contract.builders import amount, new_customer
 
 
 def sales_line(client, amount: str) -> SalesItemLine:
@@ -39,10 +39,6 @@ def fill(form, client, customer: Customer | None, amount: str, **fields):
     for name, value in fields.items():
         setattr(form, name, value)
     return form.save(qb=client)
-
-
-def amount(value) -> Decimal:
-    return Decimal(str(value))
 
 
 def test_an_estimate_billed_by_an_invoice_is_closed(connected):

@@ -18,7 +18,7 @@ from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.item import Item
 from quickbooks.objects.payment import Payment, PaymentLine
 
-from tests.contract.builders import new_customer, new_invoice
+from tests.contract.builders import amount, new_customer, new_invoice
 
 
 def new_credit_memo(client, customer: Customer, amount: str, **fields) -> CreditMemo:
@@ -48,10 +48,6 @@ def apply_credit(client, customer: Customer, invoice: Invoice, memo: CreditMemo,
     payment.TotalAmt = 0
     payment.Line = lines
     return payment.save(qb=client)
-
-
-def amount(value) -> Decimal:
-    return Decimal(str(value))
 
 
 def test_a_credit_memo_applied_with_a_zero_payment_lowers_the_invoice(connected):
