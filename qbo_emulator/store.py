@@ -59,7 +59,7 @@ DECIMAL_FIELDS = frozenset(
         "TaxPercent", "NetAmountTaxable", "UnappliedAmt", "RateValue", "DiscountPercent",
         "CurrentBalance", "CurrentBalanceWithSubAccounts", "HomeTotalAmt", "HomeBalance",
         "ExchangeRate", "TaxInclusiveAmt", "OverrideDeltaAmount", "TaxInclusiveAmount",
-        "RemainingCredit", "HourlyRate", "CostRate",
+        "RemainingCredit",
     }
 )  # fmt: skip
 

@@ -9,16 +9,12 @@ and an invoice (entities/payment.py); the payment, not the credit memo, carries 
 
 from qbo_emulator.entities import register
 from qbo_emulator.entities.base import reference
-from qbo_emulator.entities.invoice import SalesFormType
+from qbo_emulator.entities.invoice import SALES_FORM_QUERYABLE, SalesFormType
 
 
 class CreditMemoType(SalesFormType):
     name = "CreditMemo"
-    queryable = frozenset(
-        {"Id", "MetaData.CreateTime", "MetaData.LastUpdatedTime", "DocNumber", "TxnDate",
-         "CustomerRef", "Balance", "TotalAmt", "PrivateNote", "EmailStatus", "PrintStatus",
-         "DepartmentRef", "ClassRef", "SalesTermRef"}
-    )  # fmt: skip
+    queryable = SALES_FORM_QUERYABLE | {"Balance"}
     customer_sign = -1
     # Intuit's sample of a used-up credit memo (Balance 0) has no LinkedTxn (UNCONFIRMED).
     lists_payments = False

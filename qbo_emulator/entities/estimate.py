@@ -13,6 +13,7 @@ changes to Closed"). The invoice's side is InvoiceType.linkable; this module kee
 from qbo_emulator import faults
 from qbo_emulator.entities import register
 from qbo_emulator.entities.base import iso_date, reference
+from qbo_emulator.entities.invoice import SALES_FORM_QUERYABLE
 from qbo_emulator.entities.receipts import NoReceivableForm
 
 STATUSES = ("Pending", "Accepted", "Closed", "Rejected")
@@ -21,11 +22,7 @@ CLOSED = "Closed"
 
 class EstimateType(NoReceivableForm):
     name = "Estimate"
-    queryable = frozenset(
-        {"Id", "MetaData.CreateTime", "MetaData.LastUpdatedTime", "DocNumber", "TxnDate",
-         "DueDate", "ExpirationDate", "CustomerRef", "TotalAmt", "PrivateNote", "EmailStatus",
-         "PrintStatus", "DepartmentRef", "ClassRef", "SalesTermRef"}
-    )  # fmt: skip
+    queryable = SALES_FORM_QUERYABLE | {"DueDate", "ExpirationDate"}
     noun = "estimate"
 
     def build(self, company, body, existing, options):

@@ -31,6 +31,14 @@ DETAIL_KEYS = {"SalesItemLineDetail": "SalesItemLineDetail",
                "DiscountLineDetail": "DiscountLineDetail"}  # fmt: skip
 
 
+# The fields every sales form (Invoice, CreditMemo, Estimate, receipts) can be queried by.
+SALES_FORM_QUERYABLE = frozenset(
+    {"Id", "MetaData.CreateTime", "MetaData.LastUpdatedTime", "DocNumber", "TxnDate",
+     "CustomerRef", "TotalAmt", "PrivateNote", "EmailStatus", "PrintStatus", "DepartmentRef",
+     "ClassRef", "SalesTermRef"}
+)  # fmt: skip
+
+
 class TransactionType(EntityType):
     """What sales transactions share: DocNumber rules, closed books, customer balances."""
 
@@ -336,11 +344,7 @@ class SalesFormType(TransactionType):
 
 class InvoiceType(SalesFormType):
     name = "Invoice"
-    queryable = frozenset(
-        {"Id", "MetaData.CreateTime", "MetaData.LastUpdatedTime", "DocNumber", "TxnDate",
-         "DueDate", "CustomerRef", "Balance", "TotalAmt", "PrivateNote", "EmailStatus",
-         "PrintStatus", "DepartmentRef", "ClassRef", "SalesTermRef"}
-    )  # fmt: skip
+    queryable = SALES_FORM_QUERYABLE | {"DueDate", "Balance"}
     noun = "invoice"
     customer_locked = "You can't change the customer on an invoice that has payments applied."
     applied_words = "already paid on it"
